@@ -1,0 +1,243 @@
+//! Word-piece encoding of word sequences into model windows, and the mapping between word tags
+//! and piece tags that training and decoding share.
+//!
+//! Every piece carries a label: the first piece of a word takes the word's tag, later pieces of
+//! an entity word take `I-T`, pieces of other words `O`, and `[CLS]`/`[SEP]` take `O`. A word's
+//! predicted tag is the tag of its first piece.
+
+use std::path::Path;
+
+use tokenizers::{EncodeInput, InputSequence, Tokenizer};
+
+use crate::entity::Tag;
+
+/// Errors from loading a tokenizer or encoding text.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodingError {
+    #[error("cannot load tokenizer {path}: {message}")]
+    Load { path: String, message: String },
+    #[error("tokenizer has no `{0}` token: a BERT WordPiece tokenizer.json is needed")]
+    MissingSpecial(&'static str),
+    #[error("tokenizer failed: {0}")]
+    Encode(String),
+}
+
+/// One model input: piece ids with `[CLS]` and `[SEP]`, and for each piece the word it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub ids: Vec<u32>,
+    /// For each piece, the index of its word in the encoded word list (`None` for specials).
+    pub piece_word: Vec<Option<usize>>,
+    /// The words `[first_word, end_word)` this window covers.
+    pub first_word: usize,
+    pub end_word: usize,
+}
+
+impl Window {
+    /// Piece tags for training, derived from the tags of all encoded words.
+    pub fn piece_tags(&self, word_tags: &[Tag]) -> Vec<Tag> {
+        let mut prev_word = None;
+        self.piece_word
+            .iter()
+            .map(|&w| {
+                let tag = match w {
+                    None => Tag::Outside,
+                    Some(w) if prev_word == Some(w) => match word_tags[w] {
+                        Tag::Begin(t) | Tag::Inside(t) => Tag::Inside(t),
+                        Tag::Outside => Tag::Outside,
+                    },
+                    Some(w) => word_tags[w],
+                };
+                prev_word = w;
+                tag
+            })
+            .collect()
+    }
+
+    /// Word tags read off the first piece of each word; words with no piece get `O`.
+    pub fn word_tags(&self, piece_tags: &[Tag]) -> Vec<Tag> {
+        let mut out = vec![Tag::Outside; self.end_word - self.first_word];
+        let mut prev_word = None;
+        for (&w, &tag) in self.piece_word.iter().zip(piece_tags) {
+            if let Some(w) = w {
+                if prev_word != Some(w) {
+                    out[w - self.first_word] = tag;
+                }
+            }
+            prev_word = w;
+        }
+        out
+    }
+}
+
+/// A WordPiece tokenizer with padding and truncation turned off.
+#[derive(Clone)]
+pub struct WordPieceEncoder {
+    tokenizer: Tokenizer,
+    cls: u32,
+    sep: u32,
+}
+
+impl WordPieceEncoder {
+    pub fn from_file(path: &Path) -> Result<Self, EncodingError> {
+        let tokenizer = Tokenizer::from_file(path).map_err(|e| EncodingError::Load {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Self::new(tokenizer)
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, EncodingError> {
+        let tokenizer = Tokenizer::from_bytes(bytes).map_err(|e| EncodingError::Load {
+            path: "<memory>".into(),
+            message: e.to_string(),
+        })?;
+        Self::new(tokenizer)
+    }
+
+    fn new(mut tokenizer: Tokenizer) -> Result<Self, EncodingError> {
+        // sentence-transformers tokenizers bake in padding and truncation to 128: both off.
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| EncodingError::Encode(e.to_string()))?;
+        let cls = tokenizer
+            .token_to_id("[CLS]")
+            .ok_or(EncodingError::MissingSpecial("[CLS]"))?;
+        let sep = tokenizer
+            .token_to_id("[SEP]")
+            .ok_or(EncodingError::MissingSpecial("[SEP]"))?;
+        Ok(WordPieceEncoder {
+            tokenizer,
+            cls,
+            sep,
+        })
+    }
+
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
+    pub fn vocab_size(&self) -> usize {
+        self.tokenizer.get_vocab_size(true)
+    }
+
+    /// Encodes pre-split words into consecutive windows of at most `max_len` pieces
+    /// (specials included), breaking only between words. A single word longer than a window
+    /// keeps only its first pieces.
+    pub fn encode_words<S: AsRef<str>>(
+        &self,
+        words: &[S],
+        max_len: usize,
+    ) -> Result<Vec<Window>, EncodingError> {
+        assert!(
+            max_len >= 3,
+            "a window needs room for [CLS], one piece and [SEP]"
+        );
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let seq: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
+        let input = EncodeInput::Single(InputSequence::from(seq));
+        let enc = self
+            .tokenizer
+            .encode(input, false)
+            .map_err(|e| EncodingError::Encode(e.to_string()))?;
+        let ids = enc.get_ids();
+        let word_ids = enc.get_word_ids();
+        // Pieces of each word, in order.
+        let mut word_pieces: Vec<Vec<u32>> = vec![Vec::new(); words.len()];
+        for (&id, w) in ids.iter().zip(word_ids) {
+            if let Some(w) = w {
+                word_pieces[*w as usize].push(id);
+            }
+        }
+        let budget = max_len - 2;
+        let mut windows = Vec::new();
+        let mut current = self.open_window(0);
+        for (w, pieces) in word_pieces.iter().enumerate() {
+            let used = current.ids.len() - 1;
+            if used + pieces.len() > budget && used > 0 {
+                windows.push(self.close_window(current, w));
+                current = self.open_window(w);
+            }
+            for &id in pieces.iter().take(budget) {
+                current.ids.push(id);
+                current.piece_word.push(Some(w));
+            }
+        }
+        windows.push(self.close_window(current, words.len()));
+        Ok(windows)
+    }
+
+    fn open_window(&self, first_word: usize) -> Window {
+        Window {
+            ids: vec![self.cls],
+            piece_word: vec![None],
+            first_word,
+            end_word: first_word,
+        }
+    }
+
+    fn close_window(&self, mut window: Window, end_word: usize) -> Window {
+        window.ids.push(self.sep);
+        window.piece_word.push(None);
+        window.end_word = end_word;
+        window
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::entity::EntityType;
+
+    /// A tiny WordPiece tokenizer.json (BERT normalizer and pre-tokenizer).
+    pub(crate) const TINY_TOKENIZER: &str = r###"{
+      "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+      "normalizer": {"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": null, "lowercase": true},
+      "pre_tokenizer": {"type": "BertPreTokenizer"},
+      "post_processor": null, "decoder": null,
+      "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##", "max_input_chars_per_word": 100,
+        "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "brca": 4, "##1": 5, "causes": 6, "cancer": 7, "breast": 8, "-": 9}}
+    }"###;
+
+    #[test]
+    fn windows_break_between_words_and_tags_round_trip() {
+        let enc = WordPieceEncoder::from_bytes(TINY_TOKENIZER.as_bytes()).unwrap();
+        let words = ["BRCA1", "causes", "breast", "cancer"];
+        let windows = enc.encode_words(&words, 5).unwrap();
+        // [CLS] brca ##1 causes [SEP] | [CLS] breast cancer [SEP]
+        assert_eq!(windows.len(), 2);
+        assert_eq!(windows[0].ids, vec![2, 4, 5, 6, 3]);
+        assert_eq!(windows[1].ids, vec![2, 8, 7, 3]);
+        assert_eq!((windows[1].first_word, windows[1].end_word), (2, 4));
+
+        let g = EntityType::Gene;
+        let d = EntityType::Disease;
+        let word_tags = [Tag::Begin(g), Tag::Outside, Tag::Begin(d), Tag::Inside(d)];
+        let pieces = windows[0].piece_tags(&word_tags);
+        assert_eq!(
+            pieces,
+            vec![
+                Tag::Outside,
+                Tag::Begin(g),
+                Tag::Inside(g),
+                Tag::Outside,
+                Tag::Outside
+            ]
+        );
+        assert_eq!(windows[0].word_tags(&pieces), word_tags[..2].to_vec());
+        let pieces = windows[1].piece_tags(&word_tags);
+        assert_eq!(windows[1].word_tags(&pieces), word_tags[2..].to_vec());
+    }
+
+    #[test]
+    fn overlong_word_is_cut_not_dropped() {
+        let enc = WordPieceEncoder::from_bytes(TINY_TOKENIZER.as_bytes()).unwrap();
+        let windows = enc.encode_words(&["BRCA1", "cancer"], 3).unwrap();
+        assert_eq!(windows.len(), 2);
+        assert_eq!(windows[0].ids, vec![2, 4, 3]);
+        assert_eq!(windows[1].ids, vec![2, 7, 3]);
+    }
+}

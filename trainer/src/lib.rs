@@ -1,1 +1,16 @@
-//! placeholder
+//! bioscope-train: fine-tunes BERT + CRF token classifiers with candle and exports them as
+//! BioScope model bundles (ONNX + tokenizer + manifest).
+//!
+//! `data` reads and encodes corpora, `bert`/`crf`/`model` define the network, `optim` and
+//! `train` fit it, `eval` scores it, `export` writes the ONNX graph (fp32 or int8).
+
+pub mod bert;
+pub mod config;
+pub mod crf;
+pub mod data;
+pub mod eval;
+pub mod export;
+pub mod model;
+pub mod optim;
+pub mod run;
+pub mod train;

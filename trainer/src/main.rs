@@ -1,1 +1,189 @@
-fn main() {}
+//! `bioscope-train`: train, evaluate, benchmark and export BioScope models.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use bioscope_core::bundle::EvaluationRecord;
+use bioscope_train::config::TrainConfig;
+use bioscope_train::data::CorpusSpec;
+use bioscope_train::eval::{predict, score};
+use bioscope_train::export::{export_bundle, ExportOptions};
+use bioscope_train::run::load_run;
+use bioscope_train::train::{train, RunOptions};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "bioscope-train",
+    version,
+    about = "Fine-tune BERT+CRF entity taggers and export BioScope bundles"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fine-tune per a TOML config; resumes from OUT/checkpoint when interrupted.
+    Train {
+        #[arg(long)]
+        config: PathBuf,
+        /// Run directory (default: runs/<name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Strict entity P/R/F1 of a run's model (candle) on a corpus split.
+    Eval {
+        #[arg(long)]
+        run: PathBuf,
+        #[arg(long)]
+        corpus: PathBuf,
+        /// iob, pubtator or brat.
+        #[arg(long, default_value = "iob")]
+        format: String,
+        /// Split name stored with the figure in run.json (and so in exported manifests).
+        #[arg(long, default_value = "test")]
+        split: String,
+    },
+    /// Write a model bundle (model.onnx, tokenizer.json, manifest.json) from a run.
+    Export {
+        #[arg(long)]
+        run: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Quantize MatMul weights and the word embeddings to int8.
+        #[arg(long)]
+        int8: bool,
+    },
+    /// Measure training throughput (sequences/s, tokens/s) over a number of steps.
+    Bench {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long, default_value_t = 30)]
+        steps: usize,
+        /// Override the config's frozen lower layers.
+        #[arg(long)]
+        freeze_layers: Option<usize>,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let command_line = std::env::args().collect::<Vec<_>>().join(" ");
+    match cli.command {
+        Command::Train { config, out } => {
+            let cfg = TrainConfig::from_file(&config)?;
+            let out = out.unwrap_or_else(|| PathBuf::from("runs").join(&cfg.name));
+            let info = train(&cfg, &out, &command_line, &RunOptions::default())?;
+            println!(
+                "trained {} in {:.0} s ({} steps, {:.1} sequences/s, {:.0} tokens/s) -> {}",
+                info.name,
+                info.training.wall_seconds,
+                info.training.steps,
+                info.throughput.sequences_per_second,
+                info.throughput.tokens_per_second,
+                out.display()
+            );
+            for r in &info.evaluation {
+                println!(
+                    "{} {}: P {:.2} R {:.2} F1 {:.2}",
+                    r.corpus,
+                    r.split,
+                    100.0 * r.precision,
+                    100.0 * r.recall,
+                    100.0 * r.f1
+                );
+            }
+        }
+        Command::Eval {
+            run,
+            corpus,
+            format,
+            split,
+        } => {
+            let mut loaded = load_run(&run)?;
+            let spec = CorpusSpec {
+                path: corpus.clone(),
+                format,
+                fraction: None,
+            };
+            let sentences = spec.read()?;
+            let started = std::time::Instant::now();
+            let pred = predict(
+                &loaded.model,
+                &loaded.encoder,
+                &sentences,
+                loaded.info.max_len,
+                4096,
+            )?;
+            let scores = score(&sentences, &pred);
+            println!(
+                "{} ({} sentences, {:.1} s, candle)",
+                corpus.display(),
+                sentences.len(),
+                started.elapsed().as_secs_f64()
+            );
+            print!("{scores}");
+            loaded.info.record_evaluation(EvaluationRecord {
+                corpus: corpus.display().to_string(),
+                split,
+                precision: scores.micro.precision(),
+                recall: scores.micro.recall(),
+                f1: scores.micro.f1(),
+            });
+            loaded.info.write(&run)?;
+        }
+        Command::Export { run, out, int8 } => {
+            let loaded = load_run(&run)?;
+            let manifest = export_bundle(&loaded, &out, &ExportOptions { int8 })
+                .with_context(|| format!("cannot export {} to {}", run.display(), out.display()))?;
+            println!(
+                "wrote {} ({:?} weights) to {}",
+                manifest.name,
+                manifest.weights,
+                out.display()
+            );
+        }
+        Command::Bench {
+            config,
+            steps,
+            freeze_layers,
+        } => {
+            let mut cfg = TrainConfig::from_file(&config)?;
+            if let Some(k) = freeze_layers {
+                cfg.freeze_layers = k;
+            }
+            cfg.dev.clear();
+            let out = tempdir()?;
+            let started = std::time::Instant::now();
+            let info = train(
+                &cfg,
+                &out,
+                "bench",
+                &RunOptions {
+                    max_steps: Some(steps),
+                    quiet: true,
+                },
+            )?;
+            println!(
+                "{}: frozen layers {}, {} steps in {:.1} s (setup and caching included: {:.1} s): {:.2} sequences/s, {:.0} tokens/s",
+                cfg.name,
+                cfg.freeze_layers,
+                info.training.steps,
+                info.training.wall_seconds,
+                started.elapsed().as_secs_f64(),
+                info.throughput.sequences_per_second,
+                info.throughput.tokens_per_second
+            );
+            let _ = std::fs::remove_dir_all(&out);
+        }
+    }
+    Ok(())
+}
+
+fn tempdir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("bioscope-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::encoding::Window;
 use crate::entity::{EntityType, LabelScheme, Tag};
 
 /// Learned linear-chain CRF scores: `transitions[from][to]`, plus start and end scores.
@@ -107,6 +108,21 @@ pub fn viterbi(emissions: &[f32], scheme: &LabelScheme, crf: &CrfTransitions) ->
         path[t - 1] = back[t * n + path[t]];
     }
     path
+}
+
+/// Decodes one window's piece emissions and writes the resulting word tags into `sentence_tags`
+/// (the tags of the whole word sequence the window was cut from).
+pub fn decode_window_into(
+    sentence_tags: &mut [Tag],
+    window: &Window,
+    emissions: &[f32],
+    scheme: &LabelScheme,
+    crf: &CrfTransitions,
+) {
+    let path = viterbi(emissions, scheme, crf);
+    let piece_tags: Vec<Tag> = path.into_iter().map(|i| scheme.tag(i)).collect();
+    let words = window.word_tags(&piece_tags);
+    sentence_tags[window.first_word..window.end_word].copy_from_slice(&words);
 }
 
 /// A run of positions `[start, end)` that a BIO path labels as one entity.

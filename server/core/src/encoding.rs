@@ -187,6 +187,56 @@ impl WordPieceEncoder {
     }
 }
 
+/// Groups sequences into batches of similar length holding at most `max_tokens` padded pieces
+/// (a longer sequence gets a batch of its own). With a seed, equal lengths tie-break randomly
+/// and the batch order is shuffled; without one, batches come in length order.
+pub fn plan_batches(lengths: &[usize], max_tokens: usize, seed: Option<u64>) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..lengths.len()).collect();
+    let mut rng = seed.map(SplitMix::new);
+    if let Some(rng) = rng.as_mut() {
+        rng.shuffle(&mut order);
+    }
+    order.sort_by_key(|&i| lengths[i]); // stable: shuffled ties stay shuffled
+    let mut batches = Vec::new();
+    let mut current: Vec<usize> = Vec::new();
+    for i in order {
+        // Sorted ascending, so the newest member is the longest.
+        if !current.is_empty() && (current.len() + 1) * lengths[i] > max_tokens {
+            batches.push(std::mem::take(&mut current));
+        }
+        current.push(i);
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    if let Some(rng) = rng.as_mut() {
+        rng.shuffle(&mut batches);
+    }
+    batches
+}
+
+/// A small seeded generator (SplitMix64) so that batch plans repeat across platforms.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn new(seed: u64) -> Self {
+        SplitMix(seed)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -230,6 +280,29 @@ pub(crate) mod tests {
         assert_eq!(windows[0].word_tags(&pieces), word_tags[..2].to_vec());
         let pieces = windows[1].piece_tags(&word_tags);
         assert_eq!(windows[1].word_tags(&pieces), word_tags[2..].to_vec());
+    }
+
+    #[test]
+    fn batches_respect_token_budget_and_cover_everything() {
+        let lengths = [5, 30, 7, 12, 30, 3, 8, 64, 9];
+        let batches = plan_batches(&lengths, 64, Some(3));
+        let mut seen: Vec<usize> = batches.iter().flatten().copied().collect();
+        seen.sort();
+        assert_eq!(seen, (0..lengths.len()).collect::<Vec<_>>());
+        for b in &batches {
+            let longest = b.iter().map(|&i| lengths[i]).max().unwrap();
+            assert!(b.len() * longest <= 64, "{b:?}");
+        }
+        assert_eq!(
+            batches,
+            plan_batches(&lengths, 64, Some(3)),
+            "seeded plans repeat"
+        );
+        assert_ne!(
+            batches,
+            plan_batches(&lengths, 64, Some(4)),
+            "seeds change the order"
+        );
     }
 
     #[test]

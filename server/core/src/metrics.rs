@@ -3,7 +3,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
-use crate::entity::EntityType;
+use crate::decode::tag_runs;
+use crate::entity::{EntityType, Tag};
 
 /// An entity in some unit (a sentence or document, by index) with `[start, end)` in the unit's positions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -12,6 +13,24 @@ pub struct ScoredEntity {
     pub start: usize,
     pub end: usize,
     pub entity_type: EntityType,
+}
+
+/// The entities of tagged units (sentences), for scoring.
+pub fn entities_of(units: &[Vec<Tag>]) -> Vec<ScoredEntity> {
+    units
+        .iter()
+        .enumerate()
+        .flat_map(|(unit, tags)| {
+            tag_runs(tags.iter().copied())
+                .into_iter()
+                .map(move |r| ScoredEntity {
+                    unit,
+                    start: r.start,
+                    end: r.end,
+                    entity_type: r.entity_type,
+                })
+        })
+        .collect()
 }
 
 /// True-positive, false-positive and false-negative counts.

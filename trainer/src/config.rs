@@ -1,0 +1,141 @@
+//! The training configuration, read from a TOML file (`bioscope-train train --config FILE`).
+//! Relative paths are resolved from the current directory (run from the repository root).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use bioscope_core::EntityType;
+use serde::{Deserialize, Serialize};
+
+use crate::data::CorpusSpec;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// The bundle's name.
+    pub name: String,
+    /// A Hugging Face BERT directory (config.json, model.safetensors, tokenizer.json), or
+    /// `tiny` for a seeded 2-layer, 32-wide encoder (tests) that uses `tokenizer`.
+    pub encoder: String,
+    /// tokenizer.json to use; defaults to the encoder directory's.
+    #[serde(default)]
+    pub tokenizer: Option<PathBuf>,
+    /// Entity types the model tags (labels O, B-T, I-T in this order).
+    pub types: Vec<String>,
+    pub train: Vec<CorpusSpec>,
+    #[serde(default)]
+    pub dev: Vec<CorpusSpec>,
+    #[serde(default = "d_max_len")]
+    pub max_len: usize,
+    #[serde(default = "d_epochs")]
+    pub epochs: usize,
+    /// Padded pieces per batch.
+    #[serde(default = "d_batch_tokens")]
+    pub batch_tokens: usize,
+    /// Peak learning rate of the encoder.
+    #[serde(default = "d_lr")]
+    pub lr: f64,
+    /// Peak learning rate of the classifier and CRF.
+    #[serde(default = "d_head_lr")]
+    pub head_lr: f64,
+    #[serde(default = "d_weight_decay")]
+    pub weight_decay: f64,
+    /// Fraction of the steps spent warming up linearly; the rest decays linearly to zero.
+    #[serde(default = "d_warmup")]
+    pub warmup: f64,
+    /// Global gradient-norm clip.
+    #[serde(default = "d_clip")]
+    pub clip: f64,
+    /// Dropout probability (hidden and attention).
+    #[serde(default = "d_dropout")]
+    pub dropout: f64,
+    #[serde(default = "d_seed")]
+    pub seed: u64,
+    /// Freeze the embeddings and this many lower layers, caching their outputs once.
+    #[serde(default)]
+    pub freeze_layers: usize,
+    /// Save a resumable checkpoint every this many steps (and at each epoch's end).
+    #[serde(default = "d_checkpoint_every")]
+    pub checkpoint_every: usize,
+}
+
+fn d_max_len() -> usize {
+    128
+}
+fn d_epochs() -> usize {
+    3
+}
+fn d_batch_tokens() -> usize {
+    2048
+}
+fn d_lr() -> f64 {
+    5e-5
+}
+fn d_head_lr() -> f64 {
+    1e-3
+}
+fn d_weight_decay() -> f64 {
+    0.01
+}
+fn d_warmup() -> f64 {
+    0.1
+}
+fn d_clip() -> f64 {
+    1.0
+}
+fn d_dropout() -> f64 {
+    0.1
+}
+fn d_seed() -> u64 {
+    42
+}
+fn d_checkpoint_every() -> usize {
+    500
+}
+
+impl TrainConfig {
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let config: TrainConfig =
+            toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        self.entity_types()?;
+        if self.train.is_empty() {
+            bail!("the config lists no [[train]] corpus");
+        }
+        if self.max_len < 8 {
+            bail!("max_len must be at least 8");
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            bail!("dropout must be in [0, 1)");
+        }
+        Ok(())
+    }
+
+    pub fn entity_types(&self) -> Result<Vec<EntityType>> {
+        if self.types.is_empty() {
+            bail!("the config lists no entity types");
+        }
+        self.types
+            .iter()
+            .map(|t| t.parse().map_err(anyhow::Error::from))
+            .collect()
+    }
+
+    pub fn is_tiny(&self) -> bool {
+        self.encoder == "tiny"
+    }
+
+    pub fn tokenizer_path(&self) -> Result<PathBuf> {
+        match (&self.tokenizer, self.is_tiny()) {
+            (Some(p), _) => Ok(p.clone()),
+            (None, false) => Ok(Path::new(&self.encoder).join("tokenizer.json")),
+            (None, true) => bail!("a `tiny` encoder needs `tokenizer = ...`"),
+        }
+    }
+}

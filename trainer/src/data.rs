@@ -1,0 +1,167 @@
+//! Training data: corpora read through bioscope-core, encoded into word-piece windows with
+//! piece labels, grouped into length-bucketed batches, and hashed for the bundle manifest.
+
+use std::fs;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use bioscope_core::corpus::{read_sentences, CorpusFormat, Sentence};
+use bioscope_core::encoding::{Window, WordPieceEncoder};
+use bioscope_core::entity::Tag;
+use bioscope_core::hash::Hasher;
+use bioscope_core::LabelScheme;
+use candle_core::Tensor;
+use serde::{Deserialize, Serialize};
+
+use crate::bert::device;
+
+/// A corpus file (or brat directory) and its format.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CorpusSpec {
+    pub path: PathBuf,
+    pub format: String,
+    /// Keep only this fraction of the sentences (from the start), for quick runs.
+    #[serde(default)]
+    pub fraction: Option<f64>,
+}
+
+impl CorpusSpec {
+    pub fn format(&self) -> Result<CorpusFormat> {
+        self.format.parse().map_err(anyhow::Error::msg)
+    }
+
+    pub fn read(&self) -> Result<Vec<Sentence>> {
+        let mut s = read_sentences(&self.path, self.format()?)
+            .with_context(|| format!("cannot read corpus {}", self.path.display()))?;
+        if let Some(f) = self.fraction {
+            s.truncate(((s.len() as f64) * f).ceil() as usize);
+        }
+        Ok(s)
+    }
+}
+
+/// SHA-256 over the corpora's bytes (files in name order for directories), their formats and
+/// the label list: the `data_sha256` of the manifest.
+pub fn data_hash(specs: &[CorpusSpec], scheme: &LabelScheme) -> Result<String> {
+    let mut h = Hasher::default();
+    h.update(scheme.label_strings().join(",").as_bytes());
+    for spec in specs {
+        h.update(spec.format.as_bytes());
+        h.update(format!("{:?}", spec.fraction).as_bytes());
+        let mut files = vec![spec.path.clone()];
+        if spec.path.is_dir() {
+            files = fs::read_dir(&spec.path)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            files.sort();
+        }
+        for f in files {
+            h.update(&fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?);
+        }
+    }
+    Ok(h.finish_hex())
+}
+
+/// One model input window with its gold piece labels.
+#[derive(Clone, Debug)]
+pub struct Example {
+    pub ids: Vec<u32>,
+    pub labels: Vec<u32>,
+    pub window: Window,
+    /// Index of the sentence this window comes from.
+    pub sentence: usize,
+}
+
+/// Encodes tagged sentences into windows of at most `max_len` pieces.
+pub fn encode(
+    sentences: &[Sentence],
+    encoder: &WordPieceEncoder,
+    scheme: &LabelScheme,
+    max_len: usize,
+) -> Result<Vec<Example>> {
+    let mut out = Vec::new();
+    for (i, s) in sentences.iter().enumerate() {
+        for window in encoder.encode_words(&s.words, max_len)? {
+            let labels = window
+                .piece_tags(&s.tags)
+                .into_iter()
+                .map(|t| scheme.index(t) as u32)
+                .collect();
+            out.push(Example {
+                ids: window.ids.clone(),
+                labels,
+                window,
+                sentence: i,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A padded batch: ids `[B, T]` (u32), mask `[B, T]` (f32), and the unpadded labels.
+pub struct Batch {
+    pub ids: Tensor,
+    pub mask: Tensor,
+    pub labels: Vec<Vec<u32>>,
+    pub lengths: Vec<usize>,
+}
+
+pub fn make_batch(examples: &[Example], members: &[usize]) -> Result<Batch> {
+    let t = members
+        .iter()
+        .map(|&i| examples[i].ids.len())
+        .max()
+        .unwrap_or(0);
+    let b = members.len();
+    let mut ids = vec![0u32; b * t];
+    let mut mask = vec![0f32; b * t];
+    for (row, &i) in members.iter().enumerate() {
+        let e = &examples[i];
+        ids[row * t..row * t + e.ids.len()].copy_from_slice(&e.ids);
+        mask[row * t..row * t + e.ids.len()].fill(1.0);
+    }
+    Ok(Batch {
+        ids: Tensor::from_vec(ids, (b, t), &device())?,
+        mask: Tensor::from_vec(mask, (b, t), &device())?,
+        labels: members
+            .iter()
+            .map(|&i| examples[i].labels.clone())
+            .collect(),
+        lengths: members.iter().map(|&i| examples[i].ids.len()).collect(),
+    })
+}
+
+/// Gold word tags of every sentence, for scoring.
+pub fn gold_tags(sentences: &[Sentence]) -> Vec<Vec<Tag>> {
+    sentences.iter().map(|s| s.tags.clone()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use bioscope_core::EntityType;
+
+    #[test]
+    fn padded_batch_masks_padding() {
+        let scheme = LabelScheme::new(&[EntityType::Gene]);
+        let ex = |n: usize| Example {
+            ids: vec![7; n],
+            labels: vec![0; n],
+            window: Window {
+                ids: vec![7; n],
+                piece_word: vec![None; n],
+                first_word: 0,
+                end_word: 0,
+            },
+            sentence: 0,
+        };
+        let examples = vec![ex(3), ex(5)];
+        let b = make_batch(&examples, &[1, 0]).unwrap();
+        assert_eq!(b.ids.dims(), &[2, 5]);
+        let mask: Vec<Vec<f32>> = b.mask.to_vec2().unwrap();
+        assert_eq!(mask[1], vec![1.0, 1.0, 1.0, 0.0, 0.0]);
+        assert_eq!(b.lengths, vec![5, 3]);
+        assert_eq!(scheme.len(), 3);
+    }
+}

@@ -1,0 +1,51 @@
+//! Prediction and strict entity-level scoring with the candle model, decoded by bioscope-core
+//! exactly as the tagger decodes ONNX output.
+
+use anyhow::Result;
+use bioscope_core::corpus::Sentence;
+use bioscope_core::decode::decode_window_into;
+use bioscope_core::encoding::{plan_batches, WordPieceEncoder};
+use bioscope_core::entity::Tag;
+use bioscope_core::metrics::{entities_of, strict_scores, EntityScores};
+
+use crate::data::{encode, make_batch};
+use crate::model::TokenClassifier;
+
+/// Word tags for every sentence.
+pub fn predict(
+    model: &TokenClassifier,
+    encoder: &WordPieceEncoder,
+    sentences: &[Sentence],
+    max_len: usize,
+    batch_tokens: usize,
+) -> Result<Vec<Vec<Tag>>> {
+    let examples = encode(sentences, encoder, &model.scheme, max_len)?;
+    let crf = model.crf.to_transitions()?;
+    let mut tags: Vec<Vec<Tag>> = sentences
+        .iter()
+        .map(|s| vec![Tag::Outside; s.words.len()])
+        .collect();
+    let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
+    for members in plan_batches(&lengths, batch_tokens, None) {
+        let batch = make_batch(&examples, &members)?;
+        let logits: Vec<Vec<Vec<f32>>> = model.logits(&batch.ids, &batch.mask, false)?.to_vec3()?;
+        for (row, &i) in members.iter().enumerate() {
+            let e = &examples[i];
+            let emissions: Vec<f32> = logits[row][..e.ids.len()].concat();
+            decode_window_into(
+                &mut tags[e.sentence],
+                &e.window,
+                &emissions,
+                &model.scheme,
+                &crf,
+            );
+        }
+    }
+    Ok(tags)
+}
+
+/// Strict (span and type) entity scores of predictions against the sentences' gold tags.
+pub fn score(sentences: &[Sentence], predicted: &[Vec<Tag>]) -> EntityScores {
+    let gold: Vec<Vec<Tag>> = sentences.iter().map(|s| s.tags.clone()).collect();
+    strict_scores(&entities_of(&gold), &entities_of(predicted))
+}

@@ -1,0 +1,168 @@
+//! The token classifier: BERT encoder, dropout, a linear head over BIO labels and a CRF.
+//!
+//! Variables live in one `VarMap` named like a Hugging Face token-classification checkpoint:
+//! `bert.…` for the encoder, `classifier.{weight,bias}`, and `crf.{start,end,transitions}`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use bioscope_core::LabelScheme;
+use candle_core::{Module, Tensor};
+use candle_nn::{Linear, VarBuilder, VarMap};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::bert::{device, BertConfig, BertEncoder, SeededDropout, DTYPE};
+use crate::crf::Crf;
+
+pub struct TokenClassifier {
+    pub config: BertConfig,
+    pub scheme: LabelScheme,
+    pub encoder: BertEncoder,
+    pub classifier: Linear,
+    pub crf: Crf,
+    pub varmap: VarMap,
+    head_dropout: SeededDropout,
+}
+
+impl TokenClassifier {
+    /// A classifier with seeded random weights (normal-ish, std 0.02; layer norms at 1 and 0;
+    /// biases and CRF scores at 0).
+    pub fn new(config: &BertConfig, scheme: LabelScheme, seed: u64) -> Result<Self> {
+        let varmap = VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, DTYPE, &device());
+        let encoder = BertEncoder::new(config, vb.pp("bert"), seed)?;
+        let zeros = candle_nn::init::ZERO;
+        let classifier = Linear::new(
+            vb.get_with_hints(
+                (scheme.len(), config.hidden_size),
+                "classifier.weight",
+                zeros,
+            )?,
+            Some(vb.get_with_hints(scheme.len(), "classifier.bias", zeros)?),
+        );
+        let crf = Crf::new(scheme.len(), vb.pp("crf"))?;
+        let model = TokenClassifier {
+            config: config.clone(),
+            scheme,
+            encoder,
+            classifier,
+            crf,
+            varmap,
+            head_dropout: SeededDropout::new(seed ^ 0x5eed),
+        };
+        model.init_seeded(seed)?;
+        Ok(model)
+    }
+
+    fn init_seeded(&self, seed: u64) -> Result<()> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        for (name, var) in self.sorted_vars() {
+            let shape = var.shape().clone();
+            let n = shape.elem_count();
+            let values: Vec<f32> = if name.contains("LayerNorm.weight") {
+                vec![1.0; n]
+            } else if name.ends_with("bias") || name.starts_with("crf.") {
+                vec![0.0; n]
+            } else {
+                // Uniform with the variance of N(0, 0.02^2).
+                let a = 0.02f32 * 3f32.sqrt();
+                (0..n).map(|_| rng.random_range(-a..a)).collect()
+            };
+            var.set(&Tensor::from_vec(values, shape, &device())?)?;
+        }
+        Ok(())
+    }
+
+    /// All variables by name, in name order (the order checkpoints and the optimizer use).
+    pub fn sorted_vars(&self) -> Vec<(String, candle_core::Var)> {
+        let data = self.varmap.data().lock().unwrap_or_else(|e| e.into_inner());
+        let mut vars: Vec<_> = data.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        vars
+    }
+
+    /// The current weights by name.
+    pub fn named_tensors(&self) -> BTreeMap<String, Tensor> {
+        self.sorted_vars()
+            .into_iter()
+            .map(|(k, v)| (k, v.as_tensor().clone()))
+            .collect()
+    }
+
+    /// Loads encoder weights from a Hugging Face BERT checkpoint directory's `model.safetensors`,
+    /// whose names may or may not carry the `bert.` prefix. Every encoder weight must be present.
+    pub fn load_pretrained_encoder(&self, dir: &Path) -> Result<()> {
+        let path = dir.join("model.safetensors");
+        let tensors = candle_core::safetensors::load(&path, &device())
+            .with_context(|| format!("cannot read encoder weights {}", path.display()))?;
+        for (name, var) in self.sorted_vars() {
+            let Some(stripped) = name.strip_prefix("bert.") else {
+                continue;
+            };
+            let tensor = tensors
+                .get(&name)
+                .or_else(|| tensors.get(stripped))
+                .with_context(|| format!("{} has no tensor `{stripped}`", path.display()))?;
+            if tensor.shape() != var.shape() {
+                bail!(
+                    "{}: `{stripped}` has shape {:?}, the config expects {:?}",
+                    path.display(),
+                    tensor.dims(),
+                    var.dims()
+                );
+            }
+            var.set(&tensor.to_dtype(DTYPE)?)?;
+        }
+        Ok(())
+    }
+
+    /// Saves every weight to a safetensors file.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let map: std::collections::HashMap<_, _> = self.named_tensors().into_iter().collect();
+        candle_core::safetensors::save(&map, path)
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Loads every weight from a safetensors file written by [`Self::save`].
+    pub fn load(&self, path: &Path) -> Result<()> {
+        let tensors = candle_core::safetensors::load(path, &device())
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        for (name, var) in self.sorted_vars() {
+            let t = tensors
+                .get(&name)
+                .with_context(|| format!("{} has no tensor `{name}`", path.display()))?;
+            var.set(t)
+                .with_context(|| format!("{}: `{name}` has the wrong shape", path.display()))?;
+        }
+        Ok(())
+    }
+
+    /// Per-token label scores `[batch, seq, labels]` from ids `[batch, seq]` (u32) and a 0/1 mask.
+    pub fn logits(&self, input_ids: &Tensor, mask: &Tensor, train: bool) -> Result<Tensor> {
+        let hidden = self.encoder.forward(input_ids, mask, train)?;
+        self.head(&hidden, train)
+    }
+
+    /// Scores from hidden states after layer `from` (cached when lower layers are frozen).
+    pub fn logits_from_layer(
+        &self,
+        hidden: Tensor,
+        mask: &Tensor,
+        from: usize,
+        train: bool,
+    ) -> Result<Tensor> {
+        let bias = BertEncoder::attention_bias(mask)?;
+        let n = self.encoder.num_layers();
+        let hidden = self.encoder.run_layers(hidden, &bias, from, n, train)?;
+        self.head(&hidden, train)
+    }
+
+    fn head(&self, hidden: &Tensor, train: bool) -> Result<Tensor> {
+        let hidden = self
+            .head_dropout
+            .apply(hidden, self.config.hidden_dropout_prob, train)?;
+        Ok(self.classifier.forward(&hidden)?)
+    }
+}

@@ -1,0 +1,382 @@
+//! The training loop: AdamW with warm-up and linear decay, gradient clipping, length-bucketed
+//! batches, optional frozen lower layers with cached outputs, resumable checkpoints, a progress
+//! bar, and strict entity F1 on the dev corpora after each epoch.
+//!
+//! Runs repeat exactly for a seed (weights init, batch order, dropout), except that a run
+//! resumed mid-epoch restarts the dropout generator.
+
+use std::fs;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use bioscope_core::bundle::{EvaluationRecord, TrainingRecord};
+use bioscope_core::corpus::Sentence;
+use bioscope_core::encoding::{plan_batches, WordPieceEncoder};
+use bioscope_core::LabelScheme;
+use candle_core::Tensor;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+
+use crate::bert::{device, BertConfig};
+use crate::config::TrainConfig;
+use crate::data::{data_hash, encode, make_batch, Example};
+use crate::eval::{predict, score};
+use crate::model::TokenClassifier;
+use crate::optim::{schedule, AdamW, Param};
+use crate::run::{RunInfo, Throughput, BEST_WEIGHTS, RUN_TOKENIZER};
+
+const CHECKPOINT_DIR: &str = "checkpoint";
+
+/// Where a checkpoint stands.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CheckpointState {
+    config: TrainConfig,
+    epoch: usize,
+    /// Batches of `epoch` already done.
+    batch: usize,
+    step: usize,
+    best_f1: f64,
+    dev: Vec<EvaluationRecord>,
+    seconds: f64,
+}
+
+/// Options that do not change the model: for benchmarks and tests.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Stop after this many optimizer steps (benchmarks).
+    pub max_steps: Option<usize>,
+    /// Hide the progress bar.
+    pub quiet: bool,
+}
+
+/// Builds the model the config describes: the pretrained encoder, or the seeded tiny one.
+pub fn build_model(
+    config: &TrainConfig,
+    scheme: LabelScheme,
+    encoder: &WordPieceEncoder,
+) -> Result<TokenClassifier> {
+    let mut bert = if config.is_tiny() {
+        BertConfig::tiny(encoder.vocab_size())
+    } else {
+        let path = Path::new(&config.encoder).join("config.json");
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        serde_json::from_str::<BertConfig>(&text)
+            .with_context(|| format!("invalid {}", path.display()))?
+    };
+    bert.hidden_dropout_prob = config.dropout;
+    bert.attention_probs_dropout_prob = config.dropout;
+    let model = TokenClassifier::new(&bert, scheme, config.seed)?;
+    if !config.is_tiny() {
+        model.load_pretrained_encoder(Path::new(&config.encoder))?;
+    }
+    Ok(model)
+}
+
+/// The parameters that train: all, or all but the embeddings and the lowest `frozen` layers.
+fn trainable(model: &TokenClassifier, frozen: usize) -> Vec<Param> {
+    model
+        .sorted_vars()
+        .into_iter()
+        .filter(|(name, _)| {
+            if frozen == 0 {
+                return true;
+            }
+            if name.starts_with("bert.embeddings.") {
+                return false;
+            }
+            match name.strip_prefix("bert.encoder.layer.") {
+                Some(rest) => rest
+                    .split('.')
+                    .next()
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .is_none_or(|layer| layer >= frozen),
+                None => true,
+            }
+        })
+        .map(|(name, var)| Param {
+            head: !name.starts_with("bert."),
+            decay: !(name.ends_with("bias")
+                || name.contains("LayerNorm")
+                || name.starts_with("crf.")),
+            name,
+            var,
+        })
+        .collect()
+}
+
+/// Hidden states after the frozen layers, one `[len, hidden]` tensor per example.
+fn cache_frozen(
+    model: &TokenClassifier,
+    examples: &[Example],
+    frozen: usize,
+    batch_tokens: usize,
+) -> Result<Vec<Tensor>> {
+    let mut cache: Vec<Option<Tensor>> = vec![None; examples.len()];
+    let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
+    for members in plan_batches(&lengths, batch_tokens, None) {
+        let batch = make_batch(examples, &members)?;
+        let bias = crate::bert::BertEncoder::attention_bias(&batch.mask)?;
+        let x = model.encoder.embed(&batch.ids, false)?;
+        let hidden = model.encoder.run_layers(x, &bias, 0, frozen, false)?;
+        for (row, &i) in members.iter().enumerate() {
+            cache[i] = Some(hidden.get(row)?.narrow(0, 0, lengths[i])?.contiguous()?);
+        }
+    }
+    Ok(cache
+        .into_iter()
+        .map(|t| t.expect("every example is in one batch"))
+        .collect())
+}
+
+/// Stacks cached hidden states of a batch, zero-padded to the longest.
+fn stack_cached(cache: &[Tensor], members: &[usize]) -> Result<Tensor> {
+    let t = members
+        .iter()
+        .map(|&i| cache[i].dim(0))
+        .collect::<candle_core::Result<Vec<_>>>()?;
+    let max = t.iter().copied().max().unwrap_or(0);
+    let rows = members
+        .iter()
+        .zip(&t)
+        .map(|(&i, &len)| cache[i].pad_with_zeros(0, 0, max - len))
+        .collect::<candle_core::Result<Vec<_>>>()?;
+    Ok(Tensor::stack(&rows, 0)?)
+}
+
+/// Dev corpora read once for per-epoch evaluation.
+struct DevSet {
+    name: String,
+    sentences: Vec<Sentence>,
+}
+
+/// Trains per `config` into `out` (resuming from `out/checkpoint` when it holds the same config),
+/// writes `run.json`, `tokenizer.json` and `best.safetensors`, and returns the run's record.
+pub fn train(
+    config: &TrainConfig,
+    out: &Path,
+    command: &str,
+    options: &RunOptions,
+) -> Result<RunInfo> {
+    let scheme = LabelScheme::new(&config.entity_types()?);
+    let tokenizer_path = config.tokenizer_path()?;
+    let encoder = WordPieceEncoder::from_file(&tokenizer_path)?;
+    let model = build_model(config, scheme.clone(), &encoder)?;
+
+    let mut train_sentences = Vec::new();
+    for spec in &config.train {
+        train_sentences.extend(spec.read()?);
+    }
+    let dev: Vec<DevSet> = config
+        .dev
+        .iter()
+        .map(|spec| {
+            Ok(DevSet {
+                name: spec.path.display().to_string(),
+                sentences: spec.read()?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let examples = encode(&train_sentences, &encoder, &scheme, config.max_len)?;
+    let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
+    let frozen = config.freeze_layers.min(model.encoder.num_layers());
+    let cache = if frozen > 0 {
+        Some(cache_frozen(
+            &model,
+            &examples,
+            frozen,
+            config.batch_tokens,
+        )?)
+    } else {
+        None
+    };
+    let mut opt = AdamW::new(trainable(&model, frozen), config.weight_decay)?;
+
+    let steps_per_epoch = plan_batches(&lengths, config.batch_tokens, Some(config.seed)).len();
+    let total = options.max_steps.unwrap_or(steps_per_epoch * config.epochs);
+    let warmup = ((total as f64) * config.warmup).ceil() as usize;
+
+    fs::create_dir_all(out.join(CHECKPOINT_DIR))
+        .with_context(|| format!("cannot create {}", out.display()))?;
+    let mut state = CheckpointState {
+        config: config.clone(),
+        epoch: 0,
+        batch: 0,
+        step: 0,
+        best_f1: -1.0,
+        dev: Vec::new(),
+        seconds: 0.0,
+    };
+    let state_path = out.join(CHECKPOINT_DIR).join("state.json");
+    if let Ok(text) = fs::read_to_string(&state_path) {
+        let saved: CheckpointState = serde_json::from_str(&text)
+            .with_context(|| format!("invalid {}", state_path.display()))?;
+        if saved.config == *config && options.max_steps.is_none() {
+            model.load(&out.join(CHECKPOINT_DIR).join("model.safetensors"))?;
+            opt.load(
+                &out.join(CHECKPOINT_DIR).join("optimizer.safetensors"),
+                saved.step,
+            )?;
+            eprintln!(
+                "resuming from {} at epoch {}, batch {} (step {})",
+                state_path.display(),
+                saved.epoch + 1,
+                saved.batch,
+                saved.step
+            );
+            state = saved;
+        } else {
+            eprintln!(
+                "{} is for another config: starting afresh",
+                state_path.display()
+            );
+        }
+    }
+    let save_checkpoint = |state: &CheckpointState, opt: &AdamW| -> Result<()> {
+        let dir = out.join(CHECKPOINT_DIR);
+        model.save(&dir.join("model.safetensors"))?;
+        opt.save(&dir.join("optimizer.safetensors"))?;
+        let tmp = dir.join("state.json.tmp");
+        fs::write(&tmp, serde_json::to_string_pretty(state)?)?;
+        fs::rename(&tmp, dir.join("state.json"))?;
+        Ok(())
+    };
+
+    let bar = if options.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {pos}/{len} steps, eta {eta} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_position(state.step as u64);
+    let started = Instant::now();
+    let (mut seqs, mut tokens) = (0usize, 0usize);
+    let mut done = false;
+    while state.epoch < config.epochs && !done {
+        let batches = plan_batches(
+            &lengths,
+            config.batch_tokens,
+            Some(config.seed + state.epoch as u64),
+        );
+        while state.batch < batches.len() {
+            let members = &batches[state.batch];
+            let batch = make_batch(&examples, members)?;
+            let logits = match &cache {
+                Some(cache) => model.logits_from_layer(
+                    stack_cached(cache, members)?,
+                    &batch.mask,
+                    frozen,
+                    true,
+                )?,
+                None => model.logits(&batch.ids, &batch.mask, true)?,
+            };
+            let loss = model.crf.nll(&logits, &batch.labels, &batch.lengths)?;
+            let grads = loss.backward()?;
+            let factor = schedule(state.step, warmup, total);
+            opt.step(
+                &grads,
+                config.lr * factor,
+                config.head_lr * factor,
+                config.clip,
+            )?;
+            state.step += 1;
+            state.batch += 1;
+            seqs += members.len();
+            tokens += batch.lengths.iter().sum::<usize>();
+            bar.inc(1);
+            if state.step % 20 == 0 {
+                bar.set_message(format!("loss {:.3}", loss.to_scalar::<f32>()?));
+            }
+            if options.max_steps.is_some_and(|m| state.step >= m) {
+                done = true;
+                break;
+            }
+            if state.step % config.checkpoint_every == 0 {
+                state.seconds += started.elapsed().as_secs_f64();
+                save_checkpoint(&state, &opt)?;
+                state.seconds -= started.elapsed().as_secs_f64();
+            }
+        }
+        if done {
+            break;
+        }
+        state.epoch += 1;
+        state.batch = 0;
+        // Pick the best epoch on the dev corpora (micro F1 over all of them).
+        let mut records = Vec::new();
+        let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+        for d in &dev {
+            let pred = predict(
+                &model,
+                &encoder,
+                &d.sentences,
+                config.max_len,
+                config.batch_tokens * 2,
+            )?;
+            let s = score(&d.sentences, &pred);
+            (tp, fp, fn_) = (tp + s.micro.tp, fp + s.micro.fp, fn_ + s.micro.fn_);
+            bar.println(format!("epoch {} dev {}:\n{s}", state.epoch, d.name));
+            records.push(EvaluationRecord {
+                corpus: d.name.clone(),
+                split: "dev".into(),
+                precision: s.micro.precision(),
+                recall: s.micro.recall(),
+                f1: s.micro.f1(),
+            });
+        }
+        let f1 = if dev.is_empty() {
+            0.0
+        } else {
+            2.0 * tp as f64 / (2 * tp + fp + fn_).max(1) as f64
+        };
+        if f1 >= state.best_f1 {
+            state.best_f1 = f1;
+            state.dev = records;
+            model.save(&out.join(BEST_WEIGHTS))?;
+        }
+        state.seconds += started.elapsed().as_secs_f64();
+        save_checkpoint(&state, &opt)?;
+        state.seconds -= started.elapsed().as_secs_f64();
+    }
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    if done || !out.join(BEST_WEIGHTS).exists() {
+        model.save(&out.join(BEST_WEIGHTS))?;
+    }
+    fs::copy(&tokenizer_path, out.join(RUN_TOKENIZER))
+        .with_context(|| format!("cannot copy {}", tokenizer_path.display()))?;
+    let info = RunInfo {
+        name: config.name.clone(),
+        bert: model.config.clone(),
+        types: config.types.clone(),
+        max_len: config.max_len,
+        training: TrainingRecord {
+            command: command.to_string(),
+            data_sha256: data_hash(&config.train, &scheme)?,
+            corpora: config
+                .train
+                .iter()
+                .map(|c| c.path.display().to_string())
+                .collect(),
+            base_encoder: config.encoder.clone(),
+            seed: config.seed,
+            epochs: config.epochs,
+            steps: state.step,
+            wall_seconds: state.seconds + elapsed,
+        },
+        evaluation: state.dev.clone(),
+        throughput: Throughput {
+            sequences_per_second: seqs as f64 / elapsed.max(1e-9),
+            tokens_per_second: tokens as f64 / elapsed.max(1e-9),
+        },
+    };
+    info.write(out)?;
+    let _ = device();
+    Ok(info)
+}

@@ -1,1 +1,14 @@
-//! placeholder
+//! bioscope-tagger: runs a BioScope model bundle through ONNX Runtime.
+//!
+//! [`runtime`] loads the ONNX Runtime library (from an explicit path or `ORT_DYLIB_PATH`, never
+//! from a workspace); [`OnnxModel`] wraps a session over a bundle's `model.onnx`; [`Tagger`]
+//! turns word sequences into BIO tags with the bundle's tokenizer and the CRF decoding of
+//! bioscope-core, exactly as the trainer decodes.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod onnx;
+pub mod runtime;
+pub mod tagger;
+
+pub use onnx::OnnxModel;
+pub use tagger::{Tagger, TaggerError, TaggerOptions};

@@ -164,6 +164,7 @@ fn main() -> Result<()> {
                 &RunOptions {
                     max_steps: Some(steps),
                     quiet: true,
+                    ..RunOptions::default()
                 },
             )?;
             println!(

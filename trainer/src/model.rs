@@ -166,3 +166,138 @@ impl TokenClassifier {
         Ok(self.classifier.forward(&hidden)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bioscope_core::EntityType;
+    use candle_core::DType;
+
+    fn tiny() -> TokenClassifier {
+        let scheme = LabelScheme::new(&[EntityType::Gene, EntityType::Disease]);
+        TokenClassifier::new(&BertConfig::tiny(50), scheme, 1).unwrap()
+    }
+
+    fn batch() -> (Tensor, Tensor) {
+        let ids = Tensor::new(&[[2u32, 7, 9, 11, 3], [2, 5, 3, 0, 0]], &device()).unwrap();
+        let mask = Tensor::new(&[[1f32, 1., 1., 1., 1.], [1., 1., 1., 0., 0.]], &device()).unwrap();
+        (ids, mask)
+    }
+
+    #[test]
+    fn every_weight_receives_a_gradient() {
+        let model = tiny();
+        let (ids, mask) = batch();
+        let logits = model.logits(&ids, &mask, true).unwrap();
+        let tags = vec![vec![0u32, 1, 2, 0, 3], vec![0u32, 3, 0]];
+        let loss = model.crf.nll(&logits, &tags, &[5, 3]).unwrap();
+        let grads = loss.backward().unwrap();
+        let vars = model.sorted_vars();
+        assert!(vars.len() > 30, "{} variables", vars.len());
+        for (name, var) in vars {
+            let g = grads
+                .get(var.as_tensor())
+                .unwrap_or_else(|| panic!("no gradient for {name}"));
+            let norm: f32 = g.sqr().unwrap().sum_all().unwrap().to_scalar().unwrap();
+            if name == "bert.embeddings.word_embeddings.weight"
+                || name.ends_with("token_type_embeddings.weight")
+            {
+                // Only the rows that were looked up get gradient, but some must.
+                assert!(norm > 0.0, "zero gradient for {name}");
+            } else {
+                assert!(
+                    norm > 0.0 && norm.is_finite(),
+                    "gradient of {name} is {norm}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn dropout_is_active_in_training_only() {
+        let model = tiny();
+        let (ids, mask) = batch();
+        let a: Vec<f32> = model
+            .logits(&ids, &mask, true)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let b: Vec<f32> = model
+            .logits(&ids, &mask, true)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert_ne!(a, b, "two training passes must drop different units");
+        let c = model.logits(&ids, &mask, false).unwrap();
+        let d = model.logits(&ids, &mask, false).unwrap();
+        let diff: f32 = (c - d)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar()
+            .unwrap();
+        assert_eq!(diff, 0.0);
+    }
+
+    #[test]
+    fn padding_does_not_change_real_positions() {
+        let model = tiny();
+        let (ids, mask) = batch();
+        let padded: Vec<Vec<Vec<f32>>> =
+            model.logits(&ids, &mask, false).unwrap().to_vec3().unwrap();
+        let alone_ids = Tensor::new(&[[2u32, 5, 3]], &device()).unwrap();
+        let alone_mask = Tensor::ones((1, 3), DType::F32, &device()).unwrap();
+        let alone: Vec<Vec<Vec<f32>>> = model
+            .logits(&alone_ids, &alone_mask, false)
+            .unwrap()
+            .to_vec3()
+            .unwrap();
+        for p in 0..3 {
+            for l in 0..5 {
+                assert!((padded[1][p][l] - alone[0][p][l]).abs() < 1e-5);
+            }
+        }
+    }
+
+    #[test]
+    fn seeded_models_are_identical_and_save_load_round_trips() {
+        let a = tiny();
+        let b = tiny();
+        assert_eq!(a.named_tensors().len(), b.named_tensors().len());
+        for ((n1, t1), (_, t2)) in a.named_tensors().iter().zip(b.named_tensors().iter()) {
+            let d: f32 = (t1 - t2)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar()
+                .unwrap();
+            assert_eq!(d, 0.0, "{n1} differs between equal seeds");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.safetensors");
+        a.save(&path).unwrap();
+        let scheme = LabelScheme::new(&[EntityType::Gene, EntityType::Disease]);
+        let c = TokenClassifier::new(&BertConfig::tiny(50), scheme, 99).unwrap();
+        c.load(&path).unwrap();
+        let (ids, mask) = batch();
+        let x = a.logits(&ids, &mask, false).unwrap();
+        let y = c.logits(&ids, &mask, false).unwrap();
+        let d: f32 = (x - y)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar()
+            .unwrap();
+        assert_eq!(d, 0.0);
+    }
+}

@@ -6,6 +6,7 @@
 //! resumed mid-epoch restarts the dropout generator.
 
 use std::fs;
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
 
@@ -48,6 +49,9 @@ pub struct RunOptions {
     pub max_steps: Option<usize>,
     /// Hide the progress bar.
     pub quiet: bool,
+    /// Save a checkpoint and stop with an error after this many steps, as an interrupted run
+    /// would (tests of resumption).
+    pub interrupt_after: Option<usize>,
 }
 
 /// Builds the model the config describes: the pretrained encoder, or the seeded tiny one.
@@ -255,6 +259,8 @@ pub fn train(
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_position(state.step as u64);
+    // Without a terminal the bar is hidden: log a line every 100 steps instead.
+    let plain_log = !options.quiet && !std::io::stderr().is_terminal();
     let started = Instant::now();
     let (mut seqs, mut tokens) = (0usize, 0usize);
     let mut done = false;
@@ -291,11 +297,25 @@ pub fn train(
             tokens += batch.lengths.iter().sum::<usize>();
             bar.inc(1);
             if state.step % 20 == 0 {
-                bar.set_message(format!("loss {:.3}", loss.to_scalar::<f32>()?));
+                let loss = loss.to_scalar::<f32>()?;
+                bar.set_message(format!("loss {loss:.3}"));
+                if plain_log && state.step % 100 == 0 {
+                    let secs = started.elapsed().as_secs_f64();
+                    eprintln!(
+                        "step {}/{total} epoch {} loss {loss:.3} {:.1} sequences/s",
+                        state.step,
+                        state.epoch + 1,
+                        seqs as f64 / secs
+                    );
+                }
             }
             if options.max_steps.is_some_and(|m| state.step >= m) {
                 done = true;
                 break;
+            }
+            if options.interrupt_after == Some(state.step) {
+                save_checkpoint(&state, &opt)?;
+                anyhow::bail!("interrupted after step {}", state.step);
             }
             if state.step % config.checkpoint_every == 0 {
                 state.seconds += started.elapsed().as_secs_f64();

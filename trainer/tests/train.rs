@@ -1,0 +1,119 @@
+//! Training-loop behaviour on the tiny encoder: resumption, frozen layers, seeds.
+
+use std::path::PathBuf;
+
+use bioscope_train::config::TrainConfig;
+use bioscope_train::model::TokenClassifier;
+use bioscope_train::run::load_run;
+use bioscope_train::train::{train, RunOptions};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(name)
+}
+
+fn config(extra: &str) -> TrainConfig {
+    let text = format!(
+        r#"
+        name = "tiny"
+        encoder = "tiny"
+        tokenizer = "{tok}"
+        types = ["Gene", "Disease"]
+        max_len = 24
+        epochs = 2
+        batch_tokens = 256
+        lr = 3e-3
+        head_lr = 1e-2
+        seed = 5
+        checkpoint_every = 1000
+        {extra}
+        [[train]]
+        path = "{corpus}"
+        format = "iob"
+        [[dev]]
+        path = "{corpus}"
+        format = "iob"
+        fraction = 0.3
+        "#,
+        tok = fixture("tiny-tokenizer.json").display(),
+        corpus = fixture("tiny-corpus.tsv").display(),
+    );
+    let c: TrainConfig = toml::from_str(&text).unwrap();
+    c.validate().unwrap();
+    c
+}
+
+fn max_weight_diff(a: &TokenClassifier, b: &TokenClassifier) -> f32 {
+    let (ta, tb) = (a.named_tensors(), b.named_tensors());
+    ta.iter()
+        .map(|(k, t)| {
+            let d = (t - &tb[k]).unwrap().abs().unwrap().max_all().unwrap();
+            d.to_scalar::<f32>().unwrap()
+        })
+        .fold(0.0, f32::max)
+}
+
+fn quiet() -> RunOptions {
+    RunOptions {
+        quiet: true,
+        ..RunOptions::default()
+    }
+}
+
+#[test]
+fn interrupted_run_resumes_to_the_same_weights() {
+    // Without dropout a run is fully deterministic, so resumption must be exact.
+    let cfg = config("dropout = 0.0");
+    let dir = tempfile::tempdir().unwrap();
+    let straight = dir.path().join("straight");
+    train(&cfg, &straight, "test", &quiet()).unwrap();
+
+    let resumed = dir.path().join("resumed");
+    let interrupt = RunOptions {
+        interrupt_after: Some(5),
+        ..quiet()
+    };
+    let err = train(&cfg, &resumed, "test", &interrupt).unwrap_err();
+    assert!(err.to_string().contains("interrupted"), "{err}");
+    let info = train(&cfg, &resumed, "test", &quiet()).unwrap();
+
+    let a = load_run(&straight).unwrap();
+    let b = load_run(&resumed).unwrap();
+    assert_eq!(max_weight_diff(&a.model, &b.model), 0.0);
+    assert_eq!(info.training.steps, a.info.training.steps);
+    assert!(!info.evaluation.is_empty());
+    assert_eq!(info.evaluation, a.info.evaluation);
+    assert_eq!(info.training.data_sha256, a.info.training.data_sha256);
+    assert_eq!(info.training.data_sha256.len(), 64);
+}
+
+#[test]
+fn frozen_layers_keep_their_weights() {
+    let cfg = config("freeze_layers = 1");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("frozen");
+    let options = RunOptions {
+        max_steps: Some(10),
+        ..quiet()
+    };
+    train(&cfg, &out, "test", &options).unwrap();
+    let trained = load_run(&out).unwrap();
+    let scheme = trained.model.scheme.clone();
+    let initial = TokenClassifier::new(&trained.info.bert, scheme, cfg.seed).unwrap();
+    let (before, after) = (initial.named_tensors(), trained.model.named_tensors());
+    let changed = |name: &str| {
+        let d = (&before[name] - &after[name])
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap();
+        d.to_scalar::<f32>().unwrap() > 0.0
+    };
+    assert!(!changed("bert.embeddings.word_embeddings.weight"));
+    assert!(!changed("bert.encoder.layer.0.attention.self.query.weight"));
+    assert!(changed("bert.encoder.layer.1.attention.self.query.weight"));
+    assert!(changed("classifier.weight"));
+    assert!(changed("crf.transitions"));
+}

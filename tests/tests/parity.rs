@@ -46,6 +46,7 @@ fn trained_tiny_run(dir: &Path) -> LoadedRun {
     let options = RunOptions {
         max_steps: Some(80),
         quiet: true,
+        ..RunOptions::default()
     };
     train(&config, dir, "test", &options).unwrap();
     load_run(dir).unwrap()

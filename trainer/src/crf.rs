@@ -92,7 +92,6 @@ impl Crf {
             alpha = (next.broadcast_mul(&m)? + alpha.broadcast_mul(&(1.0 - &m)?)?)?;
         }
         let log_z = log_sum_exp(&alpha.broadcast_add(&self.end)?, 1)?;
-        let _ = l;
         (log_z - gold)?.mean(D::Minus1)
     }
 
@@ -144,7 +143,6 @@ mod tests {
         let vm = VarMap::new();
         let vb = VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu);
         let crf = Crf::new(3, vb).unwrap();
-        crf.start.clone();
         let set = |name: &str, t: Tensor| {
             vm.data().lock().unwrap()[name].set(&t).unwrap();
         };

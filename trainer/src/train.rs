@@ -19,7 +19,7 @@ use candle_core::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use crate::bert::{device, BertConfig};
+use crate::bert::BertConfig;
 use crate::config::TrainConfig;
 use crate::data::{data_hash, encode, make_batch, Example};
 use crate::eval::{predict, score};
@@ -296,10 +296,10 @@ pub fn train(
             seqs += members.len();
             tokens += batch.lengths.iter().sum::<usize>();
             bar.inc(1);
-            if state.step % 20 == 0 {
+            if state.step.is_multiple_of(20) {
                 let loss = loss.to_scalar::<f32>()?;
                 bar.set_message(format!("loss {loss:.3}"));
-                if plain_log && state.step % 100 == 0 {
+                if plain_log && state.step.is_multiple_of(100) {
                     let secs = started.elapsed().as_secs_f64();
                     eprintln!(
                         "step {}/{total} epoch {} loss {loss:.3} {:.1} sequences/s",
@@ -317,7 +317,7 @@ pub fn train(
                 save_checkpoint(&state, &opt)?;
                 anyhow::bail!("interrupted after step {}", state.step);
             }
-            if state.step % config.checkpoint_every == 0 {
+            if state.step.is_multiple_of(config.checkpoint_every) {
                 state.seconds += started.elapsed().as_secs_f64();
                 save_checkpoint(&state, &opt)?;
                 state.seconds -= started.elapsed().as_secs_f64();
@@ -341,7 +341,12 @@ pub fn train(
             )?;
             let s = score(&d.sentences, &pred);
             (tp, fp, fn_) = (tp + s.micro.tp, fp + s.micro.fp, fn_ + s.micro.fn_);
-            bar.println(format!("epoch {} dev {}:\n{s}", state.epoch, d.name));
+            let report = format!("epoch {} dev {}:\n{s}", state.epoch, d.name);
+            if plain_log {
+                eprint!("{report}");
+            } else {
+                bar.println(report);
+            }
             records.push(EvaluationRecord {
                 corpus: d.name.clone(),
                 split: "dev".into(),
@@ -397,6 +402,5 @@ pub fn train(
         },
     };
     info.write(out)?;
-    let _ = device();
     Ok(info)
 }

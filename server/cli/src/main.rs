@@ -1,1 +1,152 @@
-fn main() {}
+//! `bioscope`: the command-line entry point (model bundles, evaluation; tagging and the language
+//! server build on the same tagger).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use bioscope_core::bundle::Manifest;
+use bioscope_core::corpus::CorpusFormat;
+use bioscope_core::metrics::{entities_of, overlap_scores, strict_scores};
+use bioscope_tagger::{Tagger, TaggerOptions};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "bioscope",
+    version,
+    about = "Biomedical entity tagging for manuscripts"
+)]
+struct Cli {
+    /// The ONNX Runtime library (default: $ORT_DYLIB_PATH).
+    #[arg(long, global = true)]
+    ort_library: Option<PathBuf>,
+    /// Inference threads (default: all cores).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score a bundle on an annotated corpus: strict and overlap P/R/F1 per type.
+    Eval {
+        /// Model bundle directory.
+        #[arg(long)]
+        model: PathBuf,
+        /// Corpus file (iob, pubtator) or directory (brat).
+        #[arg(long)]
+        corpus: PathBuf,
+        #[arg(long, default_value = "iob")]
+        format: CorpusFormat,
+    },
+    /// Inspect model bundles.
+    Model {
+        #[command(subcommand)]
+        command: ModelCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelCommand {
+    /// Check a bundle and print its manifest summary.
+    Info { dir: PathBuf },
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("BIOSCOPE_LOG"))
+        .init();
+    let cli = Cli::parse();
+    let options = TaggerOptions {
+        library: cli.ort_library.clone(),
+        threads: cli.threads.unwrap_or(TaggerOptions::default().threads),
+        ..TaggerOptions::default()
+    };
+    match cli.command {
+        Command::Eval {
+            model,
+            corpus,
+            format,
+        } => {
+            let tagger = Tagger::load(&model, options)
+                .with_context(|| format!("cannot load model {}", model.display()))?;
+            let sentences = bioscope_core::corpus::read_sentences(&corpus, format)
+                .with_context(|| format!("cannot read corpus {}", corpus.display()))?;
+            let words: Vec<Vec<String>> = sentences.iter().map(|s| s.words.clone()).collect();
+            let started = Instant::now();
+            let predicted = tagger.tag_words(&words)?;
+            let secs = started.elapsed().as_secs_f64();
+            let gold: Vec<_> = sentences.iter().map(|s| s.tags.clone()).collect();
+            let (gold, predicted) = (entities_of(&gold), entities_of(&predicted));
+            let n_words: usize = words.iter().map(Vec::len).sum();
+            println!(
+                "{} on {} ({} sentences, {} words, {:.1} s, {:.0} words/s, onnxruntime)",
+                tagger.bundle.manifest.name,
+                corpus.display(),
+                sentences.len(),
+                n_words,
+                secs,
+                n_words as f64 / secs.max(1e-9)
+            );
+            println!("strict (same span and type):");
+            print!("{}", strict_scores(&gold, &predicted));
+            println!("overlap (same type, overlapping span):");
+            print!("{}", overlap_scores(&gold, &predicted));
+        }
+        Command::Model {
+            command: ModelCommand::Info { dir },
+        } => {
+            let (manifest, _) = Manifest::read(&dir)?;
+            // Open fully too: hashes and tokenizer are checked, the ONNX session started.
+            let tagger = Tagger::load(&dir, options)
+                .with_context(|| format!("bundle {} does not load", dir.display()))?;
+            print_info(&manifest, tagger.model().num_labels());
+        }
+    }
+    Ok(())
+}
+
+fn print_info(m: &Manifest, outputs: usize) {
+    println!("name:        {}", m.name);
+    println!("types:       {}", m.entity_types.join(", "));
+    println!(
+        "labels:      {} ({} model outputs)",
+        m.labels.join(" "),
+        outputs
+    );
+    println!(
+        "decoding:    {}",
+        if m.crf.is_some() {
+            "CRF (Viterbi, BIO-constrained)"
+        } else {
+            "BIO-constrained argmax"
+        }
+    );
+    println!("weights:     {:?}", m.weights);
+    println!(
+        "encoder:     {} layers, hidden {}, {} heads, vocabulary {}",
+        m.encoder.num_hidden_layers,
+        m.encoder.hidden_size,
+        m.encoder.num_attention_heads,
+        m.encoder.vocab_size
+    );
+    println!("window:      {} word pieces", m.max_sequence_length);
+    println!(
+        "trained:     {} ({} steps, {:.0} s)",
+        m.training.command, m.training.steps, m.training.wall_seconds
+    );
+    println!("data sha256: {}", m.training.data_sha256);
+    for e in &m.evaluation {
+        println!(
+            "eval:        {} {}: P {:.2} R {:.2} F1 {:.2}",
+            e.corpus,
+            e.split,
+            100.0 * e.precision,
+            100.0 * e.recall,
+            100.0 * e.f1
+        );
+    }
+}

@@ -200,7 +200,8 @@ pub fn read_pubtator(path: &Path) -> Result<Vec<Document>, CorpusError> {
         line,
         message,
     };
-    let mut docs: Vec<(Document, Vec<(usize, usize, String, Vec<String>)>)> = Vec::new();
+    // Mentions hold character offsets until the document's text is complete.
+    let mut docs: Vec<Document> = Vec::new();
     let mut title = String::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim_end_matches('\r');
@@ -209,18 +210,15 @@ pub fn read_pubtator(path: &Path) -> Result<Vec<Document>, CorpusError> {
         }
         if let Some((id, rest)) = line.split_once("|t|") {
             title = rest.to_string();
-            docs.push((
-                Document {
-                    id: id.to_string(),
-                    text: title.clone(),
-                    mentions: Vec::new(),
-                },
-                Vec::new(),
-            ));
+            docs.push(Document {
+                id: id.to_string(),
+                text: title.clone(),
+                mentions: Vec::new(),
+            });
             continue;
         }
         if let Some((id, rest)) = line.split_once("|a|") {
-            let Some((doc, _)) = docs.last_mut().filter(|(d, _)| d.id == id) else {
+            let Some(doc) = docs.last_mut().filter(|d| d.id == id) else {
                 return Err(bad(
                     n + 1,
                     format!("abstract for `{id}` without its title line"),
@@ -239,7 +237,7 @@ pub fn read_pubtator(path: &Path) -> Result<Vec<Document>, CorpusError> {
                 "expected an annotation line with 5 or 6 tab-separated columns".into(),
             ));
         }
-        let Some((_, spans)) = docs.last_mut().filter(|(d, _)| d.id == cols[0]) else {
+        let Some(doc) = docs.last_mut().filter(|d| d.id == cols[0]) else {
             return Err(bad(
                 n + 1,
                 format!("annotation for `{}` outside its document", cols[0]),
@@ -260,25 +258,20 @@ pub fn read_pubtator(path: &Path) -> Result<Vec<Document>, CorpusError> {
                     .collect()
             })
             .unwrap_or_default();
-        spans.push((start, end, cols[4].to_string(), ids));
+        doc.mentions.push(Mention {
+            start,
+            end,
+            type_name: cols[4].to_string(),
+            ids,
+        });
     }
-    Ok(docs
-        .into_iter()
-        .map(|(mut doc, spans)| {
-            let to_byte = char_to_byte(&doc.text);
-            let mentions = spans
-                .into_iter()
-                .map(|(s, e, type_name, ids)| Mention {
-                    start: to_byte(s),
-                    end: to_byte(e),
-                    type_name,
-                    ids,
-                })
-                .collect();
-            doc.mentions = mentions;
-            doc
-        })
-        .collect())
+    for doc in &mut docs {
+        let to_byte = char_to_byte(&doc.text);
+        for m in &mut doc.mentions {
+            (m.start, m.end) = (to_byte(m.start), to_byte(m.end));
+        }
+    }
+    Ok(docs)
 }
 
 /// Reads a brat standoff directory: each `X.txt` with its `X.ann` (`T` lines give mentions,

@@ -95,10 +95,9 @@ pub fn viterbi(emissions: &[f32], scheme: &LabelScheme, crf: &CrfTransitions) ->
     }
     let mut last = 0;
     let mut best = f32::NEG_INFINITY;
-    for j in 0..n {
-        let s = score[j] + crf.end[j];
-        if s > best {
-            best = s;
+    for (j, (s, e)) in score.iter().zip(&crf.end).enumerate() {
+        if s + e > best {
+            best = s + e;
             last = j;
         }
     }

@@ -300,4 +300,52 @@ mod tests {
             .unwrap();
         assert_eq!(d, 0.0);
     }
+
+    #[test]
+    fn pretrained_encoder_loads_with_or_without_bert_prefix() {
+        let source = tiny();
+        let dir = tempfile::tempdir().unwrap();
+        for prefixed in [true, false] {
+            let tensors: std::collections::HashMap<String, Tensor> = source
+                .named_tensors()
+                .into_iter()
+                .filter_map(|(k, t)| {
+                    let bare = k.strip_prefix("bert.")?.to_string();
+                    Some((if prefixed { k } else { bare }, t))
+                })
+                .collect();
+            candle_core::safetensors::save(&tensors, dir.path().join("model.safetensors")).unwrap();
+            let scheme = LabelScheme::new(&[EntityType::Gene, EntityType::Disease]);
+            let target = TokenClassifier::new(&BertConfig::tiny(50), scheme, 77).unwrap();
+            target.load_pretrained_encoder(dir.path()).unwrap();
+            let (a, b) = (source.named_tensors(), target.named_tensors());
+            let diff = |k: &str| -> f32 {
+                (&a[k] - &b[k])
+                    .unwrap()
+                    .abs()
+                    .unwrap()
+                    .max_all()
+                    .unwrap()
+                    .to_scalar()
+                    .unwrap()
+            };
+            for k in a.keys().filter(|k| k.starts_with("bert.")) {
+                assert_eq!(diff(k), 0.0, "{k} (prefixed: {prefixed})");
+            }
+            // The head is not part of the encoder checkpoint: it keeps its own seeded init.
+            assert!(diff("classifier.weight") > 0.0);
+        }
+        // A missing tensor is named.
+        let partial: std::collections::HashMap<String, Tensor> = source
+            .named_tensors()
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("bert.embeddings."))
+            .collect();
+        candle_core::safetensors::save(&partial, dir.path().join("model.safetensors")).unwrap();
+        let err = tiny()
+            .load_pretrained_encoder(dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("has no tensor `encoder.layer.0"), "{err}");
+    }
 }

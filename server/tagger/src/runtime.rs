@@ -75,3 +75,21 @@ pub fn environment(explicit: Option<&Path>) -> Result<&'static Environment, Runt
             message: message.clone(),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_library_is_named_with_the_fix() {
+        let err = environment(Some(Path::new("/nonexistent/libonnxruntime.so")))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("/nonexistent/libonnxruntime.so does not exist"),
+            "{err}"
+        );
+        assert!(err.contains(".ci/setup"), "{err}");
+    }
+}

@@ -1,6 +1,10 @@
 //! Shared helpers for BioScope's end-to-end tests (the tests themselves are in `tests/*.rs`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use bioscope_train::config::TrainConfig;
+use bioscope_train::run::{load_run, LoadedRun};
+use bioscope_train::train::{train, RunOptions};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -33,4 +37,42 @@ pub fn ort_library() -> PathBuf {
 pub fn pretrained_encoder() -> Option<PathBuf> {
     let dir = repo_root().join(".assets/all-MiniLM-L6-v2");
     dir.join("model.safetensors").is_file().then_some(dir)
+}
+
+/// A training config for the seeded tiny encoder on the tiny fixture corpus (genes and diseases).
+pub fn tiny_config() -> TrainConfig {
+    let text = format!(
+        r#"
+        name = "tiny"
+        encoder = "tiny"
+        tokenizer = "{tok}"
+        types = ["Gene", "Disease"]
+        max_len = 24
+        epochs = 100
+        batch_tokens = 256
+        lr = 3e-3
+        head_lr = 1e-2
+        seed = 5
+        checkpoint_every = 1000
+        [[train]]
+        path = "{corpus}"
+        format = "iob"
+        "#,
+        tok = fixture("tiny-tokenizer.json").display(),
+        corpus = fixture("tiny-corpus.tsv").display(),
+    );
+    let config: TrainConfig = toml::from_str(&text).expect("the tiny config parses");
+    config.validate().expect("the tiny config is valid");
+    config
+}
+
+/// Trains the tiny config for 80 steps into `dir` (a few seconds) and loads the run.
+pub fn trained_tiny_run(dir: &Path) -> LoadedRun {
+    let options = RunOptions {
+        max_steps: Some(80),
+        quiet: true,
+        ..RunOptions::default()
+    };
+    train(&tiny_config(), dir, "tiny test run", &options).expect("tiny training runs");
+    load_run(dir).expect("the tiny run loads")
 }

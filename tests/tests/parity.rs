@@ -8,49 +8,13 @@ use bioscope_core::encoding::WordPieceEncoder;
 use bioscope_core::metrics::entities_of;
 use bioscope_core::{EntityType, LabelScheme};
 use bioscope_tagger::{Tagger, TaggerOptions};
-use bioscope_tests::{fixture, ort_library, pretrained_encoder};
-use bioscope_train::config::TrainConfig;
+use bioscope_tests::{fixture, ort_library, pretrained_encoder, trained_tiny_run};
 use bioscope_train::data::CorpusSpec;
 use bioscope_train::eval::predict;
 use bioscope_train::export::{export_bundle, ExportOptions};
 use bioscope_train::model::TokenClassifier;
 use bioscope_train::run::{load_run, LoadedRun};
-use bioscope_train::train::{train, RunOptions};
 use candle_core::Tensor;
-
-fn tiny_config() -> TrainConfig {
-    let text = format!(
-        r#"
-        name = "tiny-parity"
-        encoder = "tiny"
-        tokenizer = "{tok}"
-        types = ["Gene", "Disease"]
-        max_len = 24
-        epochs = 100
-        batch_tokens = 256
-        lr = 3e-3
-        head_lr = 1e-2
-        seed = 11
-        [[train]]
-        path = "{corpus}"
-        format = "iob"
-        "#,
-        tok = fixture("tiny-tokenizer.json").display(),
-        corpus = fixture("tiny-corpus.tsv").display(),
-    );
-    toml::from_str(&text).unwrap()
-}
-
-fn trained_tiny_run(dir: &Path) -> LoadedRun {
-    let config = tiny_config();
-    let options = RunOptions {
-        max_steps: Some(80),
-        quiet: true,
-        ..RunOptions::default()
-    };
-    train(&config, dir, "test", &options).unwrap();
-    load_run(dir).unwrap()
-}
 
 fn options() -> TaggerOptions {
     TaggerOptions {

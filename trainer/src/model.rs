@@ -173,6 +173,11 @@ mod tests {
     use bioscope_core::EntityType;
     use candle_core::DType;
 
+    fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
+        let d = (a - b).unwrap().abs().unwrap().max_all().unwrap();
+        d.to_scalar().unwrap()
+    }
+
     fn tiny() -> TokenClassifier {
         let scheme = LabelScheme::new(&[EntityType::Gene, EntityType::Disease]);
         TokenClassifier::new(&BertConfig::tiny(50), scheme, 1).unwrap()
@@ -234,14 +239,7 @@ mod tests {
         assert_ne!(a, b, "two training passes must drop different units");
         let c = model.logits(&ids, &mask, false).unwrap();
         let d = model.logits(&ids, &mask, false).unwrap();
-        let diff: f32 = (c - d)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar()
-            .unwrap();
+        let diff: f32 = max_diff(&c, &d);
         assert_eq!(diff, 0.0);
     }
 
@@ -271,14 +269,7 @@ mod tests {
         let b = tiny();
         assert_eq!(a.named_tensors().len(), b.named_tensors().len());
         for ((n1, t1), (_, t2)) in a.named_tensors().iter().zip(b.named_tensors().iter()) {
-            let d: f32 = (t1 - t2)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar()
-                .unwrap();
+            let d: f32 = max_diff(t1, t2);
             assert_eq!(d, 0.0, "{n1} differs between equal seeds");
         }
         let dir = tempfile::tempdir().unwrap();
@@ -290,14 +281,7 @@ mod tests {
         let (ids, mask) = batch();
         let x = a.logits(&ids, &mask, false).unwrap();
         let y = c.logits(&ids, &mask, false).unwrap();
-        let d: f32 = (x - y)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar()
-            .unwrap();
+        let d: f32 = max_diff(&x, &y);
         assert_eq!(d, 0.0);
     }
 
@@ -319,16 +303,7 @@ mod tests {
             let target = TokenClassifier::new(&BertConfig::tiny(50), scheme, 77).unwrap();
             target.load_pretrained_encoder(dir.path()).unwrap();
             let (a, b) = (source.named_tensors(), target.named_tensors());
-            let diff = |k: &str| -> f32 {
-                (&a[k] - &b[k])
-                    .unwrap()
-                    .abs()
-                    .unwrap()
-                    .max_all()
-                    .unwrap()
-                    .to_scalar()
-                    .unwrap()
-            };
+            let diff = |k: &str| -> f32 { max_diff(&a[k], &b[k]) };
             for k in a.keys().filter(|k| k.starts_with("bert.")) {
                 assert_eq!(diff(k), 0.0, "{k} (prefixed: {prefixed})");
             }

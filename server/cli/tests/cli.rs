@@ -3,39 +3,11 @@
 use std::path::Path;
 use std::process::Command;
 
-use bioscope_tests::{fixture, ort_library};
-use bioscope_train::config::TrainConfig;
+use bioscope_tests::{fixture, ort_library, trained_tiny_run};
 use bioscope_train::export::{export_bundle, ExportOptions};
-use bioscope_train::run::load_run;
-use bioscope_train::train::{train, RunOptions};
 
 fn tiny_bundle(dir: &Path) -> std::path::PathBuf {
-    let text = format!(
-        r#"
-        name = "tiny-cli"
-        encoder = "tiny"
-        tokenizer = "{tok}"
-        types = ["Gene", "Disease"]
-        max_len = 24
-        epochs = 100
-        batch_tokens = 256
-        lr = 3e-3
-        head_lr = 1e-2
-        [[train]]
-        path = "{corpus}"
-        format = "iob"
-        "#,
-        tok = fixture("tiny-tokenizer.json").display(),
-        corpus = fixture("tiny-corpus.tsv").display(),
-    );
-    let config: TrainConfig = toml::from_str(&text).unwrap();
-    let options = RunOptions {
-        max_steps: Some(80),
-        quiet: true,
-        ..RunOptions::default()
-    };
-    train(&config, &dir.join("run"), "tiny cli test", &options).unwrap();
-    let run = load_run(&dir.join("run")).unwrap();
+    let run = trained_tiny_run(&dir.join("run"));
     let bundle = dir.join("bundle");
     export_bundle(&run, &bundle, &ExportOptions { int8: false }).unwrap();
     bundle
@@ -62,7 +34,7 @@ fn info_and_eval_on_a_real_bundle() {
 
     let (ok, out, err) = bioscope(&["model", "info", b]);
     assert!(ok, "{err}");
-    assert!(out.contains("name:        tiny-cli"), "{out}");
+    assert!(out.contains("name:        tiny"), "{out}");
     assert!(
         out.contains("O B-Gene I-Gene B-Disease I-Disease (5 model outputs)"),
         "{out}"

@@ -1,47 +1,22 @@
 //! Training-loop behaviour on the tiny encoder: resumption, frozen layers, seeds.
 
-use std::path::PathBuf;
-
+use bioscope_tests::{fixture, tiny_config};
 use bioscope_train::config::TrainConfig;
+use bioscope_train::data::CorpusSpec;
 use bioscope_train::model::TokenClassifier;
 use bioscope_train::run::load_run;
 use bioscope_train::train::{train, RunOptions};
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures")
-        .join(name)
-}
-
-fn config(extra: &str) -> TrainConfig {
-    let text = format!(
-        r#"
-        name = "tiny"
-        encoder = "tiny"
-        tokenizer = "{tok}"
-        types = ["Gene", "Disease"]
-        max_len = 24
-        epochs = 2
-        batch_tokens = 256
-        lr = 3e-3
-        head_lr = 1e-2
-        seed = 5
-        checkpoint_every = 1000
-        {extra}
-        [[train]]
-        path = "{corpus}"
-        format = "iob"
-        [[dev]]
-        path = "{corpus}"
-        format = "iob"
-        fraction = 0.3
-        "#,
-        tok = fixture("tiny-tokenizer.json").display(),
-        corpus = fixture("tiny-corpus.tsv").display(),
-    );
-    let c: TrainConfig = toml::from_str(&text).unwrap();
-    c.validate().unwrap();
-    c
+/// Two short epochs with a dev split, so that resumption crosses an epoch boundary.
+fn config() -> TrainConfig {
+    let mut config = tiny_config();
+    config.epochs = 2;
+    config.dev = vec![CorpusSpec {
+        path: fixture("tiny-corpus.tsv"),
+        format: "iob".into(),
+        fraction: Some(0.3),
+    }];
+    config
 }
 
 fn max_weight_diff(a: &TokenClassifier, b: &TokenClassifier) -> f32 {
@@ -64,7 +39,8 @@ fn quiet() -> RunOptions {
 #[test]
 fn interrupted_run_resumes_to_the_same_weights() {
     // Without dropout a run is fully deterministic, so resumption must be exact.
-    let cfg = config("dropout = 0.0");
+    let mut cfg = config();
+    cfg.dropout = 0.0;
     let dir = tempfile::tempdir().unwrap();
     let straight = dir.path().join("straight");
     train(&cfg, &straight, "test", &quiet()).unwrap();
@@ -90,7 +66,8 @@ fn interrupted_run_resumes_to_the_same_weights() {
 
 #[test]
 fn frozen_layers_keep_their_weights() {
-    let cfg = config("freeze_layers = 1");
+    let mut cfg = config();
+    cfg.freeze_layers = 1;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("frozen");
     let options = RunOptions {

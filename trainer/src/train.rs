@@ -125,7 +125,9 @@ fn cache_frozen(
         let x = model.encoder.embed(&batch.ids, false)?;
         let hidden = model.encoder.run_layers(x, &bias, 0, frozen, false)?;
         for (row, &i) in members.iter().enumerate() {
-            cache[i] = Some(hidden.get(row)?.narrow(0, 0, lengths[i])?.contiguous()?);
+            // Detached, so that it does not keep its batch's forward graph alive (rows of one
+            // batch share its storage; `copy()` would clone the whole batch per row).
+            cache[i] = Some(hidden.get(row)?.narrow(0, 0, lengths[i])?.detach());
         }
     }
     Ok(cache
@@ -353,6 +355,7 @@ pub fn train(
                 precision: s.micro.precision(),
                 recall: s.micro.recall(),
                 f1: s.micro.f1(),
+                engine: "candle fp32".into(),
             });
         }
         let f1 = if dev.is_empty() {

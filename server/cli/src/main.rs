@@ -141,12 +141,13 @@ fn print_info(m: &Manifest, outputs: usize) {
     println!("data sha256: {}", m.training.data_sha256);
     for e in &m.evaluation {
         println!(
-            "eval:        {} {}: P {:.2} R {:.2} F1 {:.2}",
+            "eval:        {} {}: P {:.2} R {:.2} F1 {:.2} ({})",
             e.corpus,
             e.split,
             100.0 * e.precision,
             100.0 * e.recall,
-            100.0 * e.f1
+            100.0 * e.f1,
+            e.engine
         );
     }
 }

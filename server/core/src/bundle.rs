@@ -64,6 +64,9 @@ pub struct EvaluationRecord {
     pub precision: f64,
     pub recall: f64,
     pub f1: f64,
+    /// What computed the figure, e.g. `candle fp32` for the trained model before export.
+    #[serde(default)]
+    pub engine: String,
 }
 
 /// `manifest.json`.

@@ -13,5 +13,6 @@ pub mod encoding;
 pub mod entity;
 pub mod hash;
 pub mod metrics;
+pub mod segment;
 
 pub use entity::{EntityType, LabelScheme};

@@ -109,6 +109,64 @@ pub fn viterbi(emissions: &[f32], scheme: &LabelScheme, crf: &CrfTransitions) ->
     path
 }
 
+/// Posterior probability of every label at every position under the CRF (forward–backward in
+/// log space), with the BIO constraints that [`viterbi`] applies. Row-major `[len, labels]`.
+pub fn marginals(emissions: &[f32], scheme: &LabelScheme, crf: &CrfTransitions) -> Vec<f32> {
+    let n = scheme.len();
+    let len = emissions.len() / n;
+    if len == 0 {
+        return Vec::new();
+    }
+    let tags = scheme.tags();
+    let neg = f32::NEG_INFINITY;
+    let trans: Vec<f32> = (0..n * n)
+        .map(|k| {
+            let (i, j) = (k / n, k % n);
+            if tags[j].may_follow(Some(tags[i])) {
+                crf.transitions[i][j]
+            } else {
+                neg
+            }
+        })
+        .collect();
+    let log_sum = |values: &mut dyn Iterator<Item = f32>| -> f32 {
+        let v: Vec<f32> = values.collect();
+        let max = v.iter().copied().fold(neg, f32::max);
+        if max == neg {
+            return neg;
+        }
+        max + v.iter().map(|x| (x - max).exp()).sum::<f32>().ln()
+    };
+    let mut alpha = vec![neg; len * n];
+    for j in 0..n {
+        if tags[j].may_follow(None) {
+            alpha[j] = crf.start[j] + emissions[j];
+        }
+    }
+    for t in 1..len {
+        for j in 0..n {
+            let prev = &alpha[(t - 1) * n..t * n];
+            alpha[t * n + j] =
+                log_sum(&mut (0..n).map(|i| prev[i] + trans[i * n + j])) + emissions[t * n + j];
+        }
+    }
+    let mut beta = vec![neg; len * n];
+    beta[(len - 1) * n..].copy_from_slice(&crf.end);
+    for t in (0..len - 1).rev() {
+        for i in 0..n {
+            let next = &beta[(t + 1) * n..(t + 2) * n];
+            let em = &emissions[(t + 1) * n..(t + 2) * n];
+            beta[t * n + i] = log_sum(&mut (0..n).map(|j| trans[i * n + j] + em[j] + next[j]));
+        }
+    }
+    let log_z = log_sum(&mut (0..n).map(|j| alpha[(len - 1) * n + j] + crf.end[j]));
+    alpha
+        .iter()
+        .zip(&beta)
+        .map(|(a, b)| (a + b - log_z).exp())
+        .collect()
+}
+
 /// Decodes one window's piece emissions and writes the resulting word tags into `sentence_tags`
 /// (the tags of the whole word sequence the window was cut from).
 pub fn decode_window_into(
@@ -122,6 +180,31 @@ pub fn decode_window_into(
     let piece_tags: Vec<Tag> = path.into_iter().map(|i| scheme.tag(i)).collect();
     let words = window.word_tags(&piece_tags);
     sentence_tags[window.first_word..window.end_word].copy_from_slice(&words);
+}
+
+/// Decodes one window's piece emissions into `(tag, confidence)` for each of its words: the
+/// Viterbi tag of the word's first piece and that tag's posterior probability there
+/// ([`marginals`]). Words without pieces are `O` with confidence 1.
+pub fn decode_window_scored(
+    window: &Window,
+    emissions: &[f32],
+    scheme: &LabelScheme,
+    crf: &CrfTransitions,
+) -> Vec<(Tag, f32)> {
+    let n = scheme.len();
+    let path = viterbi(emissions, scheme, crf);
+    let probs = marginals(emissions, scheme, crf);
+    let mut out = vec![(Tag::Outside, 1.0); window.end_word - window.first_word];
+    let mut prev_word = None;
+    for (p, &w) in window.piece_word.iter().enumerate() {
+        if let Some(w) = w {
+            if prev_word != Some(w) {
+                out[w - window.first_word] = (scheme.tag(path[p]), probs[p * n + path[p]]);
+            }
+        }
+        prev_word = w;
+    }
+    out
 }
 
 /// A run of positions `[start, end)` that a BIO path labels as one entity.
@@ -232,6 +315,54 @@ mod tests {
             };
             assert_eq!(viterbi(&em, &scheme, &crf), brute_force(&em, &scheme, &crf));
         }
+    }
+
+    #[test]
+    fn marginals_agree_with_brute_force() {
+        let scheme = LabelScheme::new(&[EntityType::Gene]);
+        let n = scheme.len();
+        let em = [1.0f32, 0.5, -0.2, 0.3, 1.2, 0.8, -0.5, 0.1, 0.9];
+        let crf = CrfTransitions {
+            start: vec![0.1, 0.2, 0.0],
+            end: vec![0.0, -0.3, 0.2],
+            transitions: vec![
+                vec![0.2, -0.1, 0.0],
+                vec![0.0, 0.1, 0.4],
+                vec![-0.2, 0.3, 0.1],
+            ],
+        };
+        let len = em.len() / n;
+        let mut expected = vec![0f64; len * n];
+        let mut z = 0f64;
+        for code in 0..n.pow(len as u32) {
+            let path: Vec<usize> = (0..len).map(|t| (code / n.pow(t as u32)) % n).collect();
+            let valid = path.iter().enumerate().all(|(t, &j)| {
+                scheme
+                    .tag(j)
+                    .may_follow((t > 0).then(|| scheme.tag(path[t - 1])))
+            });
+            if !valid {
+                continue;
+            }
+            let mut s = crf.start[path[0]] + crf.end[path[len - 1]];
+            for t in 0..len {
+                s += em[t * n + path[t]];
+                if t > 0 {
+                    s += crf.transitions[path[t - 1]][path[t]];
+                }
+            }
+            let w = (s as f64).exp();
+            z += w;
+            for t in 0..len {
+                expected[t * n + path[t]] += w;
+            }
+        }
+        let got = marginals(&em, &scheme, &crf);
+        for (g, e) in got.iter().zip(&expected) {
+            assert!((*g as f64 - e / z).abs() < 1e-5, "{got:?}");
+        }
+        // I-Gene cannot start a sequence.
+        assert_eq!(got[2], 0.0);
     }
 
     #[test]

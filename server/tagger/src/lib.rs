@@ -11,4 +11,4 @@ pub mod runtime;
 pub mod tagger;
 
 pub use onnx::OnnxModel;
-pub use tagger::{Tagger, TaggerError, TaggerOptions};
+pub use tagger::{Tagger, TaggerError, TaggerOptions, TextEntity};

@@ -1,11 +1,16 @@
-//! The tagger facade: a checked bundle plus its ONNX session, tagging word sequences.
+//! The tagger facade: a checked bundle plus its ONNX session, tagging word sequences and text.
+//!
+//! Confidence: each word gets the posterior probability (CRF forward–backward marginal at its
+//! first piece) of the tag the Viterbi path gave it; an entity's score is the lowest over its
+//! words, so one doubtful word makes the whole mention doubtful.
 
 use std::path::{Path, PathBuf};
 
 use bioscope_core::bundle::{Bundle, BundleError};
-use bioscope_core::decode::decode_window_into;
+use bioscope_core::corpus::split_words;
+use bioscope_core::decode::{decode_window_scored, tag_runs};
 use bioscope_core::encoding::{plan_batches, EncodingError, Window};
-use bioscope_core::entity::Tag;
+use bioscope_core::entity::{EntityType, Tag};
 
 use crate::onnx::OnnxModel;
 use crate::runtime::RuntimeError;
@@ -46,6 +51,15 @@ impl Default for TaggerOptions {
     }
 }
 
+/// An entity found in text: UTF-8 byte span, type, and confidence in [0, 1].
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextEntity {
+    pub start: usize,
+    pub end: usize,
+    pub entity_type: EntityType,
+    pub score: f32,
+}
+
 pub struct Tagger {
     pub bundle: Bundle,
     model: OnnxModel,
@@ -69,21 +83,21 @@ impl Tagger {
         &self.model
     }
 
-    /// BIO tags for each word sequence (e.g. the sentences of a token-level corpus).
-    pub fn tag_words<S: AsRef<str>>(
+    /// `(tag, confidence)` for every word of every word sequence, batched across sequences.
+    fn tag_sequences<S: AsRef<str>>(
         &self,
-        sentences: &[Vec<S>],
-    ) -> Result<Vec<Vec<Tag>>, TaggerError> {
+        sequences: &[Vec<S>],
+    ) -> Result<Vec<Vec<(Tag, f32)>>, TaggerError> {
         let max_len = self.bundle.manifest.max_sequence_length;
         let mut windows: Vec<(usize, Window)> = Vec::new();
-        for (i, words) in sentences.iter().enumerate() {
+        for (i, words) in sequences.iter().enumerate() {
             for w in self.bundle.encoder.encode_words(words, max_len)? {
                 windows.push((i, w));
             }
         }
-        let mut tags: Vec<Vec<Tag>> = sentences
+        let mut out: Vec<Vec<(Tag, f32)>> = sequences
             .iter()
-            .map(|s| vec![Tag::Outside; s.len()])
+            .map(|s| vec![(Tag::Outside, 1.0); s.len()])
             .collect();
         let lengths: Vec<usize> = windows.iter().map(|(_, w)| w.ids.len()).collect();
         let n = self.bundle.scheme.len();
@@ -94,17 +108,54 @@ impl Tagger {
                 .collect();
             let (logits, t) = self.model.logits(&batch)?;
             for (row, &i) in members.iter().enumerate() {
-                let (sentence, window) = &windows[i];
+                let (seq, window) = &windows[i];
                 let emissions = &logits[row * t * n..(row * t + window.ids.len()) * n];
-                decode_window_into(
-                    &mut tags[*sentence],
-                    window,
-                    emissions,
-                    &self.bundle.scheme,
-                    &self.bundle.crf,
-                );
+                let words =
+                    decode_window_scored(window, emissions, &self.bundle.scheme, &self.bundle.crf);
+                out[*seq][window.first_word..window.end_word].copy_from_slice(&words);
             }
         }
-        Ok(tags)
+        Ok(out)
+    }
+
+    /// BIO tags for each word sequence (e.g. the sentences of a token-level corpus).
+    pub fn tag_words<S: AsRef<str>>(
+        &self,
+        sentences: &[Vec<S>],
+    ) -> Result<Vec<Vec<Tag>>, TaggerError> {
+        Ok(self
+            .tag_sequences(sentences)?
+            .into_iter()
+            .map(|words| words.into_iter().map(|(tag, _)| tag).collect())
+            .collect())
+    }
+
+    /// Entities in each text (a paragraph's prose), in byte offsets of that text.
+    pub fn tag_texts(&self, texts: &[&str]) -> Result<Vec<Vec<TextEntity>>, TaggerError> {
+        let spans: Vec<_> = texts.iter().map(|t| split_words(t)).collect();
+        let words: Vec<Vec<&str>> = texts
+            .iter()
+            .zip(&spans)
+            .map(|(t, s)| s.iter().map(|w| &t[w.start..w.end]).collect())
+            .collect();
+        let tagged = self.tag_sequences(&words)?;
+        Ok(tagged
+            .iter()
+            .zip(&spans)
+            .map(|(words, spans)| {
+                tag_runs(words.iter().map(|(tag, _)| *tag))
+                    .into_iter()
+                    .map(|run| TextEntity {
+                        start: spans[run.start].start,
+                        end: spans[run.end - 1].end,
+                        entity_type: run.entity_type,
+                        score: words[run.start..run.end]
+                            .iter()
+                            .map(|(_, c)| *c)
+                            .fold(1.0, f32::min),
+                    })
+                    .collect()
+            })
+            .collect())
     }
 }

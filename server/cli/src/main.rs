@@ -11,6 +11,9 @@ use bioscope_core::metrics::{entities_of, overlap_scores, strict_scores};
 use bioscope_tagger::{Tagger, TaggerOptions};
 use clap::{Parser, Subcommand};
 
+mod tag;
+use tag::TagFormat;
+
 #[derive(Parser)]
 #[command(
     name = "bioscope",
@@ -30,6 +33,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Tag Markdown, LaTeX or plain-text files (format from the extension) and print the entities.
+    Tag {
+        files: Vec<PathBuf>,
+        /// Model bundle directory.
+        #[arg(long, env = "BIOSCOPE_MODEL", default_value = "models/ncbi-disease")]
+        model: PathBuf,
+        #[arg(long, value_enum, default_value = "ansi")]
+        format: TagFormat,
+    },
     /// Score a bundle on an annotated corpus: strict and overlap P/R/F1 per type.
     Eval {
         /// Model bundle directory.
@@ -54,7 +66,17 @@ enum ModelCommand {
     Info { dir: PathBuf },
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bioscope: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("BIOSCOPE_LOG"))
@@ -66,6 +88,38 @@ fn main() -> Result<()> {
         ..TaggerOptions::default()
     };
     match cli.command {
+        Command::Tag {
+            files,
+            model,
+            format,
+        } => {
+            if files.is_empty() {
+                anyhow::bail!("no files to tag: bioscope tag FILE...");
+            }
+            let tagger = Tagger::load(&model, options)
+                .with_context(|| format!("cannot load model {}", model.display()))?;
+            let mut failed = 0;
+            for path in &files {
+                let text = match tag::read_text(path) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        eprintln!("bioscope: {e:#}");
+                        failed += 1;
+                        continue;
+                    }
+                };
+                let doc_format = bioscope_core::segment::DocFormat::from_path(path);
+                let entities = tag::tag_document(&tagger, &text, doc_format)
+                    .with_context(|| format!("cannot tag {}", path.display()))?;
+                match format {
+                    TagFormat::Ansi => print!("{}", tag::render_ansi(&text, &entities)),
+                    TagFormat::Json => println!("{}", tag::render_json(path, &text, &entities)),
+                }
+            }
+            if failed > 0 {
+                anyhow::bail!("{failed} of {} files could not be tagged", files.len());
+            }
+        }
         Command::Eval {
             model,
             corpus,

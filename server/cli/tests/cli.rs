@@ -97,3 +97,77 @@ fn broken_bundles_and_missing_runtime_are_explained() {
         "{err}"
     );
 }
+
+#[test]
+fn tag_prints_entities_outside_markup_and_skips_bad_files() {
+    let manuscript = fixture("manuscript.md");
+    let model = bioscope_tests::repo_root().join("models/ncbi-disease");
+    let (ok, out, err) = bioscope(&[
+        "tag",
+        "--model",
+        model.to_str().unwrap(),
+        "--format",
+        "json",
+        manuscript.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let text = std::fs::read_to_string(&manuscript).unwrap();
+    let code_block = text.find("```python").unwrap()..text.rfind("```").unwrap();
+    let entities = v["entities"].as_array().unwrap();
+    let mut wilson = 0;
+    for e in entities {
+        let (start, end) = (
+            e["start"].as_u64().unwrap() as usize,
+            e["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&text[start..end], e["text"].as_str().unwrap());
+        assert!(
+            !code_block.contains(&start),
+            "tagged inside the code block: {e}"
+        );
+        let score = e["score"].as_f64().unwrap();
+        assert!(score > 0.0 && score <= 1.0);
+        wilson += usize::from(e["text"] == "Wilson disease");
+    }
+    assert_eq!(wilson, 2, "twice in prose, never in code");
+
+    // ANSI output colours the same entities and ends with a legend.
+    let (ok, out, _) = bioscope(&[
+        "tag",
+        "--model",
+        model.to_str().unwrap(),
+        manuscript.to_str().unwrap(),
+    ]);
+    assert!(ok);
+    assert!(out.contains("\x1b[1;31mWilson disease\x1b[0m"), "{out}");
+    assert!(
+        out.contains(&format!("-- {} entities", entities.len())),
+        "{out}"
+    );
+
+    // A binary and a non-UTF-8 file are named and skipped; the good file is still tagged.
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("figure.md");
+    std::fs::write(&binary, b"PNG\0\x01").unwrap();
+    let latin1 = dir.path().join("latin1.txt");
+    std::fs::write(&latin1, b"caf\xe9 and Wilson disease").unwrap();
+    let (ok, out, err) = bioscope(&[
+        "tag",
+        "--model",
+        model.to_str().unwrap(),
+        "--format",
+        "json",
+        binary.to_str().unwrap(),
+        latin1.to_str().unwrap(),
+        manuscript.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("figure.md looks binary"), "{err}");
+    assert!(
+        err.contains("latin1.txt is not UTF-8 (invalid byte at offset 3)"),
+        "{err}"
+    );
+    assert!(err.contains("2 of 3 files could not be tagged"), "{err}");
+    assert_eq!(out.lines().count(), 1, "the good file's JSON is printed");
+}

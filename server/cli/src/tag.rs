@@ -1,0 +1,116 @@
+//! `bioscope tag`: segment files, tag their paragraphs, print entities (ANSI colours or JSON).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use bioscope_core::segment::{segment, DocFormat};
+use bioscope_core::EntityType;
+use bioscope_tagger::{Tagger, TextEntity};
+
+/// Output formats of `bioscope tag`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TagFormat {
+    /// The text with entities coloured by type, for a terminal.
+    Ansi,
+    /// One JSON object per file: entities with type, text, byte offsets and score.
+    Json,
+}
+
+/// Entities of a whole document, in byte offsets of the document.
+pub fn tag_document(tagger: &Tagger, text: &str, format: DocFormat) -> Result<Vec<TextEntity>> {
+    let paragraphs = segment(text, format);
+    let prose: Vec<String> = paragraphs.iter().map(|p| p.prose(text)).collect();
+    let texts: Vec<&str> = prose.iter().map(String::as_str).collect();
+    let found = tagger.tag_texts(&texts)?;
+    Ok(paragraphs
+        .iter()
+        .zip(found)
+        .flat_map(|(p, entities)| {
+            entities.into_iter().map(move |e| TextEntity {
+                start: p.range.start + e.start,
+                end: p.range.start + e.end,
+                ..e
+            })
+        })
+        .collect())
+}
+
+/// Reads a file as UTF-8 text, refusing binary content with a clear reason.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.contains(&0) {
+        bail!(
+            "{} looks binary (it contains NUL bytes): skipped",
+            path.display()
+        );
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not UTF-8 (invalid byte at offset {}): skipped",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// The ANSI colour (SGR parameters) of each type.
+fn colour(t: EntityType) -> &'static str {
+    match t {
+        EntityType::Gene => "1;34",
+        EntityType::Disease => "1;31",
+        EntityType::Chemical => "1;32",
+        EntityType::Species => "1;35",
+        EntityType::CellLine => "1;33",
+        EntityType::CellType => "1;36",
+        EntityType::Variant => "1;93",
+    }
+}
+
+/// The document with each entity wrapped in its type's colour, and a legend of the types seen.
+pub fn render_ansi(text: &str, entities: &[TextEntity]) -> String {
+    let mut out = String::with_capacity(text.len() + entities.len() * 12);
+    let mut at = 0;
+    let mut seen: Vec<EntityType> = Vec::new();
+    for e in entities {
+        out.push_str(&text[at..e.start]);
+        let _ = write!(
+            out,
+            "\x1b[{}m{}\x1b[0m",
+            colour(e.entity_type),
+            &text[e.start..e.end]
+        );
+        at = e.end;
+        if !seen.contains(&e.entity_type) {
+            seen.push(e.entity_type);
+        }
+    }
+    out.push_str(&text[at..]);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    seen.sort();
+    let legend: Vec<String> = seen
+        .iter()
+        .map(|&t| {
+            let n = entities.iter().filter(|e| e.entity_type == t).count();
+            format!("\x1b[{}m{}\x1b[0m {n}", colour(t), t)
+        })
+        .collect();
+    let _ = writeln!(out, "-- {} entities: {}", entities.len(), legend.join(", "));
+    out
+}
+
+/// The JSON object for one file.
+pub fn render_json(path: &Path, text: &str, entities: &[TextEntity]) -> serde_json::Value {
+    serde_json::json!({
+        "file": path.display().to_string(),
+        "entities": entities.iter().map(|e| serde_json::json!({
+            "type": e.entity_type.name(),
+            "text": &text[e.start..e.end],
+            "start": e.start,
+            "end": e.end,
+            "score": (f64::from(e.score) * 1000.0).round() / 1000.0,
+        })).collect::<Vec<_>>(),
+    })
+}

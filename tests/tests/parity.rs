@@ -132,6 +132,20 @@ fn int8_export_runs_and_stays_close() {
         diff > 0.0 && diff < 0.25 * range,
         "int8 max abs logit difference {diff} for logits up to {range}"
     );
+    // Activations are quantized per token: a sequence's logits do not depend on its batch.
+    let n = run.model.scheme.len();
+    let alone = &seqs[0];
+    let (solo, _) = tagger.model().logits(&[alone.as_slice()]).unwrap();
+    let batch: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
+    let (batched, t) = tagger.model().logits(&batch).unwrap();
+    let drift = (0..alone.len() * n)
+        .map(|k| (solo[k] - batched[(k / n) * n + k % n]).abs())
+        .fold(0f32, f32::max);
+    assert!(
+        t > alone.len() && drift <= 1e-4,
+        "batching moved int8 logits by {drift}"
+    );
+
     let words: Vec<Vec<String>> = sentences.iter().map(|s| s.words.clone()).collect();
     let reference = predict(&run.model, &run.encoder, &sentences, run.info.max_len, 512).unwrap();
     let exported = tagger.tag_words(&words).unwrap();

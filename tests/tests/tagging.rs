@@ -3,7 +3,7 @@
 
 use bioscope_core::segment::{segment, DocFormat};
 use bioscope_core::EntityType;
-use bioscope_tagger::{Tagger, TaggerOptions};
+use bioscope_tagger::{CacheStats, CachedTagger, Tagger, TaggerOptions};
 use bioscope_tests::{ort_library, repo_root};
 
 fn shipped() -> Tagger {
@@ -58,4 +58,74 @@ fn masked_markdown_is_never_tagged() {
         ["Wilson disease", "Wilson disease"],
         "heading and prose, not code"
     );
+}
+
+#[test]
+fn cache_reruns_only_changed_paragraphs_and_shifts_offsets() {
+    let tagger = CachedTagger::new(shipped(), 64, "");
+    let doc = "Wilson disease is rare.\n\nWe studied TP53 in mice.\n\nPatients with Menkes disease were excluded.\n";
+    let first = tagger.tag_document(doc, DocFormat::Plain).unwrap();
+    assert_eq!(
+        tagger.stats(),
+        CacheStats {
+            hits: 0,
+            misses: 3,
+            entries: 3
+        }
+    );
+    let again = tagger.tag_document(doc, DocFormat::Plain).unwrap();
+    assert_eq!(again, first);
+    assert_eq!(
+        tagger.stats(),
+        CacheStats {
+            hits: 3,
+            misses: 3,
+            entries: 3
+        }
+    );
+
+    // An edit in the second paragraph moves the third; only the second goes through the model.
+    let edited = doc.replace(
+        "We studied TP53 in mice.",
+        "We also studied the ATP7B gene in mice with liver failure.",
+    );
+    let after = tagger.tag_document(&edited, DocFormat::Plain).unwrap();
+    assert_eq!(
+        tagger.stats(),
+        CacheStats {
+            hits: 5,
+            misses: 4,
+            entries: 4
+        }
+    );
+    let fresh = CachedTagger::new(shipped(), 64, "")
+        .tag_document(&edited, DocFormat::Plain)
+        .unwrap();
+    assert_eq!(
+        after, fresh,
+        "reused results are shifted to the paragraph's new place"
+    );
+    let texts: Vec<&str> = after.iter().map(|e| &edited[e.start..e.end]).collect();
+    assert!(texts.contains(&"Menkes disease"), "{texts:?}");
+
+    // Other settings are other keys.
+    let other = CachedTagger::new(shipped(), 64, "threshold=0.9");
+    assert_ne!(other.tag_paragraphs(&["Wilson disease."]).unwrap().len(), 0);
+    assert_eq!(other.stats().misses, 1);
+}
+
+#[test]
+fn cache_stays_within_its_bound() {
+    let tagger = CachedTagger::new(shipped(), 2, "");
+    for i in 0..5 {
+        tagger
+            .tag_paragraphs(&[&format!("Paragraph {i} on Wilson disease.")])
+            .unwrap();
+    }
+    assert_eq!(tagger.stats().entries, 2);
+    // The least recently used went first: paragraph 0 is tagged again.
+    tagger
+        .tag_paragraphs(&["Paragraph 0 on Wilson disease."])
+        .unwrap();
+    assert_eq!(tagger.stats().misses, 6);
 }

@@ -3,9 +3,10 @@
 //!
 //! The graph uses standard opset-17 operators only: inputs `input_ids` and `attention_mask`
 //! (int64 `[batch, sequence]`), output `logits` (float `[batch, sequence, labels]`), both axes
-//! dynamic. With `int8`, every weight MatMul becomes `DynamicQuantizeLinear` + `MatMulInteger`
-//! on int8 weights with a float scale per output column, and the word-embedding table is stored
-//! as int8 rows with a scale per row; attention products, layer norms and biases stay float.
+//! dynamic. With `int8`, every weight MatMul becomes `MatMulInteger` on int8 weights (a float
+//! scale per output column) and int8 activations quantized on the fly with a scale per token,
+//! so results do not depend on batch neighbours; the word-embedding table is stored as int8
+//! rows with a scale per row; attention products, layer norms and biases stay float.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -210,15 +211,40 @@ impl Exporter<'_> {
             let ws = self
                 .g
                 .f32_init(&format!("{prefix}.weight_scale"), &[n], &scales);
-            let xq = self.g.op_n("DynamicQuantizeLinear", &[x], 3, vec![]);
-            let acc = self.g.op("MatMulInteger", &[&xq[0], &wq, &xq[2]], vec![]);
+            // Activations: symmetric int8 with one scale per token (row), so that a token's
+            // result never depends on the other rows of its batch.
+            let abs = self.g.op("Abs", &[x], vec![]);
+            let absmax = self.g.op(
+                "ReduceMax",
+                &[&abs],
+                vec![attr_ints("axes", &[-1]), attr_int("keepdims", 1)],
+            );
+            let q_max = self.g.scalar("int8_max", 127.0);
+            let tiny = self.g.scalar("scale_floor", 1e-12);
+            let x_scale = self.g.op("Div", &[&absmax, &q_max], vec![]);
+            let x_scale = self.g.op("Max", &[&x_scale, &tiny], vec![]);
+            let scaled = self.g.op("Div", &[x, &x_scale], vec![]);
+            let rounded = self.g.op("Round", &[&scaled], vec![]);
+            // Stored as uint8 with zero point 128 (the same values), which ONNX Runtime's
+            // fast u8×s8 kernels take.
+            let offset = self.g.scalar("uint8_offset", 128.0);
+            let shifted = self.g.op("Add", &[&rounded, &offset], vec![]);
+            let xq = self.g.op(
+                "Cast",
+                &[&shifted],
+                vec![attr_int("to", DataType::UINT8 as i64)],
+            );
+            let zero_point = self
+                .g
+                .raw_init("uint8_zero_point", &[], DataType::UINT8, vec![128]);
+            let acc = self.g.op("MatMulInteger", &[&xq, &wq, &zero_point], vec![]);
             let acc = self.g.op(
                 "Cast",
                 &[&acc],
                 vec![attr_int("to", DataType::FLOAT as i64)],
             );
-            let scale = self.g.op("Mul", &[&xq[1], &ws], vec![]);
-            self.g.op("Mul", &[&acc, &scale], vec![])
+            let acc = self.g.op("Mul", &[&acc, &x_scale], vec![]);
+            self.g.op("Mul", &[&acc, &ws], vec![])
         } else {
             let w = self
                 .g

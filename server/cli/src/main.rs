@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use bioscope_core::bundle::Manifest;
 use bioscope_core::corpus::CorpusFormat;
 use bioscope_core::metrics::{entities_of, overlap_scores, strict_scores};
-use bioscope_tagger::{Tagger, TaggerOptions};
+use bioscope_tagger::{CachedTagger, Tagger, TaggerOptions};
 use clap::{Parser, Subcommand};
 
 mod tag;
@@ -98,6 +98,8 @@ fn run() -> Result<()> {
             }
             let tagger = Tagger::load(&model, options)
                 .with_context(|| format!("cannot load model {}", model.display()))?;
+            // Paragraphs repeated across files (boilerplate, shared sections) run once.
+            let tagger = CachedTagger::new(tagger, 4096, "");
             let mut failed = 0;
             for path in &files {
                 let text = match tag::read_text(path) {
@@ -109,7 +111,8 @@ fn run() -> Result<()> {
                     }
                 };
                 let doc_format = bioscope_core::segment::DocFormat::from_path(path);
-                let entities = tag::tag_document(&tagger, &text, doc_format)
+                let entities = tagger
+                    .tag_document(&text, doc_format)
                     .with_context(|| format!("cannot tag {}", path.display()))?;
                 match format {
                     TagFormat::Ansi => print!("{}", tag::render_ansi(&text, &entities)),

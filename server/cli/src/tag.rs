@@ -4,9 +4,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use bioscope_core::segment::{segment, DocFormat};
 use bioscope_core::EntityType;
-use bioscope_tagger::{Tagger, TextEntity};
+use bioscope_tagger::TextEntity;
 
 /// Output formats of `bioscope tag`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -15,25 +14,6 @@ pub enum TagFormat {
     Ansi,
     /// One JSON object per file: entities with type, text, byte offsets and score.
     Json,
-}
-
-/// Entities of a whole document, in byte offsets of the document.
-pub fn tag_document(tagger: &Tagger, text: &str, format: DocFormat) -> Result<Vec<TextEntity>> {
-    let paragraphs = segment(text, format);
-    let prose: Vec<String> = paragraphs.iter().map(|p| p.prose(text)).collect();
-    let texts: Vec<&str> = prose.iter().map(String::as_str).collect();
-    let found = tagger.tag_texts(&texts)?;
-    Ok(paragraphs
-        .iter()
-        .zip(found)
-        .flat_map(|(p, entities)| {
-            entities.into_iter().map(move |e| TextEntity {
-                start: p.range.start + e.start,
-                end: p.range.start + e.end,
-                ..e
-            })
-        })
-        .collect())
 }
 
 /// Reads a file as UTF-8 text, refusing binary content with a clear reason.

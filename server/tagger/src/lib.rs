@@ -6,9 +6,11 @@
 //! bioscope-core, exactly as the trainer decodes.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod cache;
 pub mod onnx;
 pub mod runtime;
 pub mod tagger;
 
+pub use cache::{CacheStats, CachedTagger};
 pub use onnx::OnnxModel;
 pub use tagger::{Tagger, TaggerError, TaggerOptions, TextEntity};

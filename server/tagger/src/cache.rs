@@ -1,0 +1,132 @@
+//! The per-paragraph cache: a paragraph whose prose, model and settings are unchanged is not
+//! run through the model again.
+//!
+//! Results are stored relative to the paragraph (offsets into its prose), so a paragraph that
+//! moved because text above it changed is reused as is; the caller shifts offsets by the
+//! paragraph's start. The cache is bounded (least recently used paragraphs are evicted).
+
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bioscope_core::hash::Hasher;
+use bioscope_core::segment::{segment, DocFormat};
+use lru::LruCache;
+
+use crate::tagger::{Tagger, TaggerError, TextEntity};
+
+/// Counters for tests, benchmarks and the status command.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    pub hits: usize,
+    /// Paragraphs that went through the model.
+    pub misses: usize,
+    pub entries: usize,
+}
+
+/// A tagger with a bounded per-paragraph result cache.
+pub struct CachedTagger {
+    tagger: Tagger,
+    /// Part of every key: what, besides the text, changes results (model hash, settings).
+    key_prefix: String,
+    cache: Mutex<LruCache<String, Arc<Vec<TextEntity>>>>,
+    hits: AtomicUsize,
+    misses: AtomicUsize,
+}
+
+impl CachedTagger {
+    /// `capacity` paragraphs at most (at least one); `settings` names any option that changes
+    /// results, so that changing it misses the cache.
+    pub fn new(tagger: Tagger, capacity: usize, settings: &str) -> Self {
+        let key_prefix = format!(
+            "{}\u{0}{settings}\u{0}",
+            tagger.bundle.manifest.model_sha256
+        );
+        CachedTagger {
+            tagger,
+            key_prefix,
+            cache: Mutex::new(LruCache::new(
+                NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN),
+            )),
+            hits: AtomicUsize::new(0),
+            misses: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn tagger(&self) -> &Tagger {
+        &self.tagger
+    }
+
+    fn key(&self, prose: &str) -> String {
+        let mut h = Hasher::default();
+        h.update(self.key_prefix.as_bytes())
+            .update(prose.as_bytes());
+        h.finish_hex()
+    }
+
+    /// Entities of each paragraph's prose, from the cache where possible; the misses are tagged
+    /// in one batch.
+    pub fn tag_paragraphs(
+        &self,
+        proses: &[&str],
+    ) -> Result<Vec<Arc<Vec<TextEntity>>>, TaggerError> {
+        let keys: Vec<String> = proses.iter().map(|p| self.key(p)).collect();
+        let mut results: Vec<Option<Arc<Vec<TextEntity>>>> = {
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            keys.iter().map(|k| cache.get(k).cloned()).collect()
+        };
+        let missing: Vec<usize> = (0..proses.len())
+            .filter(|&i| results[i].is_none())
+            .collect();
+        self.hits
+            .fetch_add(proses.len() - missing.len(), Ordering::Relaxed);
+        self.misses.fetch_add(missing.len(), Ordering::Relaxed);
+        if !missing.is_empty() {
+            let texts: Vec<&str> = missing.iter().map(|&i| proses[i]).collect();
+            let tagged = self.tagger.tag_texts(&texts)?;
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            for (&i, entities) in missing.iter().zip(tagged) {
+                let entities = Arc::new(entities);
+                cache.put(keys[i].clone(), entities.clone());
+                results[i] = Some(entities);
+            }
+        }
+        Ok(results.into_iter().map(|r| r.unwrap_or_default()).collect())
+    }
+
+    /// Entities of a whole document in byte offsets of the document: segmented into paragraphs
+    /// (non-prose masked), each paragraph from the cache or the model.
+    pub fn tag_document(
+        &self,
+        text: &str,
+        format: DocFormat,
+    ) -> Result<Vec<TextEntity>, TaggerError> {
+        let paragraphs = segment(text, format);
+        let prose: Vec<String> = paragraphs.iter().map(|p| p.prose(text)).collect();
+        let proses: Vec<&str> = prose.iter().map(String::as_str).collect();
+        let found = self.tag_paragraphs(&proses)?;
+        Ok(paragraphs
+            .iter()
+            .zip(found)
+            .flat_map(|(p, entities)| {
+                let shift = p.range.start;
+                entities
+                    .iter()
+                    .map(move |e| TextEntity {
+                        start: shift + e.start,
+                        end: shift + e.end,
+                        ..e.clone()
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect())
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            entries: self.cache.lock().unwrap_or_else(|e| e.into_inner()).len(),
+        }
+    }
+}

@@ -247,32 +247,45 @@ mod tests {
         LabelScheme::new(&[EntityType::Gene])
     }
 
-    /// Brute force over all paths, for checking Viterbi on small cases.
-    fn brute_force(emissions: &[f32], scheme: &LabelScheme, crf: &CrfTransitions) -> Vec<usize> {
+    /// Every BIO-valid label path of `len` positions with its score, for brute-force checks.
+    fn scored_paths(
+        emissions: &[f32],
+        scheme: &LabelScheme,
+        crf: &CrfTransitions,
+    ) -> Vec<(f32, Vec<usize>)> {
         let n = scheme.len();
         let len = emissions.len() / n;
-        let mut best = (f32::NEG_INFINITY, vec![]);
-        for code in 0..n.pow(len as u32) {
-            let path: Vec<usize> = (0..len).map(|t| (code / n.pow(t as u32)) % n).collect();
-            let valid = path.iter().enumerate().all(|(t, &j)| {
-                let prev = (t > 0).then(|| scheme.tag(path[t - 1]));
-                scheme.tag(j).may_follow(prev)
-            });
-            if !valid {
-                continue;
-            }
-            let mut s = crf.start[path[0]] + crf.end[path[len - 1]];
-            for t in 0..len {
-                s += emissions[t * n + path[t]];
-                if t > 0 {
-                    s += crf.transitions[path[t - 1]][path[t]];
+        (0..n.pow(len as u32))
+            .map(|code| {
+                (0..len)
+                    .map(|t| (code / n.pow(t as u32)) % n)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|path| {
+                path.iter().enumerate().all(|(t, &j)| {
+                    let prev = (t > 0).then(|| scheme.tag(path[t - 1]));
+                    scheme.tag(j).may_follow(prev)
+                })
+            })
+            .map(|path| {
+                let mut s = crf.start[path[0]] + crf.end[path[len - 1]];
+                for t in 0..len {
+                    s += emissions[t * n + path[t]];
+                    if t > 0 {
+                        s += crf.transitions[path[t - 1]][path[t]];
+                    }
                 }
-            }
-            if s > best.0 {
-                best = (s, path);
-            }
-        }
-        best.1
+                (s, path)
+            })
+            .collect()
+    }
+
+    fn brute_force(emissions: &[f32], scheme: &LabelScheme, crf: &CrfTransitions) -> Vec<usize> {
+        let paths = scored_paths(emissions, scheme, crf);
+        let best = paths
+            .iter()
+            .fold(&paths[0], |b, p| if p.0 > b.0 { p } else { b });
+        best.1.clone()
     }
 
     #[test]
@@ -334,24 +347,8 @@ mod tests {
         let len = em.len() / n;
         let mut expected = vec![0f64; len * n];
         let mut z = 0f64;
-        for code in 0..n.pow(len as u32) {
-            let path: Vec<usize> = (0..len).map(|t| (code / n.pow(t as u32)) % n).collect();
-            let valid = path.iter().enumerate().all(|(t, &j)| {
-                scheme
-                    .tag(j)
-                    .may_follow((t > 0).then(|| scheme.tag(path[t - 1])))
-            });
-            if !valid {
-                continue;
-            }
-            let mut s = crf.start[path[0]] + crf.end[path[len - 1]];
-            for t in 0..len {
-                s += em[t * n + path[t]];
-                if t > 0 {
-                    s += crf.transitions[path[t - 1]][path[t]];
-                }
-            }
-            let w = (s as f64).exp();
+        for (score, path) in scored_paths(&em, &scheme, &crf) {
+            let w = (score as f64).exp();
             z += w;
             for t in 0..len {
                 expected[t * n + path[t]] += w;

@@ -8,11 +8,12 @@ use anyhow::{Context, Result};
 use bioscope_core::bundle::Manifest;
 use bioscope_core::corpus::CorpusFormat;
 use bioscope_core::metrics::{entities_of, overlap_scores, strict_scores};
+use bioscope_core::segment::DocFormat;
 use bioscope_tagger::{CachedTagger, Tagger, TaggerOptions};
 use clap::{Parser, Subcommand};
 
 mod tag;
-use tag::TagFormat;
+use tag::{InputDocument, InputFormat, TagFormat};
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +42,8 @@ enum Command {
         model: PathBuf,
         #[arg(long, value_enum, default_value = "ansi")]
         format: TagFormat,
+        #[arg(long, value_enum, default_value = "auto")]
+        input_format: InputFormat,
     },
     /// Score a bundle on an annotated corpus: strict and overlap P/R/F1 per type.
     Eval {
@@ -92,6 +95,7 @@ fn run() -> Result<()> {
             files,
             model,
             format,
+            input_format,
         } => {
             if files.is_empty() {
                 anyhow::bail!("no files to tag: bioscope tag FILE...");
@@ -102,21 +106,32 @@ fn run() -> Result<()> {
             let tagger = CachedTagger::new(tagger, 4096, "");
             let mut failed = 0;
             for path in &files {
-                let text = match tag::read_text(path) {
-                    Ok(t) => t,
+                let docs = match read_inputs(path, input_format) {
+                    Ok(d) => d,
                     Err(e) => {
                         eprintln!("bioscope: {e:#}");
                         failed += 1;
                         continue;
                     }
                 };
-                let doc_format = bioscope_core::segment::DocFormat::from_path(path);
-                let entities = tagger
-                    .tag_document(&text, doc_format)
-                    .with_context(|| format!("cannot tag {}", path.display()))?;
-                match format {
-                    TagFormat::Ansi => print!("{}", tag::render_ansi(&text, &entities)),
-                    TagFormat::Json => println!("{}", tag::render_json(path, &text, &entities)),
+                let doc_format = match input_format {
+                    InputFormat::Auto => DocFormat::from_path(path),
+                    InputFormat::Pubtator => DocFormat::Plain,
+                };
+                for doc in &docs {
+                    let entities = tagger
+                        .tag_document(&doc.text, doc_format)
+                        .with_context(|| format!("cannot tag {}", path.display()))?;
+                    match format {
+                        TagFormat::Ansi => print!("{}", tag::render_ansi(&doc.text, &entities)),
+                        TagFormat::Json => {
+                            println!("{}", tag::render_json(path, &doc.text, &entities))
+                        }
+                        TagFormat::Pubtator => print!("{}", tag::render_pubtator(doc, &entities)),
+                        TagFormat::Conll => {
+                            print!("{}", tag::render_conll(&doc.text, doc_format, &entities))
+                        }
+                    }
                 }
             }
             if failed > 0 {
@@ -164,6 +179,28 @@ fn run() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The documents of one input file.
+fn read_inputs(path: &std::path::Path, format: InputFormat) -> Result<Vec<InputDocument>> {
+    match format {
+        InputFormat::Auto => Ok(vec![InputDocument {
+            id: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            text: tag::read_text(path)?,
+            title_len: None,
+        }]),
+        InputFormat::Pubtator => Ok(bioscope_core::corpus::read_pubtator(path)?
+            .into_iter()
+            .map(|d| InputDocument {
+                id: d.id,
+                text: d.text,
+                title_len: d.title_len,
+            })
+            .collect()),
+    }
 }
 
 fn print_info(m: &Manifest, outputs: usize) {

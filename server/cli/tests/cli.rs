@@ -171,3 +171,73 @@ fn tag_prints_entities_outside_markup_and_skips_bad_files() {
     assert!(err.contains("2 of 3 files could not be tagged"), "{err}");
     assert_eq!(out.lines().count(), 1, "the good file's JSON is printed");
 }
+
+#[test]
+fn pubtator_and_conll_outputs_read_back() {
+    let model = bioscope_tests::repo_root().join("models/ncbi-disease");
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.pubtator");
+    std::fs::write(
+        &input,
+        "1|t|Wilson disease in café owners.\n1|a|Copper builds up in Wilson disease and Menkes disease.\n1\t0\t14\tWilson disease\tSpecificDisease\tD006527\n\n\
+         2|t|No title entities\n2|a|Patients with hemochromatosis.\n\n",
+    )
+    .unwrap();
+    let (ok, out, err) = bioscope(&[
+        "tag",
+        "--model",
+        model.to_str().unwrap(),
+        "--input-format",
+        "pubtator",
+        "--format",
+        "pubtator",
+        input.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let output = dir.path().join("out.pubtator");
+    std::fs::write(&output, &out).unwrap();
+    let docs = bioscope_core::corpus::read_pubtator(&output).unwrap();
+    assert_eq!(docs.len(), 2);
+    assert!(docs[0]
+        .text
+        .starts_with("Wilson disease in café owners. Copper"));
+    let names: Vec<&str> = docs
+        .iter()
+        .flat_map(|d| d.mentions.iter().map(move |m| &d.text[m.start..m.end]))
+        .collect();
+    assert!(
+        names.contains(&"Menkes disease") && names.contains(&"hemochromatosis"),
+        "{names:?}"
+    );
+    // Character offsets: "Menkes disease" after the multibyte "é" still lines up.
+    let text = &docs[0].text;
+    let menkes = text.find("Menkes disease").unwrap();
+    assert!(docs[0].mentions.iter().any(|m| m.start == menkes));
+
+    let (ok, out, _) = bioscope(&[
+        "tag",
+        "--model",
+        model.to_str().unwrap(),
+        "--format",
+        "conll",
+        fixture("manuscript.md").to_str().unwrap(),
+    ]);
+    assert!(ok);
+    let conll = dir.path().join("out.tsv");
+    std::fs::write(&conll, &out).unwrap();
+    let sentences = bioscope_core::corpus::read_iob(&conll).unwrap();
+    let words: Vec<&str> = sentences
+        .iter()
+        .flat_map(|s| s.words.iter().map(String::as_str))
+        .collect();
+    assert!(
+        !words.contains(&"python") && !words.contains(&"c_"),
+        "code and math stay out"
+    );
+    let tagged = sentences
+        .iter()
+        .flat_map(|s| s.words.iter().zip(&s.tags))
+        .filter(|(w, t)| w.as_str() == "Wilson" && t.to_string() == "B-Disease")
+        .count();
+    assert_eq!(tagged, 2);
+}

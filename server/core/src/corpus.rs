@@ -178,6 +178,8 @@ pub struct Mention {
 pub struct Document {
     pub id: String,
     pub text: String,
+    /// For PubTator documents, the byte length of the title (the abstract starts one byte later).
+    pub title_len: Option<usize>,
     pub mentions: Vec<Mention>,
 }
 
@@ -213,6 +215,7 @@ pub fn read_pubtator(path: &Path) -> Result<Vec<Document>, CorpusError> {
             docs.push(Document {
                 id: id.to_string(),
                 text: title.clone(),
+                title_len: Some(title.len()),
                 mentions: Vec::new(),
             });
             continue;
@@ -353,6 +356,7 @@ pub fn read_brat(dir: &Path) -> Result<Vec<Document>, CorpusError> {
         docs.push(Document {
             id,
             text,
+            title_len: None,
             mentions: mentions.into_iter().map(|(_, m)| m).collect(),
         });
     }

@@ -222,21 +222,12 @@ mod tests {
     fn dropout_is_active_in_training_only() {
         let model = tiny();
         let (ids, mask) = batch();
-        let a: Vec<f32> = model
-            .logits(&ids, &mask, true)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
-        let b: Vec<f32> = model
-            .logits(&ids, &mask, true)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
-        assert_ne!(a, b, "two training passes must drop different units");
+        let a = model.logits(&ids, &mask, true).unwrap();
+        let b = model.logits(&ids, &mask, true).unwrap();
+        assert!(
+            max_diff(&a, &b) > 0.0,
+            "two training passes must drop different units"
+        );
         let c = model.logits(&ids, &mask, false).unwrap();
         let d = model.logits(&ids, &mask, false).unwrap();
         let diff: f32 = max_diff(&c, &d);

@@ -26,6 +26,14 @@ fn bioscope(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// `bioscope tag --model models/ncbi-disease ARGS...`.
+fn tag_with_shipped_model(args: &[&str]) -> (bool, String, String) {
+    let model = bioscope_tests::repo_root().join("models/ncbi-disease");
+    let mut all = vec!["tag", "--model", model.to_str().unwrap()];
+    all.extend_from_slice(args);
+    bioscope(&all)
+}
+
 #[test]
 fn info_and_eval_on_a_real_bundle() {
     let dir = tempfile::tempdir().unwrap();
@@ -101,15 +109,8 @@ fn broken_bundles_and_missing_runtime_are_explained() {
 #[test]
 fn tag_prints_entities_outside_markup_and_skips_bad_files() {
     let manuscript = fixture("manuscript.md");
-    let model = bioscope_tests::repo_root().join("models/ncbi-disease");
-    let (ok, out, err) = bioscope(&[
-        "tag",
-        "--model",
-        model.to_str().unwrap(),
-        "--format",
-        "json",
-        manuscript.to_str().unwrap(),
-    ]);
+    let (ok, out, err) =
+        tag_with_shipped_model(&["--format", "json", manuscript.to_str().unwrap()]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     let text = std::fs::read_to_string(&manuscript).unwrap();
@@ -133,12 +134,7 @@ fn tag_prints_entities_outside_markup_and_skips_bad_files() {
     assert_eq!(wilson, 2, "twice in prose, never in code");
 
     // ANSI output colours the same entities and ends with a legend.
-    let (ok, out, _) = bioscope(&[
-        "tag",
-        "--model",
-        model.to_str().unwrap(),
-        manuscript.to_str().unwrap(),
-    ]);
+    let (ok, out, _) = tag_with_shipped_model(&[manuscript.to_str().unwrap()]);
     assert!(ok);
     assert!(out.contains("\x1b[1;31mWilson disease\x1b[0m"), "{out}");
     assert!(
@@ -152,10 +148,7 @@ fn tag_prints_entities_outside_markup_and_skips_bad_files() {
     std::fs::write(&binary, b"PNG\0\x01").unwrap();
     let latin1 = dir.path().join("latin1.txt");
     std::fs::write(&latin1, b"caf\xe9 and Wilson disease").unwrap();
-    let (ok, out, err) = bioscope(&[
-        "tag",
-        "--model",
-        model.to_str().unwrap(),
+    let (ok, out, err) = tag_with_shipped_model(&[
         "--format",
         "json",
         binary.to_str().unwrap(),
@@ -174,7 +167,6 @@ fn tag_prints_entities_outside_markup_and_skips_bad_files() {
 
 #[test]
 fn pubtator_and_conll_outputs_read_back() {
-    let model = bioscope_tests::repo_root().join("models/ncbi-disease");
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.pubtator");
     std::fs::write(
@@ -183,10 +175,7 @@ fn pubtator_and_conll_outputs_read_back() {
          2|t|No title entities\n2|a|Patients with hemochromatosis.\n\n",
     )
     .unwrap();
-    let (ok, out, err) = bioscope(&[
-        "tag",
-        "--model",
-        model.to_str().unwrap(),
+    let (ok, out, err) = tag_with_shipped_model(&[
         "--input-format",
         "pubtator",
         "--format",
@@ -214,10 +203,7 @@ fn pubtator_and_conll_outputs_read_back() {
     let menkes = text.find("Menkes disease").unwrap();
     assert!(docs[0].mentions.iter().any(|m| m.start == menkes));
 
-    let (ok, out, _) = bioscope(&[
-        "tag",
-        "--model",
-        model.to_str().unwrap(),
+    let (ok, out, _) = tag_with_shipped_model(&[
         "--format",
         "conll",
         fixture("manuscript.md").to_str().unwrap(),

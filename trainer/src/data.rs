@@ -9,7 +9,7 @@ use bioscope_core::corpus::{read_sentences, CorpusFormat, Sentence};
 use bioscope_core::encoding::{Window, WordPieceEncoder};
 use bioscope_core::entity::Tag;
 use bioscope_core::hash::Hasher;
-use bioscope_core::LabelScheme;
+use bioscope_core::{EntityType, LabelScheme};
 use candle_core::Tensor;
 use serde::{Deserialize, Serialize};
 
@@ -20,14 +20,38 @@ use crate::bert::device;
 pub struct CorpusSpec {
     pub path: PathBuf,
     pub format: String,
-    /// Keep only this fraction of the sentences (from the start), for quick runs.
+    /// Keep only this fraction of the sentences (from the start), for quick runs or to
+    /// down-weight a large corpus in a union.
     #[serde(default)]
     pub fraction: Option<f64>,
+    /// The entity types this corpus annotates exhaustively (default: all the model's types).
+    /// Where it says `O`, the other types stay possible: training uses the partial-label loss.
+    #[serde(default)]
+    pub annotates: Option<Vec<String>>,
 }
 
 impl CorpusSpec {
     pub fn format(&self) -> Result<CorpusFormat> {
         self.format.parse().map_err(anyhow::Error::msg)
+    }
+
+    /// The types this corpus annotates, among the model's `types`.
+    pub fn annotated_types(&self, types: &[EntityType]) -> Result<Vec<EntityType>> {
+        let Some(names) = &self.annotates else {
+            return Ok(types.to_vec());
+        };
+        names
+            .iter()
+            .map(|n| {
+                let t: EntityType = n.parse().map_err(anyhow::Error::from)?;
+                anyhow::ensure!(
+                    types.contains(&t),
+                    "{}: annotates {n}, which the model does not tag",
+                    self.path.display()
+                );
+                Ok(t)
+            })
+            .collect()
     }
 
     pub fn read(&self) -> Result<Vec<Sentence>> {
@@ -47,7 +71,7 @@ pub fn data_hash(specs: &[CorpusSpec], scheme: &LabelScheme) -> Result<String> {
     h.update(scheme.label_strings().join(",").as_bytes());
     for spec in specs {
         h.update(spec.format.as_bytes());
-        h.update(format!("{:?}", spec.fraction).as_bytes());
+        h.update(format!("{:?} {:?}", spec.fraction, spec.annotates).as_bytes());
         let mut files = vec![spec.path.clone()];
         if spec.path.is_dir() {
             files = fs::read_dir(&spec.path)?
@@ -67,29 +91,49 @@ pub fn data_hash(specs: &[CorpusSpec], scheme: &LabelScheme) -> Result<String> {
 pub struct Example {
     pub ids: Vec<u32>,
     pub labels: Vec<u32>,
+    /// Per piece, the bit set of labels the corpus admits (see [`CorpusSpec::annotates`]);
+    /// `None` when the labels are complete.
+    pub allowed: Option<Vec<u32>>,
     pub window: Window,
     /// Index of the sentence this window comes from.
     pub sentence: usize,
 }
 
-/// Encodes tagged sentences into windows of at most `max_len` pieces.
+/// Encodes tagged sentences into windows of at most `max_len` pieces. `annotated` lists the
+/// types the sentences' corpus annotates; an `O` piece may also be any other type's label.
 pub fn encode(
     sentences: &[Sentence],
     encoder: &WordPieceEncoder,
     scheme: &LabelScheme,
+    annotated: &[EntityType],
     max_len: usize,
 ) -> Result<Vec<Example>> {
+    // Labels an `O` piece admits: O itself and both labels of every unannotated type.
+    let outside_bits = scheme
+        .tags()
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.entity_type().is_none_or(|e| !annotated.contains(&e)))
+        .fold(0u32, |bits, (i, _)| bits | (1 << i));
+    let partial = outside_bits != 1;
     let mut out = Vec::new();
     for (i, s) in sentences.iter().enumerate() {
         for window in encoder.encode_words(&s.words, max_len)? {
-            let labels = window
+            let labels: Vec<u32> = window
                 .piece_tags(&s.tags)
                 .into_iter()
                 .map(|t| scheme.index(t) as u32)
                 .collect();
+            let allowed = partial.then(|| {
+                labels
+                    .iter()
+                    .map(|&l| if l == 0 { outside_bits } else { 1 << l })
+                    .collect()
+            });
             out.push(Example {
                 ids: window.ids.clone(),
                 labels,
+                allowed,
                 window,
                 sentence: i,
             });
@@ -104,6 +148,18 @@ pub struct Batch {
     pub mask: Tensor,
     pub labels: Vec<Vec<u32>>,
     pub lengths: Vec<usize>,
+    /// Members' indices, for their [`Example::allowed`] label sets.
+    pub members: Vec<usize>,
+}
+
+impl Batch {
+    /// Each row's allowed-label sets (`None`: fully labelled), for [`crate::crf::Crf::partial_nll`].
+    pub fn allowed<'a>(&self, examples: &'a [Example]) -> Vec<Option<&'a [u32]>> {
+        self.members
+            .iter()
+            .map(|&i| examples[i].allowed.as_deref())
+            .collect()
+    }
 }
 
 pub fn make_batch(examples: &[Example], members: &[usize]) -> Result<Batch> {
@@ -128,6 +184,7 @@ pub fn make_batch(examples: &[Example], members: &[usize]) -> Result<Batch> {
             .map(|&i| examples[i].labels.clone())
             .collect(),
         lengths: members.iter().map(|&i| examples[i].ids.len()).collect(),
+        members: members.to_vec(),
     })
 }
 
@@ -140,14 +197,13 @@ pub fn gold_tags(sentences: &[Sentence]) -> Vec<Vec<Tag>> {
 mod tests {
     use super::*;
 
-    use bioscope_core::EntityType;
-
     #[test]
     fn padded_batch_masks_padding() {
         let scheme = LabelScheme::new(&[EntityType::Gene]);
         let ex = |n: usize| Example {
             ids: vec![7; n],
             labels: vec![0; n],
+            allowed: None,
             window: Window {
                 ids: vec![7; n],
                 piece_word: vec![None; n],
@@ -163,5 +219,42 @@ mod tests {
         assert_eq!(mask[1], vec![1.0, 1.0, 1.0, 0.0, 0.0]);
         assert_eq!(b.lengths, vec![5, 3]);
         assert_eq!(scheme.len(), 3);
+    }
+
+    #[test]
+    fn unannotated_types_stay_possible_where_the_corpus_says_outside() {
+        let tokenizer = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/tiny-tokenizer.json"
+        );
+        let encoder = WordPieceEncoder::from_file(std::path::Path::new(tokenizer)).unwrap();
+        let scheme = LabelScheme::new(&[EntityType::Gene, EntityType::Disease]);
+        let sentence = Sentence {
+            words: vec!["the".into(), "gene".into()],
+            tags: vec![Tag::Outside, Tag::Begin(EntityType::Gene)],
+        };
+        let sentences = [sentence];
+        let gene = scheme.index(Tag::Begin(EntityType::Gene)) as u32;
+        let disease_bits = (1 << scheme.index(Tag::Begin(EntityType::Disease)))
+            | (1 << scheme.index(Tag::Inside(EntityType::Disease)));
+
+        // A gene-only corpus: its O pieces may be diseases, its gene piece is certain.
+        let partial = encode(&sentences, &encoder, &scheme, &[EntityType::Gene], 16).unwrap();
+        let e = &partial[0];
+        let allowed = e.allowed.as_ref().expect("partial labels");
+        for (&label, &bits) in e.labels.iter().zip(allowed) {
+            if label == gene {
+                assert_eq!(bits, 1 << gene);
+            } else {
+                assert_eq!(label, 0);
+                assert_eq!(bits, 1 | disease_bits);
+            }
+        }
+        assert!(e.labels.contains(&gene));
+
+        // A corpus annotating every type is fully labelled.
+        let full = encode(&sentences, &encoder, &scheme, scheme.types(), 16).unwrap();
+        assert!(full[0].allowed.is_none());
+        assert_eq!(full[0].labels, e.labels);
     }
 }

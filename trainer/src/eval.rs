@@ -6,9 +6,10 @@ use bioscope_core::corpus::Sentence;
 use bioscope_core::decode::decode_window_into;
 use bioscope_core::encoding::{plan_batches, WordPieceEncoder};
 use bioscope_core::entity::Tag;
-use bioscope_core::metrics::{entities_of, strict_scores, EntityScores};
+use bioscope_core::metrics::{entities_of, restrict_to, strict_scores, types_of, EntityScores};
+use bioscope_core::EntityType;
 
-use crate::data::{encode, make_batch};
+use crate::data::{encode, gold_tags, make_batch};
 use crate::model::TokenClassifier;
 
 /// Word tags for every sentence.
@@ -19,7 +20,13 @@ pub fn predict(
     max_len: usize,
     batch_tokens: usize,
 ) -> Result<Vec<Vec<Tag>>> {
-    let examples = encode(sentences, encoder, &model.scheme, max_len)?;
+    let examples = encode(
+        sentences,
+        encoder,
+        &model.scheme,
+        model.scheme.types(),
+        max_len,
+    )?;
     let crf = model.crf.to_transitions()?;
     let mut tags: Vec<Vec<Tag>> = sentences
         .iter()
@@ -44,8 +51,16 @@ pub fn predict(
     Ok(tags)
 }
 
-/// Strict (span and type) entity scores of predictions against the sentences' gold tags.
-pub fn score(sentences: &[Sentence], predicted: &[Vec<Tag>]) -> EntityScores {
-    let gold: Vec<Vec<Tag>> = sentences.iter().map(|s| s.tags.clone()).collect();
-    strict_scores(&entities_of(&gold), &entities_of(predicted))
+/// Strict (span and type) entity scores of predictions against the sentences' gold tags, over
+/// the `types` their corpus annotates.
+pub fn score(sentences: &[Sentence], predicted: &[Vec<Tag>], types: &[EntityType]) -> EntityScores {
+    strict_scores(
+        &restrict_to(entities_of(&gold_tags(sentences)), types),
+        &restrict_to(entities_of(predicted), types),
+    )
+}
+
+/// The types a corpus annotates, as far as its gold mentions show.
+pub fn gold_types(sentences: &[Sentence]) -> Vec<EntityType> {
+    types_of(&entities_of(&gold_tags(sentences)))
 }

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use bioscope_core::bundle::EvaluationRecord;
 use bioscope_train::config::TrainConfig;
 use bioscope_train::data::CorpusSpec;
-use bioscope_train::eval::{predict, score};
+use bioscope_train::eval::{gold_types, predict, score};
 use bioscope_train::export::{export_bundle, ExportOptions};
 use bioscope_train::run::load_run;
 use bioscope_train::train::{train, RunOptions};
@@ -113,6 +113,7 @@ fn main() -> Result<()> {
                 path: corpus.clone(),
                 format,
                 fraction: None,
+                annotates: None,
             };
             let sentences = spec.read()?;
             let started = std::time::Instant::now();
@@ -123,7 +124,7 @@ fn main() -> Result<()> {
                 loaded.info.max_len,
                 4096,
             )?;
-            let scores = score(&sentences, &pred);
+            let scores = score(&sentences, &pred, &gold_types(&sentences));
             println!(
                 "{} ({} sentences, {:.1} s, candle)",
                 corpus.display(),

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use bioscope_core::bundle::{EvaluationRecord, TrainingRecord};
 use bioscope_core::corpus::Sentence;
 use bioscope_core::encoding::{plan_batches, WordPieceEncoder};
-use bioscope_core::LabelScheme;
+use bioscope_core::{EntityType, LabelScheme};
 use candle_core::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
@@ -155,6 +155,7 @@ fn stack_cached(cache: &[Tensor], members: &[usize]) -> Result<Tensor> {
 struct DevSet {
     name: String,
     sentences: Vec<Sentence>,
+    annotated: Vec<EntityType>,
 }
 
 /// Trains per `config` into `out` (resuming from `out/checkpoint` when it holds the same config),
@@ -170,9 +171,16 @@ pub fn train(
     let encoder = WordPieceEncoder::from_file(&tokenizer_path)?;
     let model = build_model(config, scheme.clone(), &encoder)?;
 
-    let mut train_sentences = Vec::new();
+    let mut examples = Vec::new();
     for spec in &config.train {
-        train_sentences.extend(spec.read()?);
+        let annotated = spec.annotated_types(scheme.types())?;
+        examples.extend(encode(
+            &spec.read()?,
+            &encoder,
+            &scheme,
+            &annotated,
+            config.max_len,
+        )?);
     }
     let dev: Vec<DevSet> = config
         .dev
@@ -181,10 +189,10 @@ pub fn train(
             Ok(DevSet {
                 name: spec.path.display().to_string(),
                 sentences: spec.read()?,
+                annotated: spec.annotated_types(scheme.types())?,
             })
         })
         .collect::<Result<_>>()?;
-    let examples = encode(&train_sentences, &encoder, &scheme, config.max_len)?;
     let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
     let frozen = config.freeze_layers.min(model.encoder.num_layers());
     let cache = if frozen > 0 {
@@ -284,7 +292,12 @@ pub fn train(
                 )?,
                 None => model.logits(&batch.ids, &batch.mask, true)?,
             };
-            let loss = model.crf.nll(&logits, &batch.labels, &batch.lengths)?;
+            let loss = model.crf.partial_nll(
+                &logits,
+                &batch.labels,
+                &batch.allowed(&examples),
+                &batch.lengths,
+            )?;
             let grads = loss.backward()?;
             let factor = schedule(state.step, warmup, total);
             opt.step(
@@ -341,7 +354,7 @@ pub fn train(
                 config.max_len,
                 config.batch_tokens * 2,
             )?;
-            let s = score(&d.sentences, &pred);
+            let s = score(&d.sentences, &pred, &d.annotated);
             (tp, fp, fn_) = (tp + s.micro.tp, fp + s.micro.fp, fn_ + s.micro.fn_);
             let report = format!("epoch {} dev {}:\n{s}", state.epoch, d.name);
             if plain_log {

@@ -33,6 +33,21 @@ pub fn entities_of(units: &[Vec<Tag>]) -> Vec<ScoredEntity> {
         .collect()
 }
 
+/// Keeps the entities of `types`: a corpus that does not annotate a type cannot score
+/// predictions of it, so they are left out rather than counted as false positives.
+pub fn restrict_to(mut entities: Vec<ScoredEntity>, types: &[EntityType]) -> Vec<ScoredEntity> {
+    entities.retain(|e| types.contains(&e.entity_type));
+    entities
+}
+
+/// The types that occur among `entities`, in type order.
+pub fn types_of(entities: &[ScoredEntity]) -> Vec<EntityType> {
+    let mut types: Vec<EntityType> = entities.iter().map(|e| e.entity_type).collect();
+    types.sort();
+    types.dedup();
+    types
+}
+
 /// True-positive, false-positive and false-negative counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {

@@ -222,6 +222,7 @@ fn training_reads_corpus_spec_paths() {
         path: fixture("tiny-corpus.tsv"),
         format: "iob".into(),
         fraction: Some(0.5),
+        annotates: None,
     };
     assert_eq!(spec.read().unwrap().len(), 30);
 }

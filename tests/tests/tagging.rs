@@ -35,6 +35,41 @@ fn shipped_model_finds_diseases_with_byte_spans_and_scores() {
 }
 
 #[test]
+fn long_paragraphs_are_tagged_through_overlapping_windows() {
+    let tagger = shipped();
+    let sentence = "Patients with Wilson disease were compared with healthy siblings. ";
+    // Shifting the text word by word moves the window boundaries across every position of a
+    // mention; wherever they fall, every mention is found whole.
+    for shift in 0..12 {
+        let text = format!("{}{}", "Controls ".repeat(shift), sentence.repeat(24));
+        let words = bioscope_core::corpus::split_words(&text);
+        let word_strs: Vec<&str> = words.iter().map(|w| &text[w.start..w.end]).collect();
+        let windows = tagger
+            .bundle
+            .encoder
+            .encode_words_with_context(
+                &word_strs,
+                tagger.bundle.manifest.max_sequence_length,
+                bioscope_core::encoding::WINDOW_CONTEXT,
+            )
+            .unwrap();
+        assert!(windows.len() >= 2, "the paragraph spans several windows");
+        let found = tagger.tag_texts(&[&text]).unwrap().remove(0);
+        let names: Vec<&str> = found.iter().map(|e| &text[e.start..e.end]).collect();
+        assert_eq!(
+            names,
+            vec!["Wilson disease"; 24],
+            "shift {shift}: {names:?}"
+        );
+        let starts: Vec<usize> = found.iter().map(|e| e.start).collect();
+        let expected: Vec<usize> = (0..24)
+            .map(|i| shift * 9 + i * sentence.len() + 14)
+            .collect();
+        assert_eq!(starts, expected);
+    }
+}
+
+#[test]
 fn masked_markdown_is_never_tagged() {
     let tagger = shipped();
     let doc = "# Wilson disease\n\nPatients with Wilson disease and `Wilson disease` in code.\n\n```\nWilson disease\n```\n";

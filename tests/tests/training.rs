@@ -15,6 +15,7 @@ fn config() -> TrainConfig {
         path: fixture("tiny-corpus.tsv"),
         format: "iob".into(),
         fraction: Some(0.3),
+        annotates: None,
     }];
     config
 }

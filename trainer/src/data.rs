@@ -99,14 +99,17 @@ pub struct Example {
     pub sentence: usize,
 }
 
-/// Encodes tagged sentences into windows of at most `max_len` pieces. `annotated` lists the
-/// types the sentences' corpus annotates; an `O` piece may also be any other type's label.
+/// Encodes tagged sentences into windows of at most `max_len` pieces, with `context` pieces of
+/// overlap (0 for training, [`bioscope_core::encoding::WINDOW_CONTEXT`] to predict as the
+/// tagger does). `annotated` lists the types the sentences' corpus annotates; an `O` piece may
+/// also be any other type's label.
 pub fn encode(
     sentences: &[Sentence],
     encoder: &WordPieceEncoder,
     scheme: &LabelScheme,
     annotated: &[EntityType],
     max_len: usize,
+    context: usize,
 ) -> Result<Vec<Example>> {
     // Labels an `O` piece admits: O itself and both labels of every unannotated type.
     let outside_bits = scheme
@@ -118,7 +121,7 @@ pub fn encode(
     let partial = outside_bits != 1;
     let mut out = Vec::new();
     for (i, s) in sentences.iter().enumerate() {
-        for window in encoder.encode_words(&s.words, max_len)? {
+        for window in encoder.encode_words_with_context(&s.words, max_len, context)? {
             let labels: Vec<u32> = window
                 .piece_tags(&s.tags)
                 .into_iter()
@@ -209,6 +212,8 @@ mod tests {
                 piece_word: vec![None; n],
                 first_word: 0,
                 end_word: 0,
+                keep_first: 0,
+                keep_end: 0,
             },
             sentence: 0,
         };
@@ -239,7 +244,7 @@ mod tests {
             | (1 << scheme.index(Tag::Inside(EntityType::Disease)));
 
         // A gene-only corpus: its O pieces may be diseases, its gene piece is certain.
-        let partial = encode(&sentences, &encoder, &scheme, &[EntityType::Gene], 16).unwrap();
+        let partial = encode(&sentences, &encoder, &scheme, &[EntityType::Gene], 16, 0).unwrap();
         let e = &partial[0];
         let allowed = e.allowed.as_ref().expect("partial labels");
         for (&label, &bits) in e.labels.iter().zip(allowed) {
@@ -253,7 +258,7 @@ mod tests {
         assert!(e.labels.contains(&gene));
 
         // A corpus annotating every type is fully labelled.
-        let full = encode(&sentences, &encoder, &scheme, scheme.types(), 16).unwrap();
+        let full = encode(&sentences, &encoder, &scheme, scheme.types(), 16, 0).unwrap();
         assert!(full[0].allowed.is_none());
         assert_eq!(full[0].labels, e.labels);
     }

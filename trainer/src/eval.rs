@@ -4,7 +4,7 @@
 use anyhow::Result;
 use bioscope_core::corpus::Sentence;
 use bioscope_core::decode::decode_window_into;
-use bioscope_core::encoding::{plan_batches, WordPieceEncoder};
+use bioscope_core::encoding::{plan_batches, WordPieceEncoder, WINDOW_CONTEXT};
 use bioscope_core::entity::Tag;
 use bioscope_core::metrics::{entities_of, restrict_to, strict_scores, types_of, EntityScores};
 use bioscope_core::EntityType;
@@ -26,6 +26,7 @@ pub fn predict(
         &model.scheme,
         model.scheme.types(),
         max_len,
+        WINDOW_CONTEXT,
     )?;
     let crf = model.crf.to_transitions()?;
     let mut tags: Vec<Vec<Tag>> = sentences

@@ -180,6 +180,7 @@ pub fn train(
             &scheme,
             &annotated,
             config.max_len,
+            0,
         )?);
     }
     let dev: Vec<DevSet> = config

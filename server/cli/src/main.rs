@@ -2,16 +2,17 @@
 //! server build on the same tagger).
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use anyhow::{Context, Result};
 use bioscope_core::bundle::Manifest;
 use bioscope_core::corpus::CorpusFormat;
-use bioscope_core::metrics::{entities_of, overlap_scores, strict_scores};
 use bioscope_core::segment::DocFormat;
+use bioscope_core::EntityType;
 use bioscope_tagger::{CachedTagger, Tagger, TaggerOptions};
 use clap::{Parser, Subcommand};
 
+mod eval;
+mod progress;
 mod tag;
 use tag::{InputDocument, InputFormat, TagFormat};
 
@@ -55,6 +56,9 @@ enum Command {
         corpus: PathBuf,
         #[arg(long, default_value = "iob")]
         format: CorpusFormat,
+        /// Types to score, comma-separated (default: those the corpus's gold mentions have).
+        #[arg(long, value_delimiter = ',')]
+        types: Option<Vec<EntityType>>,
     },
     /// Inspect model bundles.
     Model {
@@ -105,35 +109,39 @@ fn run() -> Result<()> {
             // Paragraphs repeated across files (boilerplate, shared sections) run once.
             let tagger = CachedTagger::new(tagger, 4096, "");
             let mut failed = 0;
+            let mut inputs = Vec::new();
             for path in &files {
-                let docs = match read_inputs(path, input_format) {
-                    Ok(d) => d,
+                match read_inputs(path, input_format) {
+                    Ok(docs) => inputs.push((path, docs)),
                     Err(e) => {
                         eprintln!("bioscope: {e:#}");
                         failed += 1;
-                        continue;
                     }
-                };
+                }
+            }
+            let bar = progress::bar(inputs.iter().map(|(_, d)| d.len()).sum(), "documents");
+            for (path, docs) in &inputs {
                 let doc_format = match input_format {
                     InputFormat::Auto => DocFormat::from_path(path),
                     InputFormat::Pubtator => DocFormat::Plain,
                 };
-                for doc in &docs {
+                for doc in docs {
                     let entities = tagger
                         .tag_document(&doc.text, doc_format)
                         .with_context(|| format!("cannot tag {}", path.display()))?;
-                    match format {
-                        TagFormat::Ansi => print!("{}", tag::render_ansi(&doc.text, &entities)),
+                    let rendered = match format {
+                        TagFormat::Ansi => tag::render_ansi(&doc.text, &entities),
                         TagFormat::Json => {
-                            println!("{}", tag::render_json(path, &doc.text, &entities))
+                            format!("{}\n", tag::render_json(path, &doc.text, &entities))
                         }
-                        TagFormat::Pubtator => print!("{}", tag::render_pubtator(doc, &entities)),
-                        TagFormat::Conll => {
-                            print!("{}", tag::render_conll(&doc.text, doc_format, &entities))
-                        }
-                    }
+                        TagFormat::Pubtator => tag::render_pubtator(doc, &entities),
+                        TagFormat::Conll => tag::render_conll(&doc.text, doc_format, &entities),
+                    };
+                    bar.suspend(|| print!("{rendered}"));
+                    bar.inc(1);
                 }
             }
+            bar.finish_and_clear();
             if failed > 0 {
                 anyhow::bail!("{failed} of {} files could not be tagged", files.len());
             }
@@ -142,31 +150,11 @@ fn run() -> Result<()> {
             model,
             corpus,
             format,
+            types,
         } => {
             let tagger = Tagger::load(&model, options)
                 .with_context(|| format!("cannot load model {}", model.display()))?;
-            let sentences = bioscope_core::corpus::read_sentences(&corpus, format)
-                .with_context(|| format!("cannot read corpus {}", corpus.display()))?;
-            let words: Vec<Vec<String>> = sentences.iter().map(|s| s.words.clone()).collect();
-            let started = Instant::now();
-            let predicted = tagger.tag_words(&words)?;
-            let secs = started.elapsed().as_secs_f64();
-            let gold: Vec<_> = sentences.iter().map(|s| s.tags.clone()).collect();
-            let (gold, predicted) = (entities_of(&gold), entities_of(&predicted));
-            let n_words: usize = words.iter().map(Vec::len).sum();
-            println!(
-                "{} on {} ({} sentences, {} words, {:.1} s, {:.0} words/s, onnxruntime)",
-                tagger.bundle.manifest.name,
-                corpus.display(),
-                sentences.len(),
-                n_words,
-                secs,
-                n_words as f64 / secs.max(1e-9)
-            );
-            println!("strict (same span and type):");
-            print!("{}", strict_scores(&gold, &predicted));
-            println!("overlap (same type, overlapping span):");
-            print!("{}", overlap_scores(&gold, &predicted));
+            eval::run(&tagger, &corpus, format, types)?;
         }
         Command::Model {
             command: ModelCommand::Info { dir },

@@ -167,8 +167,8 @@ pub fn marginals(emissions: &[f32], scheme: &LabelScheme, crf: &CrfTransitions) 
         .collect()
 }
 
-/// Decodes one window's piece emissions and writes the resulting word tags into `sentence_tags`
-/// (the tags of the whole word sequence the window was cut from).
+/// Decodes one window's piece emissions and writes the tags of the words it keeps into
+/// `sentence_tags` (the tags of the whole word sequence the window was cut from).
 pub fn decode_window_into(
     sentence_tags: &mut [Tag],
     window: &Window,
@@ -179,10 +179,11 @@ pub fn decode_window_into(
     let path = viterbi(emissions, scheme, crf);
     let piece_tags: Vec<Tag> = path.into_iter().map(|i| scheme.tag(i)).collect();
     let words = window.word_tags(&piece_tags);
-    sentence_tags[window.first_word..window.end_word].copy_from_slice(&words);
+    sentence_tags[window.keep_first..window.keep_end]
+        .copy_from_slice(&words[window.kept_in_window()]);
 }
 
-/// Decodes one window's piece emissions into `(tag, confidence)` for each of its words: the
+/// Decodes one window's piece emissions into `(tag, confidence)` for each word it keeps: the
 /// Viterbi tag of the word's first piece and that tag's posterior probability there
 /// ([`marginals`]). Words without pieces are `O` with confidence 1.
 pub fn decode_window_scored(
@@ -204,7 +205,7 @@ pub fn decode_window_scored(
         }
         prev_word = w;
     }
-    out
+    out.drain(window.kept_in_window()).collect()
 }
 
 /// A run of positions `[start, end)` that a BIO path labels as one entity.

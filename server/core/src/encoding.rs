@@ -11,6 +11,10 @@ use tokenizers::{EncodeInput, InputSequence, Tokenizer};
 
 use crate::entity::Tag;
 
+/// Pieces of context that inference windows see on each side of the words they keep, when a
+/// sequence is longer than one window (the tagger and the trainer's evaluation share it).
+pub const WINDOW_CONTEXT: usize = 32;
+
 /// Errors from loading a tokenizer or encoding text.
 #[derive(Debug, thiserror::Error)]
 pub enum EncodingError {
@@ -31,6 +35,10 @@ pub struct Window {
     /// The words `[first_word, end_word)` this window covers.
     pub first_word: usize,
     pub end_word: usize,
+    /// The words `[keep_first, keep_end)` whose tags this window decides; the covered words
+    /// around them are context (see [`WordPieceEncoder::encode_words_with_context`]).
+    pub keep_first: usize,
+    pub keep_end: usize,
 }
 
 impl Window {
@@ -52,6 +60,11 @@ impl Window {
                 tag
             })
             .collect()
+    }
+
+    /// The kept words' range within the covered words.
+    pub fn kept_in_window(&self) -> std::ops::Range<usize> {
+        self.keep_first - self.first_word..self.keep_end - self.first_word
     }
 
     /// Word tags read off the first piece of each word; words with no piece get `O`.
@@ -130,6 +143,20 @@ impl WordPieceEncoder {
         words: &[S],
         max_len: usize,
     ) -> Result<Vec<Window>, EncodingError> {
+        self.encode_words_with_context(words, max_len, 0)
+    }
+
+    /// Like [`encode_words`](Self::encode_words), but a sequence longer than one window is cut
+    /// into overlapping windows: each keeps a run of words and sees up to `context` pieces
+    /// (at most a quarter of the window) of the neighbouring words on each side, so no kept
+    /// word sits at a window's edge unless the sequence starts or ends there. Every word is
+    /// kept by exactly one window, in order.
+    pub fn encode_words_with_context<S: AsRef<str>>(
+        &self,
+        words: &[S],
+        max_len: usize,
+        context: usize,
+    ) -> Result<Vec<Window>, EncodingError> {
         assert!(
             max_len >= 3,
             "a window needs room for [CLS], one piece and [SEP]"
@@ -143,30 +170,64 @@ impl WordPieceEncoder {
             .tokenizer
             .encode(input, false)
             .map_err(|e| EncodingError::Encode(e.to_string()))?;
-        let ids = enc.get_ids();
-        let word_ids = enc.get_word_ids();
         // Pieces of each word, in order.
         let mut word_pieces: Vec<Vec<u32>> = vec![Vec::new(); words.len()];
-        for (&id, w) in ids.iter().zip(word_ids) {
+        for (&id, w) in enc.get_ids().iter().zip(enc.get_word_ids()) {
             if let Some(w) = w {
                 word_pieces[*w as usize].push(id);
             }
         }
         let budget = max_len - 2;
-        let mut windows = Vec::new();
-        let mut current = self.open_window(0);
-        for (w, pieces) in word_pieces.iter().enumerate() {
-            let used = current.ids.len() - 1;
-            if used + pieces.len() > budget && used > 0 {
-                windows.push(self.close_window(current, w));
-                current = self.open_window(w);
-            }
-            for &id in pieces.iter().take(budget) {
-                current.ids.push(id);
-                current.piece_word.push(Some(w));
-            }
+        let context = context.min(budget / 4);
+        let n = words.len();
+        let len = |w: usize| word_pieces[w].len().min(budget);
+        // Pieces from word `w` to the end.
+        let mut rest = vec![0; n + 1];
+        for w in (0..n).rev() {
+            rest[w] = rest[w + 1] + len(w);
         }
-        windows.push(self.close_window(current, words.len()));
+        let mut windows = Vec::new();
+        let mut keep_first = 0;
+        while keep_first < n {
+            let mut first = keep_first;
+            let mut used = 0;
+            while first > 0 && used + len(first - 1) <= context {
+                first -= 1;
+                used += len(first);
+            }
+            if used + len(keep_first) > budget {
+                (first, used) = (keep_first, 0);
+            }
+            // Own everything left if it fits; otherwise leave room for context on the right.
+            let limit = if used + rest[keep_first] <= budget {
+                budget
+            } else {
+                budget - context
+            };
+            let mut end = keep_first;
+            while end < n && (end == keep_first || used + len(end) <= limit) {
+                used += len(end);
+                end += 1;
+            }
+            let keep_end = end;
+            let mut right = 0;
+            while end < n && right + len(end) <= context && used + len(end) <= budget {
+                right += len(end);
+                used += len(end);
+                end += 1;
+            }
+            let mut window = self.open_window(first);
+            for (w, pieces) in word_pieces.iter().enumerate().take(end).skip(first) {
+                for &id in pieces.iter().take(budget) {
+                    window.ids.push(id);
+                    window.piece_word.push(Some(w));
+                }
+            }
+            window.keep_first = keep_first;
+            window.keep_end = keep_end;
+            windows.push(self.close_window(window, end));
+            keep_first = keep_end;
+        }
         Ok(windows)
     }
 
@@ -176,6 +237,8 @@ impl WordPieceEncoder {
             piece_word: vec![None],
             first_word,
             end_word: first_word,
+            keep_first: first_word,
+            keep_end: first_word,
         }
     }
 
@@ -312,5 +375,60 @@ pub(crate) mod tests {
         assert_eq!(windows.len(), 2);
         assert_eq!(windows[0].ids, vec![2, 4, 3]);
         assert_eq!(windows[1].ids, vec![2, 7, 3]);
+    }
+
+    #[test]
+    fn long_sequences_get_overlapping_windows_that_keep_each_word_once() {
+        let enc = WordPieceEncoder::from_bytes(TINY_TOKENIZER.as_bytes()).unwrap();
+        let pattern = ["BRCA1", "causes", "breast", "cancer", "-"];
+        let words: Vec<&str> = pattern.iter().cycle().take(40).copied().collect();
+        let pieces = |w: &str| if w == "BRCA1" { 2 } else { 1 };
+        let (max_len, context) = (14, 3);
+        let windows = enc
+            .encode_words_with_context(&words, max_len, context)
+            .unwrap();
+        assert!(windows.len() > 4);
+        let mut next = 0;
+        for w in &windows {
+            assert!(w.ids.len() <= max_len);
+            assert_eq!(w.keep_first, next, "kept runs tile the sequence in order");
+            assert!(w.keep_first < w.keep_end);
+            next = w.keep_end;
+            let left: usize = words[w.first_word..w.keep_first]
+                .iter()
+                .map(|w| pieces(w))
+                .sum();
+            let right: usize = words[w.keep_end..w.end_word]
+                .iter()
+                .map(|w| pieces(w))
+                .sum();
+            assert!(left <= context && right <= context, "{left} {right}");
+            if w.keep_first > 0 {
+                assert!(w.first_word < w.keep_first, "context before {w:?}");
+            }
+            if w.keep_end < words.len() {
+                assert!(w.end_word > w.keep_end, "context after {w:?}");
+            }
+            // Pieces are those of the covered words.
+            let covered: usize = words[w.first_word..w.end_word]
+                .iter()
+                .map(|w| pieces(w))
+                .sum();
+            assert_eq!(w.ids.len(), covered + 2);
+        }
+        assert_eq!(next, words.len());
+
+        // Without context the windows are the plain consecutive ones.
+        assert_eq!(
+            enc.encode_words_with_context(&words, max_len, 0).unwrap(),
+            enc.encode_words(&words, max_len).unwrap()
+        );
+        // A sequence that fits is one window keeping everything.
+        let short = enc
+            .encode_words_with_context(&words[..5], max_len, context)
+            .unwrap();
+        assert_eq!(short.len(), 1);
+        assert_eq!((short[0].keep_first, short[0].keep_end), (0, 5));
+        assert_eq!((short[0].first_word, short[0].end_word), (0, 5));
     }
 }

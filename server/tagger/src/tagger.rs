@@ -1,4 +1,6 @@
 //! The tagger facade: a checked bundle plus its ONNX session, tagging word sequences and text.
+//! Sequences longer than the model's window run in overlapping windows
+//! ([`WINDOW_CONTEXT`] pieces of context on each side of the words a window decides).
 //!
 //! Confidence: each word gets the posterior probability (CRF forward–backward marginal at its
 //! first piece) of the tag the Viterbi path gave it; an entity's score is the lowest over its
@@ -9,7 +11,7 @@ use std::path::{Path, PathBuf};
 use bioscope_core::bundle::{Bundle, BundleError};
 use bioscope_core::corpus::split_words;
 use bioscope_core::decode::{decode_window_scored, tag_runs};
-use bioscope_core::encoding::{plan_batches, EncodingError, Window};
+use bioscope_core::encoding::{plan_batches, EncodingError, Window, WINDOW_CONTEXT};
 use bioscope_core::entity::{EntityType, Tag};
 
 use crate::onnx::OnnxModel;
@@ -84,20 +86,24 @@ impl Tagger {
     }
 
     /// `(tag, confidence)` for every word of every word sequence, batched across sequences.
-    fn tag_sequences<S: AsRef<str>>(
+    fn tag_sequences<W: AsRef<[S]>, S: AsRef<str>>(
         &self,
-        sequences: &[Vec<S>],
+        sequences: &[W],
     ) -> Result<Vec<Vec<(Tag, f32)>>, TaggerError> {
         let max_len = self.bundle.manifest.max_sequence_length;
         let mut windows: Vec<(usize, Window)> = Vec::new();
         for (i, words) in sequences.iter().enumerate() {
-            for w in self.bundle.encoder.encode_words(words, max_len)? {
+            for w in self.bundle.encoder.encode_words_with_context(
+                words.as_ref(),
+                max_len,
+                WINDOW_CONTEXT,
+            )? {
                 windows.push((i, w));
             }
         }
         let mut out: Vec<Vec<(Tag, f32)>> = sequences
             .iter()
-            .map(|s| vec![(Tag::Outside, 1.0); s.len()])
+            .map(|s| vec![(Tag::Outside, 1.0); s.as_ref().len()])
             .collect();
         let lengths: Vec<usize> = windows.iter().map(|(_, w)| w.ids.len()).collect();
         let n = self.bundle.scheme.len();
@@ -112,16 +118,16 @@ impl Tagger {
                 let emissions = &logits[row * t * n..(row * t + window.ids.len()) * n];
                 let words =
                     decode_window_scored(window, emissions, &self.bundle.scheme, &self.bundle.crf);
-                out[*seq][window.first_word..window.end_word].copy_from_slice(&words);
+                out[*seq][window.keep_first..window.keep_end].copy_from_slice(&words);
             }
         }
         Ok(out)
     }
 
     /// BIO tags for each word sequence (e.g. the sentences of a token-level corpus).
-    pub fn tag_words<S: AsRef<str>>(
+    pub fn tag_words<W: AsRef<[S]>, S: AsRef<str>>(
         &self,
-        sentences: &[Vec<S>],
+        sentences: &[W],
     ) -> Result<Vec<Vec<Tag>>, TaggerError> {
         Ok(self
             .tag_sequences(sentences)?

@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 
 mod eval;
 mod progress;
+mod score;
 mod tag;
 use tag::{InputDocument, InputFormat, TagFormat};
 
@@ -59,6 +60,18 @@ enum Command {
         /// Types to score, comma-separated (default: those the corpus's gold mentions have).
         #[arg(long, value_delimiter = ',')]
         types: Option<Vec<EntityType>>,
+    },
+    /// Score predicted annotations against gold ones by character offsets (PubTator files or
+    /// brat directories), e.g. the output of `tag --input-format pubtator --format pubtator`.
+    Score {
+        /// The gold annotations.
+        #[arg(long)]
+        gold: PathBuf,
+        /// The predicted annotations.
+        #[arg(long)]
+        predicted: PathBuf,
+        #[arg(long, default_value = "pubtator")]
+        format: CorpusFormat,
     },
     /// Inspect model bundles.
     Model {
@@ -156,6 +169,11 @@ fn run() -> Result<()> {
                 .with_context(|| format!("cannot load model {}", model.display()))?;
             eval::run(&tagger, &corpus, format, types)?;
         }
+        Command::Score {
+            gold,
+            predicted,
+            format,
+        } => score::run(&gold, &predicted, format)?,
         Command::Model {
             command: ModelCommand::Info { dir },
         } => {

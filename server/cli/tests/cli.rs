@@ -65,6 +65,31 @@ fn info_and_eval_on_a_real_bundle() {
         f1 > 50.0,
         "the tiny model learned its training corpus: {all}"
     );
+    assert!(out.contains("scored types: Gene, Disease"), "{out}");
+
+    // Scoring one type leaves the other's predictions out of the counts.
+    let (ok, out, err) = bioscope(&[
+        "eval",
+        "--model",
+        b,
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--types",
+        "gene",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("scored types: Gene\n"), "{out}");
+    assert!(!out.lines().any(|l| l.starts_with("Disease")), "{out}");
+    let (ok, _, err) = bioscope(&[
+        "eval",
+        "--model",
+        b,
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--types",
+        "Species",
+    ]);
+    assert!(!ok && err.contains("annotates none of the types"), "{err}");
 }
 
 #[test]
@@ -202,6 +227,49 @@ fn pubtator_and_conll_outputs_read_back() {
     let text = &docs[0].text;
     let menkes = text.find("Menkes disease").unwrap();
     assert!(docs[0].mentions.iter().any(|m| m.start == menkes));
+
+    // The output scores against the input's gold mention (one, in the title) and itself.
+    let (ok, out, err) = bioscope(&[
+        "score",
+        "--gold",
+        input.to_str().unwrap(),
+        "--predicted",
+        output.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let row = |out: &str, name: &str| -> Vec<String> {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap()
+            .to_string();
+        line.split_whitespace().map(str::to_string).collect()
+    };
+    let strict = row(&out, "Disease");
+    assert_eq!(
+        strict[2], "100.00",
+        "recall of the gold title mention: {out}"
+    );
+    assert_eq!(strict[4], "1", "one true positive: {out}");
+    let (ok, out, _) = bioscope(&[
+        "score",
+        "--gold",
+        output.to_str().unwrap(),
+        "--predicted",
+        output.to_str().unwrap(),
+    ]);
+    assert!(ok);
+    assert_eq!(row(&out, "all")[3], "100.00", "{out}");
+    let (ok, _, err) = bioscope(&[
+        "score",
+        "--gold",
+        "x",
+        "--predicted",
+        "y",
+        "--format",
+        "iob",
+    ]);
+    assert!(!ok && err.contains("character offsets"), "{err}");
 
     let (ok, out, _) = tag_with_shipped_model(&[
         "--format",

@@ -1,5 +1,7 @@
 //! Shared helpers for BioScope's end-to-end tests (the tests themselves are in `tests/*.rs`).
 
+pub mod lsp_client;
+
 use std::path::{Path, PathBuf};
 
 use bioscope_train::config::TrainConfig;

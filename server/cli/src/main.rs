@@ -1,7 +1,7 @@
 //! `bioscope`: the command-line entry point (model bundles, evaluation; tagging and the language
 //! server build on the same tagger).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use bioscope_core::bundle::Manifest;
@@ -39,13 +39,24 @@ enum Command {
     /// Tag Markdown, LaTeX or plain-text files (format from the extension) and print the entities.
     Tag {
         files: Vec<PathBuf>,
-        /// Model bundle directory.
-        #[arg(long, env = "BIOSCOPE_MODEL", default_value = "models/ncbi-disease")]
-        model: PathBuf,
+        /// Model bundle directory (default: the shipped model).
+        #[arg(long, env = "BIOSCOPE_MODEL")]
+        model: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "ansi")]
         format: TagFormat,
         #[arg(long, value_enum, default_value = "auto")]
         input_format: InputFormat,
+    },
+    /// Run the language server on stdin/stdout (editors start it; logs go to stderr, filtered
+    /// by BIOSCOPE_LOG).
+    Lsp {
+        /// Model bundle directory (default: the shipped model); clients may name another in
+        /// their settings (bioscope.modelPath).
+        #[arg(long, env = "BIOSCOPE_MODEL")]
+        model: Option<PathBuf>,
+        /// Accepted for editors that pass it; stdio is the only transport.
+        #[arg(long, hide = true)]
+        stdio: bool,
     },
     /// Score a bundle on an annotated corpus: strict and overlap P/R/F1 per type.
     Eval {
@@ -117,6 +128,7 @@ fn run() -> Result<()> {
             if files.is_empty() {
                 anyhow::bail!("no files to tag: bioscope tag FILE...");
             }
+            let model = model.unwrap_or_else(default_model);
             let tagger = Tagger::load(&model, options)
                 .with_context(|| format!("cannot load model {}", model.display()))?;
             // Paragraphs repeated across files (boilerplate, shared sections) run once.
@@ -169,6 +181,19 @@ fn run() -> Result<()> {
                 .with_context(|| format!("cannot load model {}", model.display()))?;
             eval::run(&tagger, &corpus, format, types)?;
         }
+        Command::Lsp { model, stdio: _ } => {
+            let options = bioscope_lsp::ServerOptions {
+                model_dir: model.unwrap_or_else(default_model),
+                tagger: options,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(bioscope_lsp::run_stdio(options));
+            // The stdin reader may still be blocked in a read: do not wait for it.
+            runtime.shutdown_background();
+        }
         Command::Score {
             gold,
             predicted,
@@ -185,6 +210,25 @@ fn run() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The bundle shipped in the repository's models/ directory: found next to the executable
+/// (target/release/bioscope → models/), else where the binary was built from.
+fn default_model() -> PathBuf {
+    const NAME: &str = "ncbi-disease";
+    let beside_exe = std::env::current_exe().ok().and_then(|exe| {
+        exe.parent()?
+            .parent()?
+            .parent()
+            .map(|root| root.join("models").join(NAME))
+    });
+    beside_exe
+        .filter(|p| p.join("manifest.json").is_file())
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../models")
+                .join(NAME)
+        })
 }
 
 /// The documents of one input file.

@@ -6,11 +6,12 @@
 //! paragraph's start. The cache is bounded (least recently used paragraphs are evicted).
 
 use std::num::NonZeroUsize;
+use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bioscope_core::hash::Hasher;
-use bioscope_core::segment::{segment, DocFormat};
+use bioscope_core::segment::{segment, DocFormat, Paragraph};
 use lru::LruCache;
 
 use crate::tagger::{Tagger, TaggerError, TextEntity};
@@ -101,7 +102,22 @@ impl CachedTagger {
         text: &str,
         format: DocFormat,
     ) -> Result<Vec<TextEntity>, TaggerError> {
-        let paragraphs = segment(text, format);
+        self.tag_document_range(text, format, 0..text.len())
+    }
+
+    /// Like [`tag_document`](Self::tag_document), but only the paragraphs that overlap the byte
+    /// range `within` (e.g. what an editor shows), so that a large file answers quickly; the
+    /// paragraphs tagged here are cached for the rest of the document.
+    pub fn tag_document_range(
+        &self,
+        text: &str,
+        format: DocFormat,
+        within: Range<usize>,
+    ) -> Result<Vec<TextEntity>, TaggerError> {
+        let paragraphs: Vec<Paragraph> = segment(text, format)
+            .into_iter()
+            .filter(|p| p.range.start <= within.end && within.start <= p.range.end)
+            .collect();
         let prose: Vec<String> = paragraphs.iter().map(|p| p.prose(text)).collect();
         let proses: Vec<&str> = prose.iter().map(String::as_str).collect();
         let found = self.tag_paragraphs(&proses)?;

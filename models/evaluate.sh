@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Scores a bundle on the test split of every shared corpus and prints a Markdown table
+# (strict and overlap P/R/F1 per type, only the types each corpus annotates).
+#   bash models/evaluate.sh models/bioscope-union [../shared/data/corpora]
+# Needs ORT_DYLIB_PATH (bash .ci/setup prints it) and a release build of bioscope.
+set -euo pipefail
+model=${1:?usage: evaluate.sh MODEL_DIR [CORPORA_DIR]}
+corpora=${2:-../shared/data/corpora}
+bioscope=${BIOSCOPE:-target/release/bioscope}
+
+# corpus label | file | format | types to score (empty: those of the gold mentions)
+splits=(
+  "NCBI-disease test|ncbi-disease/iob-mtl2016/test.tsv|iob|"
+  "BC5CDR test|bc5cdr/iob-mtl2016/BC5CDR-IOB/test.tsv|iob|"
+  "BC2GM test|bc2gm/iob-mtl2016/test.tsv|iob|"
+  "JNLPBA test|jnlpba/iob-mtl2016/test.tsv|iob|"
+  "LINNAEUS test|linnaeus/iob-mtl2016/test.tsv|iob|"
+  "S800 test|s800/iob-derived/test.tsv|iob|"
+  "S1000 test|s1000/iob-derived/test.tsv|iob|"
+  "BioNLP13CG test (no Disease: cancers only)|bionlp13cg/iob-mtl2016/test.tsv|iob|Gene,Chemical,Species,CellType"
+  "BioRED dev (no test split shared)|biored/iob-derived/dev.tsv|iob|"
+)
+
+# Markdown rows from bioscope's strict and overlap tables (the "all" row only for several types).
+rows() {
+  awk -v label="$1" '
+    /^strict/ { part = "strict"; next }
+    /^overlap/ { part = "overlap"; next }
+    part != "" && $1 != "type" && NF == 7 {
+      if (part == "strict") { order[++n] = $1; p[$1] = $2; r[$1] = $3; f[$1] = $4 }
+      else { o[$1] = $4 }
+    }
+    END {
+      for (i = 1; i <= n; i++) {
+        t = order[i]
+        if (t == "all" && n == 2) continue
+        printf "| %s | %s | %s | %s | %s | %s |\n", label, t, p[t], r[t], f[t], o[t]
+      }
+    }'
+}
+
+echo "| corpus | type | strict P | strict R | strict F1 | overlap F1 |"
+echo "|---|---|---|---|---|---|"
+for split in "${splits[@]}"; do
+  IFS='|' read -r label file format types <<<"$split"
+  args=(eval --model "$model" --corpus "$corpora/$file" --format "$format")
+  [[ -n $types ]] && args+=(--types "$types")
+  "$bioscope" "${args[@]}" | rows "$label"
+done
+
+# Raw PubTator documents: BioScope splits the words itself; scored by character offsets.
+pubtator=(
+  "NCBI-disease test, PubTator text|ncbi-disease/original/test/NCBItestset_corpus.txt"
+  "BC5CDR test, PubTator text|bc5cdr/original/CDR_TestSet.PubTator.txt"
+)
+predicted=$(mktemp)
+trap 'rm -f "$predicted"' EXIT
+for split in "${pubtator[@]}"; do
+  IFS='|' read -r label file <<<"$split"
+  "$bioscope" tag --model "$model" --input-format pubtator --format pubtator "$corpora/$file" >"$predicted"
+  "$bioscope" score --gold "$corpora/$file" --predicted "$predicted" | rows "$label"
+done

@@ -1,0 +1,265 @@
+//! The language server end to end: the built `bioscope lsp` driven over stdio as an editor
+//! drives it, with the shipped model through ONNX Runtime.
+
+use bioscope_tests::lsp_client::{decode_tokens, token_text, LspClient};
+use bioscope_tests::{fixture, ort_library, repo_root};
+use serde_json::{json, Value};
+
+const DISEASE: u64 = 1; // legend order: gene, disease, chemical, ...
+
+fn start() -> LspClient {
+    let model = repo_root().join("models/ncbi-disease");
+    LspClient::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_bioscope")),
+        &["lsp", "--threads", "1", "--model", model.to_str().unwrap()],
+        &[("ORT_DYLIB_PATH", &ort_library())],
+    )
+}
+
+fn open(client: &mut LspClient, uri: &str, language: &str, text: &str) {
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}}),
+    );
+}
+
+fn data(tokens: &Value) -> Vec<u64> {
+    tokens["data"]
+        .as_array()
+        .expect("token data")
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect()
+}
+
+/// `(line, text, type)` of each token.
+fn spans(text: &str, data: &[u64]) -> Vec<(u64, String, u64)> {
+    decode_tokens(data)
+        .into_iter()
+        .map(|(line, start, len, ty, _)| (line, token_text(text, line, start, len), ty))
+        .collect()
+}
+
+fn status(client: &mut LspClient) -> Value {
+    client.request(
+        "workspace/executeCommand",
+        json!({"command": "bioscope.status", "arguments": []}),
+    )["result"]
+        .clone()
+}
+
+#[test]
+fn markdown_tokens_hover_and_incremental_edits() {
+    let mut client = start();
+    let init = client.initialize(
+        json!({"general": {"positionEncodings": ["utf-16"]}}),
+        json!(null),
+    );
+    let caps = &init["capabilities"];
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(caps["textDocumentSync"]["change"], 2, "incremental sync");
+    let legend = &caps["semanticTokensProvider"]["legend"]["tokenTypes"];
+    assert_eq!(legend[DISEASE as usize], "disease", "{legend}");
+    assert_eq!(caps["semanticTokensProvider"]["full"]["delta"], true);
+
+    let text = std::fs::read_to_string(fixture("manuscript.md")).unwrap();
+    let uri = "file:///work/manuscript.md";
+    open(&mut client, uri, "markdown", &text);
+    let full = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let before = data(&full["result"]);
+    let found = spans(&text, &before);
+    let names: Vec<&str> = found.iter().map(|(_, t, _)| t.as_str()).collect();
+    assert!(names.contains(&"Wilson disease"), "{found:?}");
+    let code_lines: Vec<u64> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("code is never tagged") || l.contains("print("))
+        .map(|(i, _)| i as u64)
+        .collect();
+    assert_eq!(code_lines.len(), 2);
+    assert!(
+        found.iter().all(|(line, _, _)| !code_lines.contains(line)),
+        "nothing in the fenced code block: {found:?}"
+    );
+
+    // Hover on the first "Wilson disease".
+    let (line, col) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find("Wilson disease").map(|c| (i, c)))
+        .unwrap();
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": col + 3}}),
+    );
+    let value = hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        value.contains("**Disease**") && value.contains("confidence"),
+        "{hover}"
+    );
+    assert_eq!(hover["result"]["range"]["start"]["character"], col);
+    // No entity under the cursor: no hover.
+    let none = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+    );
+    assert!(none["result"].is_null(), "{none}");
+
+    // Edit one paragraph (the last): only its tokens change, and the model runs only there.
+    let misses_before = status(&mut client)["cache"]["misses"].as_u64().unwrap();
+    let last_line = text.lines().count() - 1;
+    let old_line = text.lines().nth(last_line).unwrap();
+    assert!(old_line.contains("hemochromatosis"), "{old_line}");
+    let col = old_line.find("hemochromatosis").unwrap();
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{
+            "range": {"start": {"line": last_line, "character": col},
+                      "end": {"line": last_line, "character": col + "hemochromatosis".len()}},
+            "text": "cystic fibrosis"}]}),
+    );
+    let new_text = text.replacen("hemochromatosis", "cystic fibrosis", 1);
+    let delta = client.request(
+        "textDocument/semanticTokens/full/delta",
+        json!({"textDocument": {"uri": uri}, "previousResultId": full["result"]["resultId"]}),
+    );
+    let edits = delta["result"]["edits"]
+        .as_array()
+        .expect("a delta, not full tokens");
+    let mut after = before.clone();
+    for e in edits.iter().rev() {
+        let start = e["start"].as_u64().unwrap() as usize;
+        let count = e["deleteCount"].as_u64().unwrap() as usize;
+        let new: Vec<u64> = e["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        after.splice(start..start + count, new);
+    }
+    let after_spans = spans(&new_text, &after);
+    let paragraph_start = text
+        .lines()
+        .position(|l| l.starts_with("Serum ceruloplasmin"))
+        .unwrap() as u64;
+    let outside = |s: &Vec<(u64, String, u64)>| -> Vec<(u64, String, u64)> {
+        s.iter()
+            .filter(|(l, _, _)| *l < paragraph_start)
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        outside(&found),
+        outside(&after_spans),
+        "other paragraphs unchanged"
+    );
+    assert!(
+        after_spans
+            .iter()
+            .any(|(_, t, ty)| t == "cystic fibrosis" && *ty == DISEASE),
+        "{after_spans:?}"
+    );
+    let misses_after = status(&mut client)["cache"]["misses"].as_u64().unwrap();
+    assert_eq!(misses_after - misses_before, 1, "one paragraph re-tagged");
+
+    // A range request (the visible part) gives only the tokens inside it.
+    let range = client.request(
+        "textDocument/semanticTokens/range",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0},
+                "end": {"line": paragraph_start, "character": 0}}}),
+    );
+    let in_range = spans(&new_text, &data(&range["result"]));
+    assert_eq!(in_range, outside(&after_spans));
+
+    assert_eq!(client.shutdown(), Some(0), "clean exit");
+}
+
+#[test]
+fn latex_and_plain_text_with_utf8_positions_and_bad_input() {
+    let mut client = start();
+    let init = client.initialize(
+        json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}}),
+        json!({"bioscope": {"confidenceThreshold": 2.0}}),
+    );
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-8");
+    let warning = client.notification("window/showMessage");
+    assert!(
+        warning["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("between 0 and 1"),
+        "{warning}"
+    );
+
+    let tex = "\\section{Wilson disease}\nIn Wilson disease $c = \\mathrm{Wilson\\ disease}$ \
+               copper builds up \\cite{wilson_disease_review}.\n% Wilson disease in a comment\n";
+    let uri = "file:///work/paper.tex";
+    open(&mut client, uri, "latex", tex);
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let found: Vec<(u64, u64, u64)> = decode_tokens(&data(&tokens["result"]))
+        .into_iter()
+        .map(|(l, s, n, _, _)| (l, s, n))
+        .collect();
+    // UTF-8 columns: byte offsets within the line.
+    let lines: Vec<&str> = tex.lines().collect();
+    let texts: Vec<&str> = found
+        .iter()
+        .map(|&(l, s, n)| &lines[l as usize][s as usize..(s + n) as usize])
+        .collect();
+    assert_eq!(texts, ["Wilson disease", "Wilson disease"], "{found:?}");
+    assert_eq!(found[1], (1, 3, 14), "prose, not math, cite or comment");
+
+    // An edit outside the document is refused with a message; the server keeps working.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{
+            "range": {"start": {"line": 40, "character": 0}, "end": {"line": 41, "character": 0}},
+            "text": "x"}]}),
+    );
+    let warning = client.notification("window/showMessage");
+    assert!(
+        warning["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside the document"),
+        "{warning}"
+    );
+    // Garbage on the wire and an unknown method get errors, not a crash.
+    client.send_raw(b"Content-Length: 9\r\n\r\n{garbage}");
+    let parse_error = client.wait_for(|m| m["error"]["code"] == -32700);
+    assert!(parse_error["id"].is_null(), "{parse_error}");
+    let not_rpc = br#"{"jsonrpc":"2.0","id":99,"method":7}"#;
+    client.send_raw(format!("Content-Length: {}\r\n\r\n", not_rpc.len()).as_bytes());
+    client.send_raw(not_rpc);
+    let invalid = client.wait_for(|m| m["id"] == 99);
+    assert_eq!(invalid["error"]["code"], -32600, "{invalid}");
+    let unknown = client.request("bioscope/noSuchMethod", json!({}));
+    assert!(unknown.get("error").is_some(), "{unknown}");
+
+    let plain = "Patients with Wilson disease 😀 and cystic fibrosis.";
+    let uri = "file:///work/notes.unknown-extension";
+    open(&mut client, uri, "something-else", plain);
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let cols: Vec<(u64, u64)> = decode_tokens(&data(&tokens["result"]))
+        .into_iter()
+        .map(|(_, s, n, _, _)| (s, n))
+        .collect();
+    let cf = plain.find("cystic").unwrap() as u64;
+    assert!(
+        cols.contains(&(cf, 15)),
+        "byte column after the 4-byte emoji: {cols:?}"
+    );
+    assert_eq!(client.shutdown(), Some(0));
+}

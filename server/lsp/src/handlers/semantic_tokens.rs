@@ -1,0 +1,120 @@
+//! textDocument/semanticTokens/{full, full/delta, range}.
+
+use std::sync::Arc;
+
+use bioscope_tagger::TextEntity;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::{
+    SemanticTokens, SemanticTokensDelta, SemanticTokensDeltaParams, SemanticTokensFullDeltaResult,
+    SemanticTokensParams, SemanticTokensRangeParams, SemanticTokensRangeResult,
+    SemanticTokensResult, Uri,
+};
+
+use crate::position::to_byte;
+use crate::semantic_tokens::{delta, encode, flatten};
+use crate::settings::Settings;
+use crate::state::State;
+
+fn content_modified() -> Error {
+    Error::new(ErrorCode::ContentModified)
+}
+
+fn shown(entities: &[TextEntity], settings: &Settings) -> Vec<TextEntity> {
+    entities
+        .iter()
+        .filter(|e| settings.enabled_types.contains(&e.entity_type))
+        .cloned()
+        .collect()
+}
+
+/// Tokens of the current version under a new result id.
+async fn current_tokens(state: &State, uri: &Uri) -> Result<SemanticTokens> {
+    let analysis = state
+        .current_analysis(uri)
+        .await
+        .ok_or_else(content_modified)?;
+    let settings = state.settings();
+    let tokens = encode(
+        &analysis.rope,
+        &shown(&analysis.entities, &settings),
+        settings.confidence_threshold,
+        state.encoding(),
+    );
+    Ok(SemanticTokens {
+        result_id: Some(state.next_result_id()),
+        data: tokens,
+    })
+}
+
+/// Keeps what was sent, for the next delta.
+fn remember(state: &State, uri: &Uri, tokens: &SemanticTokens) {
+    if let (Some(mut open), Some(id)) = (state.docs.get_mut(uri), &tokens.result_id) {
+        open.last_tokens = Some((id.clone(), flatten(&tokens.data)));
+    }
+}
+
+pub async fn full(
+    state: &State,
+    params: SemanticTokensParams,
+) -> Result<Option<SemanticTokensResult>> {
+    let uri = params.text_document.uri;
+    let tokens = current_tokens(state, &uri).await?;
+    remember(state, &uri, &tokens);
+    Ok(Some(SemanticTokensResult::Tokens(tokens)))
+}
+
+pub async fn full_delta(
+    state: &State,
+    params: SemanticTokensDeltaParams,
+) -> Result<Option<SemanticTokensFullDeltaResult>> {
+    let uri = params.text_document.uri;
+    let tokens = current_tokens(state, &uri).await?;
+    let previous = state
+        .docs
+        .get(&uri)
+        .and_then(|open| open.last_tokens.clone())
+        .filter(|(prev_id, _)| *prev_id == params.previous_result_id);
+    remember(state, &uri, &tokens);
+    Ok(Some(match previous {
+        Some((_, old)) => SemanticTokensFullDeltaResult::TokensDelta(SemanticTokensDelta {
+            edits: delta(&old, &flatten(&tokens.data)),
+            result_id: tokens.result_id,
+        }),
+        None => SemanticTokensFullDeltaResult::Tokens(tokens),
+    }))
+}
+
+/// The visible range first: only the paragraphs it overlaps are tagged (from the cache where
+/// possible), without waiting for the whole document.
+pub async fn range(
+    state: Arc<State>,
+    params: SemanticTokensRangeParams,
+) -> Result<Option<SemanticTokensRangeResult>> {
+    let uri = params.text_document.uri;
+    let Some((rope, version, format)) = state.snapshot(&uri) else {
+        return Ok(None);
+    };
+    let encoding = state.encoding();
+    let start = to_byte(&rope, params.range.start, encoding).unwrap_or(rope.len_bytes());
+    let end = to_byte(&rope, params.range.end, encoding).unwrap_or(rope.len_bytes());
+    let engine = state.engine();
+    let text_rope = rope.clone();
+    let entities = tokio::task::spawn_blocking(move || {
+        engine.tag(&text_rope.to_string(), format, Some(start..end))
+    })
+    .await
+    .unwrap_or_default();
+    if state.snapshot(&uri).map(|s| s.1) != Some(version) {
+        return Err(content_modified());
+    }
+    let settings = state.settings();
+    let in_range: Vec<TextEntity> = shown(&entities, &settings)
+        .into_iter()
+        .filter(|e| e.end > start && e.start < end)
+        .collect();
+    let tokens = encode(&rope, &in_range, settings.confidence_threshold, encoding);
+    Ok(Some(SemanticTokensRangeResult::Tokens(SemanticTokens {
+        result_id: None,
+        data: tokens,
+    })))
+}

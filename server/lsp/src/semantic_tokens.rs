@@ -1,0 +1,225 @@
+//! Entities as LSP semantic tokens: the legend (one token type per entity type, modifiers),
+//! the relative encoding with entities split per line, and deltas between two encodings.
+
+use bioscope_core::EntityType;
+use bioscope_tagger::TextEntity;
+use ropey::Rope;
+use tower_lsp_server::ls_types::{
+    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensEdit,
+    SemanticTokensLegend,
+};
+
+use crate::position::{to_position, PositionEncoding};
+
+/// The token type of each entity type, in legend order ([`EntityType::ALL`]).
+pub fn token_type_name(t: EntityType) -> &'static str {
+    match t {
+        EntityType::Gene => "gene",
+        EntityType::Disease => "disease",
+        EntityType::Chemical => "chemical",
+        EntityType::Species => "species",
+        EntityType::CellLine => "cellLine",
+        EntityType::CellType => "cellType",
+        EntityType::Variant => "variant",
+    }
+}
+
+/// Modifier bit of a mention whose confidence is below the threshold.
+pub const UNCERTAIN: u32 = 1 << 0;
+
+pub fn legend() -> SemanticTokensLegend {
+    SemanticTokensLegend {
+        token_types: EntityType::ALL
+            .iter()
+            .map(|&t| SemanticTokenType::new(token_type_name(t)))
+            .collect(),
+        token_modifiers: vec![SemanticTokenModifier::new("uncertain")],
+    }
+}
+
+fn type_index(t: EntityType) -> u32 {
+    EntityType::ALL.iter().position(|&x| x == t).unwrap_or(0) as u32
+}
+
+/// Tokens for `entities` (byte spans in `rope`'s text, sorted, disjoint), one per line an
+/// entity touches, in the negotiated encoding; below `threshold` a token is `uncertain`.
+pub fn encode(
+    rope: &Rope,
+    entities: &[TextEntity],
+    threshold: f32,
+    encoding: PositionEncoding,
+) -> Vec<SemanticToken> {
+    let mut tokens = Vec::new();
+    let (mut prev_line, mut prev_start) = (0u32, 0u32);
+    let mut last_end = 0usize;
+    let len = rope.len_bytes();
+    for e in entities {
+        let (start, end) = (e.start.max(last_end).min(len), e.end.min(len));
+        if start >= end {
+            continue; // overlapping or out of range: never emit overlapping tokens
+        }
+        last_end = end;
+        let modifiers = if e.score < threshold { UNCERTAIN } else { 0 };
+        let mut seg_start = start;
+        while seg_start < end {
+            let line = rope.byte_to_line(seg_start);
+            let line_end = if line + 1 < rope.len_lines() {
+                rope.line_to_byte(line + 1)
+            } else {
+                len
+            };
+            let seg_end = end.min(line_end);
+            let text: String = rope.byte_slice(seg_start..seg_end).into();
+            let text = text.trim_end_matches(['\n', '\r']);
+            let pos = to_position(rope, seg_start, encoding);
+            if !text.is_empty() {
+                let delta_line = pos.line - prev_line;
+                let delta_start = if delta_line == 0 {
+                    pos.character - prev_start
+                } else {
+                    pos.character
+                };
+                tokens.push(SemanticToken {
+                    delta_line,
+                    delta_start,
+                    length: encoding.len(text),
+                    token_type: type_index(e.entity_type),
+                    token_modifiers_bitset: modifiers,
+                });
+                (prev_line, prev_start) = (pos.line, pos.character);
+            }
+            seg_start = seg_end;
+        }
+    }
+    tokens
+}
+
+/// The flat integer form of tokens, for deltas.
+pub fn flatten(tokens: &[SemanticToken]) -> Vec<u32> {
+    tokens
+        .iter()
+        .flat_map(|t| {
+            [
+                t.delta_line,
+                t.delta_start,
+                t.length,
+                t.token_type,
+                t.token_modifiers_bitset,
+            ]
+        })
+        .collect()
+}
+
+/// One edit turning `old` into `new` (flat integer arrays): the differing middle between the
+/// common prefix and suffix, in whole tokens. Empty when they are equal.
+pub fn delta(old: &[u32], new: &[u32]) -> Vec<SemanticTokensEdit> {
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count() / 5 * 5;
+    let max_suffix = old.len().min(new.len()) - prefix;
+    let suffix = old
+        .iter()
+        .rev()
+        .zip(new.iter().rev())
+        .take(max_suffix)
+        .take_while(|(a, b)| a == b)
+        .count()
+        / 5
+        * 5;
+    if prefix == old.len() && prefix == new.len() {
+        return Vec::new();
+    }
+    let inserted = &new[prefix..new.len() - suffix];
+    vec![SemanticTokensEdit {
+        start: prefix as u32,
+        delete_count: (old.len() - suffix - prefix) as u32,
+        data: Some(
+            inserted
+                .chunks(5)
+                .map(|c| SemanticToken {
+                    delta_line: c[0],
+                    delta_start: c[1],
+                    length: c[2],
+                    token_type: c[3],
+                    token_modifiers_bitset: c[4],
+                })
+                .collect(),
+        ),
+    }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entity(start: usize, end: usize, t: EntityType, score: f32) -> TextEntity {
+        TextEntity {
+            start,
+            end,
+            entity_type: t,
+            score,
+        }
+    }
+
+    #[test]
+    fn entities_become_relative_tokens_split_per_line() {
+        let text = "😀 BRCA1 in breast\ncancer and TP53";
+        let rope = Rope::from_str(text);
+        let b = text.find("BRCA1").unwrap();
+        let d = text.find("breast").unwrap();
+        let t = text.find("TP53").unwrap();
+        let entities = [
+            entity(b, b + 5, EntityType::Gene, 0.9),
+            entity(
+                d,
+                text.find("cancer").unwrap() + 6,
+                EntityType::Disease,
+                0.3,
+            ),
+            entity(t, t + 4, EntityType::Gene, 0.99),
+        ];
+        let tokens = encode(&rope, &entities, 0.5, PositionEncoding::Utf16);
+        let flat = flatten(&tokens);
+        let gene = type_index(EntityType::Gene);
+        let disease = type_index(EntityType::Disease);
+        assert_eq!(
+            flat,
+            vec![
+                0, 3, 5, gene, 0, // BRCA1 after the two-unit emoji and a space
+                0, 9, 6, disease, UNCERTAIN, // "breast", first line of the mention
+                1, 0, 6, disease, UNCERTAIN, // "cancer", its second line
+                0, 11, 4, gene, 0,
+            ]
+        );
+        // UTF-8 columns count bytes: the emoji is four.
+        let utf8 = flatten(&encode(&rope, &entities[..1], 0.5, PositionEncoding::Utf8));
+        assert_eq!(utf8[..3], [0, 5, 5]);
+    }
+
+    #[test]
+    fn overlapping_entities_never_give_overlapping_tokens() {
+        let rope = Rope::from_str("breast cancer gene");
+        let entities = [
+            entity(0, 13, EntityType::Disease, 0.9),
+            entity(7, 13, EntityType::Disease, 0.9),
+            entity(14, 18, EntityType::Gene, 0.9),
+        ];
+        let flat = flatten(&encode(&rope, &entities, 0.5, PositionEncoding::Utf16));
+        assert_eq!(flat.len(), 10, "{flat:?}");
+    }
+
+    #[test]
+    fn delta_replaces_only_the_changed_tokens() {
+        let old = vec![0, 1, 2, 0, 0, 1, 0, 3, 1, 0, 2, 0, 4, 2, 0];
+        let mut new = old.clone();
+        new[6] = 9; // second token moves
+        new.splice(10..10, [0, 5, 1, 3, 0]); // a token inserted before the last
+        let edits = delta(&old, &new);
+        assert_eq!(edits.len(), 1);
+        let e = &edits[0];
+        let mut applied = old.clone();
+        let data = flatten(e.data.as_deref().unwrap());
+        applied.splice(e.start as usize..(e.start + e.delete_count) as usize, data);
+        assert_eq!(applied, new);
+        assert_eq!(e.start, 5, "the first token is kept");
+        assert!(delta(&old, &old).is_empty());
+    }
+}

@@ -1,0 +1,171 @@
+//! The `LanguageServer` implementation: capabilities and one short call per method into
+//! [`crate::handlers`].
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use crate::handlers::{command, hover, semantic_tokens, sync};
+use crate::position::PositionEncoding;
+use crate::semantic_tokens::legend;
+use crate::state::State;
+
+pub struct Backend {
+    client: Client,
+    state: Arc<State>,
+}
+
+impl Backend {
+    pub fn new(client: Client, state: Arc<State>) -> Self {
+        Backend { client, state }
+    }
+
+    async fn warn(&self, message: String) {
+        tracing::warn!("{message}");
+        self.client
+            .show_message(MessageType::WARNING, message)
+            .await;
+    }
+
+    /// Applies settings from the client; problems are shown, and a model change reloads the
+    /// engine and re-tags every open document.
+    async fn apply_settings(&self, value: &Value) {
+        let (next, problems) = self.state.settings().updated(value);
+        let model_changed = next.model_path != self.state.settings().model_path
+            || next.threads != self.state.settings().threads;
+        *self
+            .state
+            .settings
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = next;
+        for p in problems {
+            self.warn(p).await;
+        }
+        if model_changed {
+            let engine = self.state.load_engine().await;
+            if let Some(problem) = engine.problem() {
+                self.warn(problem.to_string()).await;
+            }
+            self.state.schedule_all();
+        }
+        // Results change without an edit (types shown, threshold, model).
+        let _ = self.client.semantic_tokens_refresh().await;
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_deref());
+        let encoding = PositionEncoding::negotiate(offered);
+        let _ = self.state.encoding.set(encoding);
+        if let Some(options) = &params.initialization_options {
+            let (settings, problems) = self.state.settings().updated(options);
+            *self
+                .state
+                .settings
+                .write()
+                .unwrap_or_else(|e| e.into_inner()) = settings;
+            for p in problems {
+                self.warn(p).await;
+            }
+        }
+        self.state.load_engine().await;
+        Ok(InitializeResult {
+            server_info: Some(ServerInfo {
+                name: "bioscope".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            capabilities: ServerCapabilities {
+                position_encoding: Some(encoding.kind()),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        ..Default::default()
+                    },
+                )),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            legend: legend(),
+                            range: Some(true),
+                            full: Some(SemanticTokensFullOptions::Delta { delta: Some(true) }),
+                            ..Default::default()
+                        },
+                    ),
+                ),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: command::commands(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        if let Some(problem) = self.state.engine().problem() {
+            self.warn(problem.to_string()).await;
+        }
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        sync::did_open(&self.state, params);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        if let Some(problem) = sync::did_change(&self.state, params) {
+            self.warn(problem).await;
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        sync::did_close(&self.state, params);
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        self.apply_settings(&params.settings).await;
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        semantic_tokens::full(&self.state, params).await
+    }
+
+    async fn semantic_tokens_full_delta(
+        &self,
+        params: SemanticTokensDeltaParams,
+    ) -> Result<Option<SemanticTokensFullDeltaResult>> {
+        semantic_tokens::full_delta(&self.state, params).await
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        semantic_tokens::range(self.state.clone(), params).await
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        hover::hover(&self.state, params).await
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        command::execute(&self.state, params)
+    }
+}

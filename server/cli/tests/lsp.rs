@@ -110,6 +110,34 @@ fn markdown_tokens_hover_and_incremental_edits() {
     );
     assert!(none["result"].is_null(), "{none}");
 
+    // The outline groups mentions by type; workspace symbols search them.
+    let outline = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let groups = outline["result"].as_array().expect("symbols");
+    let disease = groups
+        .iter()
+        .find(|g| g["name"] == "Disease")
+        .expect("a Disease group");
+    let wilson = disease["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Wilson disease")
+        .expect("Wilson disease in the outline");
+    let wilson_count = found
+        .iter()
+        .filter(|(_, t, _)| t == "Wilson disease")
+        .count();
+    assert_eq!(wilson["detail"], format!("{wilson_count} mentions"));
+    let search = client.request("workspace/symbol", json!({"query": "wilson"}));
+    let hits = search["result"].as_array().unwrap();
+    assert_eq!(hits.len(), wilson_count, "{search}");
+    assert!(hits
+        .iter()
+        .all(|h| h["location"]["uri"] == uri && h["containerName"] == "Disease"));
+
     // Edit one paragraph (the last): only its tokens change, and the model runs only there.
     let misses_before = status(&mut client)["cache"]["misses"].as_u64().unwrap();
     let last_line = text.lines().count() - 1;

@@ -4,4 +4,5 @@
 pub mod command;
 pub mod hover;
 pub mod semantic_tokens;
+pub mod symbols;
 pub mod sync;

@@ -13,6 +13,9 @@ use tower_lsp_server::ls_types::{
 use crate::position::to_range;
 use crate::state::State;
 
+/// A distinct mention text and the byte spans where it occurs, in document order.
+type MentionSpans = (String, Vec<(usize, usize)>);
+
 /// At most this many workspace symbols per query.
 const MAX_WORKSPACE_SYMBOLS: usize = 500;
 
@@ -25,8 +28,7 @@ pub async fn document_symbols(
     };
     let encoding = state.encoding();
     let settings = state.settings();
-    // type → mention text (as written) → byte spans, in document order.
-    let mut groups: BTreeMap<EntityType, Vec<(String, Vec<(usize, usize)>)>> = BTreeMap::new();
+    let mut groups: BTreeMap<EntityType, Vec<MentionSpans>> = BTreeMap::new();
     for e in &analysis.entities {
         if !settings.enabled_types.contains(&e.entity_type) {
             continue;

@@ -3,8 +3,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// The entity types BioScope tags.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The entity types BioScope tags (serialized by [`EntityType::name`]).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum EntityType {
     Gene,
     Disease,

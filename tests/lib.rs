@@ -17,6 +17,11 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// A committed test fixture.
+/// The default model bundle shipped in models/.
+pub fn shipped_model() -> PathBuf {
+    repo_root().join("models/bioscope-union")
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     repo_root().join("tests").join("fixtures").join(name)
 }

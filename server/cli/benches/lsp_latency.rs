@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use bioscope_tests::lsp_client::LspClient;
-use bioscope_tests::{fixture, ort_library, repo_root};
+use bioscope_tests::{fixture, ort_library, shipped_model};
 use serde_json::json;
 
 const ROUNDS: usize = 60;
@@ -48,7 +48,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn run(debounce_ms: u64, text: &str) {
-    let model = repo_root().join("models/ncbi-disease");
+    let model = shipped_model();
     let mut client = LspClient::start(
         Path::new(env!("CARGO_BIN_EXE_bioscope")),
         &["lsp", "--model", model.to_str().unwrap()],

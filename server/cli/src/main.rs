@@ -215,7 +215,7 @@ fn run() -> Result<()> {
 /// The bundle shipped in the repository's models/ directory: found next to the executable
 /// (target/release/bioscope → models/), else where the binary was built from.
 fn default_model() -> PathBuf {
-    const NAME: &str = "ncbi-disease";
+    const NAME: &str = "bioscope-union";
     let beside_exe = std::env::current_exe().ok().and_then(|exe| {
         exe.parent()?
             .parent()?

@@ -26,9 +26,9 @@ fn bioscope(args: &[&str]) -> (bool, String, String) {
     )
 }
 
-/// `bioscope tag --model models/ncbi-disease ARGS...`.
+/// `bioscope tag --model models/bioscope-union ARGS...`.
 fn tag_with_shipped_model(args: &[&str]) -> (bool, String, String) {
-    let model = bioscope_tests::repo_root().join("models/ncbi-disease");
+    let model = bioscope_tests::shipped_model();
     let mut all = vec!["tag", "--model", model.to_str().unwrap()];
     all.extend_from_slice(args);
     bioscope(&all)

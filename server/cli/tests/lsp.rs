@@ -2,13 +2,13 @@
 //! drives it, with the shipped model through ONNX Runtime.
 
 use bioscope_tests::lsp_client::{decode_tokens, token_text, LspClient};
-use bioscope_tests::{fixture, ort_library, repo_root};
+use bioscope_tests::{fixture, ort_library, shipped_model};
 use serde_json::{json, Value};
 
 const DISEASE: u64 = 1; // legend order: gene, disease, chemical, ...
 
 fn start() -> LspClient {
-    let model = repo_root().join("models/ncbi-disease");
+    let model = shipped_model();
     LspClient::start(
         std::path::Path::new(env!("CARGO_BIN_EXE_bioscope")),
         &["lsp", "--threads", "1", "--model", model.to_str().unwrap()],
@@ -289,5 +289,151 @@ fn latex_and_plain_text_with_utf8_positions_and_bad_input() {
         cols.contains(&(cf, 15)),
         "byte column after the 4-byte emoji: {cols:?}"
     );
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+fn titles(actions: &Value) -> Vec<String> {
+    actions["result"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| x["title"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn run_action(client: &mut LspClient, actions: &Value, title: &str) -> Value {
+    let action = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == title)
+        .unwrap_or_else(|| panic!("no action {title}: {actions}"));
+    client.request(
+        "workspace/executeCommand",
+        json!({"command": action["command"]["command"], "arguments": action["command"]["arguments"]}),
+    )
+}
+
+fn token_texts(client: &mut LspClient, uri: &str, text: &str) -> Vec<(String, u64)> {
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    decode_tokens(&data(&tokens["result"]))
+        .into_iter()
+        .map(|(l, s, n, _, m)| (token_text(text, l, s, n), m))
+        .collect()
+}
+
+#[test]
+fn corrections_apply_everywhere_persist_and_survive_a_damaged_store() {
+    let workspace = tempfile::tempdir().unwrap();
+    let root = format!("file://{}", workspace.path().display());
+    let uri = format!("{root}/paper.md");
+    let text = "Patients with Wilson disease were seen. Wilson disease is rare.\n\nMore on Wilson disease here.\n";
+    let init = |client: &mut LspClient| {
+        client.request(
+            "initialize",
+            json!({"processId": null, "rootUri": root, "capabilities": {}}),
+        );
+        client.notify("initialized", json!({}));
+    };
+    let mut client = start();
+    init(&mut client);
+    open(&mut client, &uri, "markdown", text);
+    let before = token_texts(&mut client, &uri, text);
+    assert_eq!(
+        before.iter().filter(|(t, _)| t == "Wilson disease").count(),
+        3,
+        "{before:?}"
+    );
+
+    // The cursor inside the first "Wilson disease".
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 17},
+               "end": {"line": 0, "character": 17}}, "context": {"diagnostics": []}}),
+    );
+    let t = titles(&actions);
+    for expected in [
+        "Accept “Wilson disease” as Disease",
+        "Not an entity: “Wilson disease”",
+        "Not an entity here only: “Wilson disease”",
+        "Change type of “Wilson disease” to Gene",
+        "Always ignore “Wilson disease” in this project",
+    ] {
+        assert!(
+            t.iter().any(|x| x == expected),
+            "{expected} missing from {t:?}"
+        );
+    }
+    let done = run_action(&mut client, &actions, "Not an entity: “Wilson disease”");
+    assert!(done.get("error").is_none(), "{done}");
+    let after = token_texts(&mut client, &uri, text);
+    assert!(
+        after.iter().all(|(t, _)| t != "Wilson disease"),
+        "rejected everywhere, in both paragraphs: {after:?}"
+    );
+    assert!(client
+        .server_requests
+        .iter()
+        .any(|m| m == "workspace/semanticTokens/refresh"));
+
+    // Tag a selection the model left alone: it becomes a corrected mention.
+    let rare = text.find("rare").unwrap() as u64;
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": rare},
+               "end": {"line": 0, "character": rare + 4}}, "context": {"diagnostics": []}}),
+    );
+    run_action(&mut client, &actions, "Tag “rare” as Disease");
+    let after = token_texts(&mut client, &uri, text);
+    assert!(
+        after.contains(&("rare".to_string(), 2)),
+        "corrected modifier: {after:?}"
+    );
+
+    // Two records, one line each, with the paragraph and the spans.
+    let store = workspace.path().join(".bioscope/corrections.jsonl");
+    let content = std::fs::read_to_string(&store).unwrap();
+    let records: Vec<Value> = content
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{content}");
+    assert_eq!(records[0]["action"], "reject");
+    assert_eq!(records[0]["document"], "paper.md");
+    assert_eq!(records[0]["old"]["start"], 14);
+    assert_eq!(records[0]["old"]["type"], "Disease");
+    assert!(records[0]["new"].is_null());
+    assert!(records[0]["paragraph"]
+        .as_str()
+        .unwrap()
+        .starts_with("Patients with Wilson disease"));
+    assert_eq!(records[1]["action"], "tag");
+    assert!(client.shutdown().is_some());
+
+    // A damaged line: a new server warns, skips it, keeps the decisions and the file as is.
+    let mut damaged = content.clone();
+    damaged.push_str("{\"schema\":1,\"act\n");
+    std::fs::write(&store, &damaged).unwrap();
+    let mut client = start();
+    init(&mut client);
+    let warning = client.notification("window/showMessage");
+    let message = warning["params"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("skipped 1 unreadable line") && message.contains("lines 3"),
+        "{message}"
+    );
+    open(&mut client, &uri, "markdown", text);
+    let again = token_texts(&mut client, &uri, text);
+    assert!(
+        again.iter().all(|(t, _)| t != "Wilson disease"),
+        "{again:?}"
+    );
+    assert!(again.contains(&("rare".to_string(), 2)));
+    assert_eq!(std::fs::read_to_string(&store).unwrap(), damaged);
     assert_eq!(client.shutdown(), Some(0));
 }

@@ -72,6 +72,22 @@ impl Paragraph {
     pub fn is_masked(&self, offset: usize) -> bool {
         self.masked.iter().any(|m| m.contains(&offset))
     }
+
+    /// Where a span `[start, end)` (absolute) must stop: the start of the first masked run
+    /// inside it that hides content (math, code, a citation key, a command or URL: anything
+    /// with a letter or digit), since words on both sides of it are not one mention. Runs of
+    /// bare markup such as `**` or `}` do not break. `None` when nothing breaks the span.
+    pub fn content_break(&self, source: &str, start: usize, end: usize) -> Option<usize> {
+        self.masked
+            .iter()
+            .filter(|m| m.start > start && m.start < end)
+            .find(|m| {
+                source
+                    .get((*m).clone())
+                    .is_some_and(|t| t.chars().any(char::is_alphanumeric))
+            })
+            .map(|m| m.start)
+    }
 }
 
 /// Splits `text` into paragraphs and masks what is not prose.
@@ -604,6 +620,19 @@ fn environment_name(text: &str, at: usize, end: usize) -> Option<(&str, usize)> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn content_breaks_are_hidden_content_not_markup() {
+        let tex = "In Wilson disease $c = x$ copper and \\emph{Wilson} disease.";
+        let p = &segment(tex, DocFormat::Latex)[0];
+        let start = tex.find("Wilson").unwrap();
+        let math = tex.find('$').unwrap();
+        let copper_end = tex.find("copper").unwrap() + 6;
+        assert_eq!(p.content_break(tex, start, copper_end), Some(math));
+        assert_eq!(p.content_break(tex, start, start + 14), None);
+        let emph = tex.rfind("Wilson").unwrap();
+        assert_eq!(p.content_break(tex, emph, emph + 15), None, "a closing brace is markup");
+    }
+
     use super::*;
 
     /// The prose of each paragraph with white space collapsed, paragraphs joined by " | ".

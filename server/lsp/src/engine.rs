@@ -4,7 +4,8 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use bioscope_core::segment::DocFormat;
+use bioscope_core::corrections::{DecidedEntity, Overrides};
+use bioscope_core::segment::{segment, DocFormat};
 use bioscope_tagger::{CacheStats, CachedTagger, Tagger, TaggerOptions, TextEntity};
 
 /// Paragraphs kept in the result cache.
@@ -69,24 +70,75 @@ impl Engine {
             .map(|t| t.tagger().bundle.manifest.name.as_str())
     }
 
-    /// Entities of the paragraphs of `text` that overlap `within` (all of them for `None`).
-    /// Never fails: a tagging error is logged and gives no entities.
+    /// The SHA-256 of the loaded model (empty without one), for corrections records.
+    pub fn model_sha256(&self) -> &str {
+        self.tagger
+            .as_ref()
+            .map_or("", |t| t.tagger().bundle.manifest.model_sha256.as_str())
+    }
+
+    /// Entities of the paragraphs of `text` that overlap `within` (all of them for `None`),
+    /// with the user's decisions applied (`document` is the name they are recorded under).
+    /// Never fails: a tagging error is logged and gives no model entities.
     pub fn tag(
         &self,
         text: &str,
         format: DocFormat,
         within: Option<Range<usize>>,
-    ) -> Vec<TextEntity> {
-        let Some(tagger) = &self.tagger else {
-            return Vec::new();
-        };
+        document: &str,
+        overrides: &Overrides,
+    ) -> Vec<DecidedEntity> {
         let within = within.unwrap_or(0..text.len());
-        tagger
-            .tag_document_range(text, format, within)
-            .unwrap_or_else(|e| {
-                tracing::error!("tagging failed: {e}");
-                Vec::new()
+        let model: Vec<TextEntity> = match &self.tagger {
+            Some(tagger) => tagger
+                .tag_document_range(text, format, within.clone())
+                .unwrap_or_else(|e| {
+                    tracing::error!("tagging failed: {e}");
+                    Vec::new()
+                }),
+            None => Vec::new(),
+        };
+        let decided: Vec<DecidedEntity> = model
+            .iter()
+            .map(|e| DecidedEntity {
+                start: e.start,
+                end: e.end,
+                entity_type: e.entity_type,
+                score: e.score,
+                corrected: false,
             })
+            .collect();
+        if overrides.is_empty() {
+            return decided;
+        }
+        let mut out = Vec::new();
+        for p in segment(text, format)
+            .into_iter()
+            .filter(|p| p.range.start <= within.end && within.start <= p.range.end)
+        {
+            let shift = p.range.start;
+            let relative: Vec<DecidedEntity> = decided
+                .iter()
+                .filter(|e| e.start >= p.range.start && e.end <= p.range.end)
+                .map(|e| DecidedEntity {
+                    start: e.start - shift,
+                    end: e.end - shift,
+                    ..e.clone()
+                })
+                .collect();
+            let prose = p.prose(text);
+            out.extend(
+                overrides
+                    .apply(document, &prose, &relative)
+                    .into_iter()
+                    .map(|e| DecidedEntity {
+                        start: e.start + shift,
+                        end: e.end + shift,
+                        ..e
+                    }),
+            );
+        }
+        out
     }
 
     pub fn stats(&self) -> CacheStats {

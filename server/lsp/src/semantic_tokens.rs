@@ -1,8 +1,8 @@
 //! Entities as LSP semantic tokens: the legend (one token type per entity type, modifiers),
 //! the relative encoding with entities split per line, and deltas between two encodings.
 
+use bioscope_core::corrections::DecidedEntity;
 use bioscope_core::EntityType;
-use bioscope_tagger::TextEntity;
 use ropey::Rope;
 use tower_lsp_server::ls_types::{
     SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensEdit,
@@ -26,6 +26,8 @@ pub fn token_type_name(t: EntityType) -> &'static str {
 
 /// Modifier bit of a mention whose confidence is below the threshold.
 pub const UNCERTAIN: u32 = 1 << 0;
+/// Modifier bit of a mention the user decided (accepted, retyped, resized or tagged).
+pub const CORRECTED: u32 = 1 << 1;
 
 pub fn legend() -> SemanticTokensLegend {
     SemanticTokensLegend {
@@ -33,7 +35,10 @@ pub fn legend() -> SemanticTokensLegend {
             .iter()
             .map(|&t| SemanticTokenType::new(token_type_name(t)))
             .collect(),
-        token_modifiers: vec![SemanticTokenModifier::new("uncertain")],
+        token_modifiers: vec![
+            SemanticTokenModifier::new("uncertain"),
+            SemanticTokenModifier::new("corrected"),
+        ],
     }
 }
 
@@ -42,10 +47,11 @@ fn type_index(t: EntityType) -> u32 {
 }
 
 /// Tokens for `entities` (byte spans in `rope`'s text, sorted, disjoint), one per line an
-/// entity touches, in the negotiated encoding; below `threshold` a token is `uncertain`.
+/// entity touches, in the negotiated encoding; a user-decided mention is `corrected`, another
+/// below `threshold` is `uncertain`.
 pub fn encode(
     rope: &Rope,
-    entities: &[TextEntity],
+    entities: &[DecidedEntity],
     threshold: f32,
     encoding: PositionEncoding,
 ) -> Vec<SemanticToken> {
@@ -59,7 +65,13 @@ pub fn encode(
             continue; // overlapping or out of range: never emit overlapping tokens
         }
         last_end = end;
-        let modifiers = if e.score < threshold { UNCERTAIN } else { 0 };
+        let modifiers = if e.corrected {
+            CORRECTED
+        } else if e.score < threshold {
+            UNCERTAIN
+        } else {
+            0
+        };
         let mut seg_start = start;
         while seg_start < end {
             let line = rope.byte_to_line(seg_start);
@@ -150,12 +162,13 @@ pub fn delta(old: &[u32], new: &[u32]) -> Vec<SemanticTokensEdit> {
 mod tests {
     use super::*;
 
-    fn entity(start: usize, end: usize, t: EntityType, score: f32) -> TextEntity {
-        TextEntity {
+    fn entity(start: usize, end: usize, t: EntityType, score: f32) -> DecidedEntity {
+        DecidedEntity {
             start,
             end,
             entity_type: t,
             score,
+            corrected: false,
         }
     }
 

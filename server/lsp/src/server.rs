@@ -8,7 +8,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
-use crate::handlers::{command, hover, semantic_tokens, symbols, sync};
+use crate::handlers::{code_action, command, hover, semantic_tokens, symbols, sync};
 use crate::position::PositionEncoding;
 use crate::semantic_tokens::legend;
 use crate::state::State;
@@ -76,6 +76,18 @@ impl LanguageServer for Backend {
                 self.warn(p).await;
             }
         }
+        #[allow(deprecated)] // root_uri: older clients send only this
+        let root = params
+            .workspace_folders
+            .as_ref()
+            .and_then(|f| f.first())
+            .map(|f| f.uri.clone())
+            .or(params.root_uri.clone())
+            .and_then(|uri| crate::state::file_path(uri.as_str()));
+        let _ = self.state.root.set(root);
+        if let Some(problem) = self.state.load_decisions() {
+            self.warn(problem).await;
+        }
         self.state.load_engine().await;
         Ok(InitializeResult {
             server_info: Some(ServerInfo {
@@ -103,6 +115,7 @@ impl LanguageServer for Backend {
                 ),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
                 execute_command_provider: Some(ExecuteCommandOptions {
                     commands: command::commands(),
@@ -181,7 +194,15 @@ impl LanguageServer for Backend {
         symbols::workspace_symbols(&self.state, params)
     }
 
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        code_action::code_action(&self.state, params).await
+    }
+
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
-        command::execute(&self.state, params)
+        let (value, changed) = command::execute(&self.state, params).await?;
+        if changed {
+            let _ = self.client.semantic_tokens_refresh().await;
+        }
+        Ok(value)
     }
 }

@@ -5,8 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
+use bioscope_core::corrections::{self, Correction, DecidedEntity, Overrides};
 use bioscope_core::segment::DocFormat;
-use bioscope_tagger::{TaggerOptions, TextEntity};
+use bioscope_tagger::TaggerOptions;
 use dashmap::DashMap;
 use ropey::Rope;
 use tokio::sync::watch;
@@ -24,8 +25,10 @@ const ANALYSIS_WAIT: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub struct Analysis {
     pub version: i32,
+    /// The [`State::generation`] it was computed under.
+    pub generation: u64,
     pub rope: Rope,
-    pub entities: Vec<TextEntity>,
+    pub entities: Vec<DecidedEntity>,
 }
 
 pub struct OpenDocument {
@@ -43,13 +46,25 @@ pub struct ServerOptions {
     pub tagger: TaggerOptions,
 }
 
+/// The user's decisions: the records read or written so far and the rules they make.
+#[derive(Default)]
+pub struct Decisions {
+    pub records: Vec<Correction>,
+    pub overrides: Arc<Overrides>,
+}
+
 pub struct State {
     pub docs: DashMap<Uri, OpenDocument>,
     pub encoding: OnceLock<PositionEncoding>,
+    /// The workspace root (first folder, else rootUri), if the client gave one.
+    pub root: OnceLock<Option<std::path::PathBuf>>,
+    pub decisions: RwLock<Decisions>,
     pub settings: RwLock<Settings>,
     engine: RwLock<Arc<Engine>>,
     pub options: ServerOptions,
     next_result_id: AtomicU64,
+    /// Bumped when results change without an edit (a decision, a model): older analyses are stale.
+    generation: AtomicU64,
 }
 
 impl State {
@@ -57,10 +72,13 @@ impl State {
         State {
             docs: DashMap::new(),
             encoding: OnceLock::new(),
+            root: OnceLock::new(),
+            decisions: RwLock::new(Decisions::default()),
             settings: RwLock::new(Settings::default()),
             engine: RwLock::new(Arc::new(Engine::unloaded(&options.model_dir))),
             options,
             next_result_id: AtomicU64::new(1),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -102,6 +120,72 @@ impl State {
         engine
     }
 
+    pub fn overrides(&self) -> Arc<Overrides> {
+        self.decisions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .overrides
+            .clone()
+    }
+
+    /// Where corrections are stored: the setting, else `.bioscope/corrections.jsonl` under the
+    /// workspace root; `None` without either.
+    pub fn corrections_path(&self) -> Option<std::path::PathBuf> {
+        let settings = self.settings();
+        let root = self.root.get().cloned().flatten();
+        match settings.corrections_path {
+            Some(p) if p.is_absolute() => Some(p),
+            Some(p) => root.map(|r| r.join(p)),
+            None => root.map(|r| r.join(".bioscope").join("corrections.jsonl")),
+        }
+    }
+
+    /// Reads the corrections store (if any); returns a message about skipped lines.
+    pub fn load_decisions(&self) -> Option<String> {
+        let path = self.corrections_path()?;
+        match corrections::read(&path) {
+            Ok((records, skipped)) => {
+                let overrides = Arc::new(Overrides::from_records(&records));
+                *self.decisions.write().unwrap_or_else(|e| e.into_inner()) =
+                    Decisions { records, overrides };
+                (!skipped.is_empty()).then(|| {
+                    let lines: Vec<String> = skipped.iter().take(5).map(|s| s.line.to_string()).collect();
+                    format!(
+                        "BioScope skipped {} unreadable lines of {} (lines {}{}; first problem: {}). \
+                         The file is left as it is.",
+                        skipped.len(),
+                        path.display(),
+                        lines.join(", "),
+                        if skipped.len() > 5 { ", ..." } else { "" },
+                        skipped[0].reason
+                    )
+                })
+            }
+            Err(e) => Some(format!("BioScope cannot read corrections: {e}")),
+        }
+    }
+
+    /// Adds a decision to the in-memory rules (after it was stored).
+    pub fn add_decision(&self, record: Correction) {
+        let mut d = self.decisions.write().unwrap_or_else(|e| e.into_inner());
+        d.records.push(record);
+        d.overrides = Arc::new(Overrides::from_records(&d.records));
+    }
+
+    /// The name a document's decisions are recorded under: its path relative to the workspace
+    /// root, else its URI.
+    pub fn document_name(&self, uri: &Uri) -> String {
+        let path = file_path(uri.as_str());
+        match (path, self.root.get().cloned().flatten()) {
+            (Some(p), Some(root)) => p
+                .strip_prefix(&root)
+                .map(|r| r.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| p.to_string_lossy().into_owned()),
+            (Some(p), None) => p.to_string_lossy().into_owned(),
+            (None, _) => uri.as_str().to_string(),
+        }
+    }
+
     pub fn next_result_id(&self) -> String {
         self.next_result_id
             .fetch_add(1, Ordering::Relaxed)
@@ -129,17 +213,21 @@ impl State {
             if current != version {
                 return; // a newer edit has its own task
             }
+            let generation = state.generation();
             let engine = state.engine();
+            let overrides = state.overrides();
+            let name = state.document_name(&uri);
             let text_rope = rope.clone();
             let entities = tokio::task::spawn_blocking(move || {
-                engine.tag(&text_rope.to_string(), format, None)
+                engine.tag(&text_rope.to_string(), format, None, &name, &overrides)
             })
             .await
             .unwrap_or_default();
             if let Some(open) = state.docs.get(&uri) {
-                if open.doc.version == version {
+                if open.doc.version == version && state.generation() == generation {
                     open.analysis.send_replace(Some(Arc::new(Analysis {
                         version,
+                        generation,
                         rope,
                         entities,
                     })));
@@ -148,8 +236,14 @@ impl State {
         });
     }
 
-    /// Re-tags every open document now (e.g. after a model change).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Marks every analysis stale and re-tags every open document now (after a decision or a
+    /// model change).
     pub fn schedule_all(self: &Arc<Self>) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         let versions: Vec<(Uri, i32)> = self
             .docs
             .iter()
@@ -168,7 +262,8 @@ impl State {
         loop {
             let version = self.docs.get(uri)?.doc.version;
             let latest = rx.borrow_and_update().clone();
-            if let Some(a) = latest.filter(|a| a.version == version) {
+            let generation = self.generation();
+            if let Some(a) = latest.filter(|a| a.version == version && a.generation == generation) {
                 return Some(a);
             }
             match tokio::time::timeout_at(deadline, rx.changed()).await {
@@ -176,5 +271,47 @@ impl State {
                 _ => return None,
             }
         }
+    }
+}
+
+/// The local path of a `file://` URI (percent-decoded), if it is one.
+pub fn file_path(uri: &str) -> Option<std::path::PathBuf> {
+    let encoded = uri.strip_prefix("file://")?;
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).and_then(|&b| hex(b)),
+            bytes.get(i + 2).and_then(|&b| hex(b)),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Some(std::path::PathBuf::from(
+        String::from_utf8_lossy(&out).into_owned(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_uris_become_decoded_paths() {
+        assert_eq!(
+            file_path("file:///home/a%20b/caf%C3%A9.md"),
+            Some(std::path::PathBuf::from("/home/a b/café.md"))
+        );
+        assert_eq!(file_path("untitled:Untitled-1"), None);
     }
 }

@@ -107,7 +107,8 @@ impl CachedTagger {
 
     /// Like [`tag_document`](Self::tag_document), but only the paragraphs that overlap the byte
     /// range `within` (e.g. what an editor shows), so that a large file answers quickly; the
-    /// paragraphs tagged here are cached for the rest of the document.
+    /// paragraphs tagged here are cached for the rest of the document. An entity that runs over
+    /// masked content (math, code) is cut before it ([`Paragraph::content_break`]).
     pub fn tag_document_range(
         &self,
         text: &str,
@@ -121,21 +122,26 @@ impl CachedTagger {
         let prose: Vec<String> = paragraphs.iter().map(|p| p.prose(text)).collect();
         let proses: Vec<&str> = prose.iter().map(String::as_str).collect();
         let found = self.tag_paragraphs(&proses)?;
-        Ok(paragraphs
-            .iter()
-            .zip(found)
-            .flat_map(|(p, entities)| {
-                let shift = p.range.start;
-                entities
-                    .iter()
-                    .map(move |e| TextEntity {
-                        start: shift + e.start,
-                        end: shift + e.end,
-                        ..e.clone()
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect())
+        let mut out = Vec::new();
+        for (p, entities) in paragraphs.iter().zip(found) {
+            let shift = p.range.start;
+            for e in entities.iter() {
+                let (start, mut end) = (shift + e.start, shift + e.end);
+                // Words on both sides of hidden math or code are not one mention.
+                if let Some(cut) = p.content_break(text, start, end) {
+                    end = start + text[start..cut].trim_end().len();
+                    if end == start {
+                        continue;
+                    }
+                }
+                out.push(TextEntity {
+                    start,
+                    end,
+                    ..e.clone()
+                });
+            }
+        }
+        Ok(out)
     }
 
     pub fn stats(&self) -> CacheStats {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use bioscope_tagger::TextEntity;
+use bioscope_core::corrections::DecidedEntity;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::{
     SemanticTokens, SemanticTokensDelta, SemanticTokensDeltaParams, SemanticTokensFullDeltaResult,
@@ -19,7 +19,7 @@ fn content_modified() -> Error {
     Error::new(ErrorCode::ContentModified)
 }
 
-fn shown(entities: &[TextEntity], settings: &Settings) -> Vec<TextEntity> {
+fn shown(entities: &[DecidedEntity], settings: &Settings) -> Vec<DecidedEntity> {
     entities
         .iter()
         .filter(|e| settings.enabled_types.contains(&e.entity_type))
@@ -98,9 +98,17 @@ pub async fn range(
     let start = to_byte(&rope, params.range.start, encoding).unwrap_or(rope.len_bytes());
     let end = to_byte(&rope, params.range.end, encoding).unwrap_or(rope.len_bytes());
     let engine = state.engine();
+    let overrides = state.overrides();
+    let name = state.document_name(&uri);
     let text_rope = rope.clone();
     let entities = tokio::task::spawn_blocking(move || {
-        engine.tag(&text_rope.to_string(), format, Some(start..end))
+        engine.tag(
+            &text_rope.to_string(),
+            format,
+            Some(start..end),
+            &name,
+            &overrides,
+        )
     })
     .await
     .unwrap_or_default();
@@ -108,7 +116,7 @@ pub async fn range(
         return Err(content_modified());
     }
     let settings = state.settings();
-    let in_range: Vec<TextEntity> = shown(&entities, &settings)
+    let in_range: Vec<DecidedEntity> = shown(&entities, &settings)
         .into_iter()
         .filter(|e| e.end > start && e.start < end)
         .collect();

@@ -1,0 +1,147 @@
+//! textDocument/codeAction: decisions about the mention under the cursor or the selection
+//! (accept, not an entity, change type, resize to the selection, tag the selection, always
+//! ignore). Each action runs the `bioscope.applyCorrection` command with a [`Decision`].
+
+use bioscope_core::corrections::{Action, Scope};
+use bioscope_core::EntityType;
+use serde::{Deserialize, Serialize};
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse, Command,
+    Uri,
+};
+
+use crate::handlers::command::APPLY_CORRECTION;
+use crate::position::to_byte;
+use crate::state::State;
+
+/// A span of the document (UTF-8 bytes) with a type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocSpan {
+    pub start: usize,
+    pub end: usize,
+    #[serde(rename = "type")]
+    pub entity_type: EntityType,
+}
+
+/// The argument of `bioscope.applyCorrection`: what to record, for which document version.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub uri: Uri,
+    pub version: i32,
+    pub action: Action,
+    pub scope: Scope,
+    pub old: Option<DocSpan>,
+    pub new: Option<DocSpan>,
+}
+
+fn action(title: String, decision: Decision) -> CodeActionOrCommand {
+    CodeActionOrCommand::CodeAction(CodeAction {
+        title: title.clone(),
+        kind: Some(CodeActionKind::QUICKFIX),
+        command: Some(Command {
+            title,
+            command: APPLY_CORRECTION.into(),
+            arguments: serde_json::to_value(decision).ok().map(|v| vec![v]),
+        }),
+        ..Default::default()
+    })
+}
+
+pub async fn code_action(
+    state: &State,
+    params: CodeActionParams,
+) -> Result<Option<CodeActionResponse>> {
+    let uri = params.text_document.uri;
+    let Some(analysis) = state.current_analysis(&uri).await else {
+        return Ok(None);
+    };
+    let encoding = state.encoding();
+    let rope = &analysis.rope;
+    let (Some(start), Some(end)) = (
+        to_byte(rope, params.range.start, encoding),
+        to_byte(rope, params.range.end, encoding),
+    ) else {
+        return Ok(None);
+    };
+    let settings = state.settings();
+    let decision = |action, scope, old, new| Decision {
+        uri: uri.clone(),
+        version: analysis.version,
+        action,
+        scope,
+        old,
+        new,
+    };
+    let quote = |s: usize, e: usize| -> String {
+        let t: String = rope.byte_slice(s..e).into();
+        format!("“{}”", t.replace('\n', " "))
+    };
+    let mut actions = Vec::new();
+    // The mention under the cursor (touching it counts), or the first the selection overlaps.
+    let under = analysis.entities.iter().find(|e| {
+        if start == end {
+            e.start <= start && start <= e.end
+        } else {
+            e.start < end && start < e.end
+        }
+    });
+    if let Some(e) = under.filter(|e| settings.enabled_types.contains(&e.entity_type)) {
+        let span = DocSpan {
+            start: e.start,
+            end: e.end,
+            entity_type: e.entity_type,
+        };
+        let text = quote(e.start, e.end);
+        let ty = e.entity_type.name();
+        if !e.corrected {
+            actions.push(action(
+                format!("Accept {text} as {ty}"),
+                decision(Action::Accept, Scope::Everywhere, Some(span), Some(span)),
+            ));
+        }
+        actions.push(action(
+            format!("Not an entity: {text}"),
+            decision(Action::Reject, Scope::Everywhere, Some(span), None),
+        ));
+        actions.push(action(
+            format!("Not an entity here only: {text}"),
+            decision(Action::Reject, Scope::Here, Some(span), None),
+        ));
+        for &other in EntityType::ALL.iter().filter(|&&t| t != e.entity_type) {
+            let new = DocSpan {
+                entity_type: other,
+                ..span
+            };
+            actions.push(action(
+                format!("Change type of {text} to {}", other.name()),
+                decision(Action::Retype, Scope::Everywhere, Some(span), Some(new)),
+            ));
+        }
+        if start < end && (start, end) != (e.start, e.end) {
+            let new = DocSpan { start, end, ..span };
+            actions.push(action(
+                format!("Resize {text} to {}", quote(start, end)),
+                decision(Action::Resize, Scope::Everywhere, Some(span), Some(new)),
+            ));
+        }
+        actions.push(action(
+            format!("Always ignore {text} in this project"),
+            decision(Action::Ignore, Scope::Everywhere, Some(span), None),
+        ));
+    } else if start < end {
+        let text = quote(start, end);
+        for &t in &EntityType::ALL {
+            let new = DocSpan {
+                start,
+                end,
+                entity_type: t,
+            };
+            actions.push(action(
+                format!("Tag {text} as {}", t.name()),
+                decision(Action::Tag, Scope::Everywhere, None, Some(new)),
+            ));
+        }
+    }
+    Ok(Some(actions))
+}

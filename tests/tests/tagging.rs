@@ -24,7 +24,10 @@ fn shipped_model_finds_typed_entities_with_byte_spans_and_scores() {
         .iter()
         .map(|e| (&text[e.start..e.end], e.entity_type))
         .collect();
-    assert!(typed.contains(&("Wilson disease", EntityType::Disease)), "{typed:?}");
+    assert!(
+        typed.contains(&("Wilson disease", EntityType::Disease)),
+        "{typed:?}"
+    );
     assert!(typed.contains(&("ATP7B", EntityType::Gene)), "{typed:?}");
     for e in &found {
         assert!(e.score > 0.0 && e.score <= 1.0, "{e:?}");

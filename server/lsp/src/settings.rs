@@ -54,7 +54,8 @@ impl Settings {
         let value = value.get("bioscope").unwrap_or(value);
         let mut next = self.clone();
         let mut problems = Vec::new();
-        if value.is_null() {
+        // Neovim encodes an empty Lua table as `[]`: no settings, like null.
+        if value.is_null() || value.as_array().is_some_and(Vec::is_empty) {
             return (next, problems);
         }
         let raw: RawSettings = match serde_json::from_value(value.clone()) {
@@ -142,5 +143,9 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert_eq!(same, s);
         assert_eq!(s.updated(&serde_json::Value::Null).0, s);
+        // Neovim sends an empty Lua table as an empty array.
+        let (same, problems) = s.updated(&json!({"bioscope": []}));
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(same, s);
     }
 }

@@ -1,0 +1,71 @@
+//! A real editor: headless Neovim 0.11 with the plugin in editors/nvim starts `bioscope lsp`,
+//! and the test reads back the highlights and the hover text a user would see.
+
+use std::process::Command;
+
+use bioscope_tests::{fixture, neovim, ort_library, repo_root, shipped_model};
+use serde_json::Value;
+
+#[test]
+fn neovim_shows_entity_highlights_and_hovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("paper.md");
+    let text = "# Results\n\nPatients with Wilson disease carry ATP7B mutations.\n\n```\nWilson disease\n```\n";
+    std::fs::write(&doc, text).unwrap();
+    let out = dir.path().join("seen.json");
+    // (row, col), 0-based: inside "Wilson disease" in prose, inside "ATP7B", inside the code
+    // block, on "carry" (the prose line is ASCII, so bytes are UTF-16 columns).
+    let prose = text.lines().nth(2).unwrap();
+    let col = |word: &str, into: usize| prose.find(word).unwrap() + into;
+    let wilson = (2, col("Wilson", 4));
+    let atp7b = (2, col("ATP7B", 2));
+    let code = (5, 3);
+    let plain = (2, col("carry", 1));
+    let positions = [wilson, atp7b, code, plain]
+        .map(|(r, c)| format!("{r}:{c}"))
+        .join(",");
+    let status = Command::new(neovim())
+        .args(["--headless", "--clean", "-c"])
+        .arg(format!("luafile {}", fixture("neovim_probe.lua").display()))
+        .env("BIOSCOPE_PLUGIN", repo_root().join("editors/nvim"))
+        .env("BIOSCOPE_BIN", env!("CARGO_BIN_EXE_bioscope"))
+        .env("BIOSCOPE_MODEL_DIR", shipped_model())
+        .env("BIOSCOPE_DOC", &doc)
+        .env("BIOSCOPE_POSITIONS", positions)
+        .env("BIOSCOPE_TEST_OUT", &out)
+        .env("ORT_DYLIB_PATH", ort_library())
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "nvim exited with {status}");
+    let seen: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(seen["filetype"], "markdown");
+    assert_eq!(seen["attached"], true, "{seen}");
+    assert_eq!(seen["highlighted"], true, "{seen}");
+    let at = |i: usize| -> Vec<String> {
+        seen["positions"][i]
+            .as_array()
+            .map(|a| a.iter().map(|g| g.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    assert!(
+        at(0).contains(&"@lsp.type.disease.markdown".to_string()),
+        "{seen}"
+    );
+    assert!(
+        at(1).contains(&"@lsp.type.gene.markdown".to_string()),
+        "{seen}"
+    );
+    assert!(at(2).is_empty(), "nothing in the code block: {seen}");
+    assert!(at(3).is_empty(), "nothing on a plain word: {seen}");
+    let hover = seen["hover"].as_str().unwrap_or_default();
+    assert!(
+        hover.contains("**Disease**") && hover.contains("Wilson disease"),
+        "{seen}"
+    );
+    assert_eq!(
+        seen["messages"],
+        serde_json::json!([]),
+        "no warnings: {seen}"
+    );
+}

@@ -94,6 +94,11 @@ impl LspClient {
         self.stdin.flush().unwrap();
     }
 
+    /// Answers a request the server sent (e.g. one caught with [`wait_for`](Self::wait_for)).
+    pub fn respond(&mut self, id: Value, result: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "result": result}));
+    }
+
     pub fn notify(&mut self, method: &str, params: Value) {
         self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
@@ -121,7 +126,7 @@ impl LspClient {
                     self.server_requests
                         .push(method.as_str().unwrap_or_default().to_string());
                     let id = id.clone();
-                    self.send(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
+                    self.respond(id, Value::Null);
                 }
                 (None, Some(_)) => self.notifications.push(message),
                 _ => {}

@@ -437,3 +437,67 @@ fn corrections_apply_everywhere_persist_and_survive_a_damaged_store() {
     assert_eq!(std::fs::read_to_string(&store).unwrap(), damaged);
     assert_eq!(client.shutdown(), Some(0));
 }
+
+#[test]
+fn a_missing_model_is_explained_and_the_server_keeps_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut client = LspClient::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_bioscope")),
+        &[
+            "lsp",
+            "--model",
+            dir.path().join("no-model").to_str().unwrap(),
+        ],
+        &[("ORT_DYLIB_PATH", &ort_library())],
+    );
+    client.initialize(json!({}), json!(null));
+    let warning = client.notification("window/showMessage");
+    let message = warning["params"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("cannot load the model") && message.contains("no-model"),
+        "{message}"
+    );
+    let uri = "file:///work/a.md";
+    open(
+        &mut client,
+        uri,
+        "markdown",
+        "Patients with Wilson disease.",
+    );
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(data(&tokens["result"]), Vec::<u64>::new());
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 16}}),
+    );
+    assert!(hover["result"].is_null(), "{hover}");
+    let status = status(&mut client);
+    assert!(status["model"].is_null());
+    assert!(status["problem"]
+        .as_str()
+        .unwrap()
+        .contains("cannot load the model"));
+
+    // A working model named in the settings is loaded, and the entities appear.
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"bioscope": {"modelPath": shipped_model()}}}),
+    );
+    let refresh = client.wait_for(|m| m["method"] == "workspace/semanticTokens/refresh");
+    client.respond(refresh["id"].clone(), Value::Null);
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let found = spans("Patients with Wilson disease.", &data(&tokens["result"]));
+    assert!(
+        found
+            .iter()
+            .any(|(_, t, ty)| t == "Wilson disease" && *ty == DISEASE),
+        "{found:?}"
+    );
+    assert_eq!(client.shutdown(), Some(0));
+}

@@ -501,3 +501,45 @@ fn a_missing_model_is_explained_and_the_server_keeps_working() {
     );
     assert_eq!(client.shutdown(), Some(0));
 }
+
+#[test]
+fn a_long_document_reports_progress_while_it_is_first_tagged() {
+    let mut client = start();
+    client.initialize(json!({"window": {"workDoneProgress": true}}), json!(null));
+    let text: String = (0..60)
+        .map(|i| format!("Cohort {i}: patients with Wilson disease.\n\n"))
+        .collect();
+    let uri = "file:///work/long.md";
+    open(&mut client, uri, "markdown", &text);
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let found = spans(&text, &data(&tokens["result"]));
+    let wilson = found
+        .iter()
+        .filter(|(_, t, _)| t == "Wilson disease")
+        .count();
+    assert_eq!(wilson, 60, "every paragraph tagged once: {found:?}");
+    assert!(client
+        .server_requests
+        .iter()
+        .any(|m| m == "window/workDoneProgress/create"));
+    let kinds: Vec<String> = client
+        .notifications
+        .iter()
+        .filter(|m| m["method"] == "$/progress")
+        .map(|m| m["params"]["value"]["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("begin"),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.last().map(String::as_str), Some("end"), "{kinds:?}");
+    assert!(
+        kinds.iter().filter(|k| *k == "report").count() >= 5,
+        "{kinds:?}"
+    );
+    assert_eq!(client.shutdown(), Some(0));
+}

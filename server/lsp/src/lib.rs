@@ -24,8 +24,10 @@ pub use state::ServerOptions;
 /// errors and skipped ([`transport`]).
 pub async fn run_stdio(options: ServerOptions) {
     let state = Arc::new(state::State::new(options));
-    let (service, socket) =
-        tower_lsp_server::LspService::new(|client| server::Backend::new(client, state));
+    let (service, socket) = tower_lsp_server::LspService::new(|client| {
+        let _ = state.client.set(client.clone());
+        server::Backend::new(client, state)
+    });
     let (server_in, filtered) = tokio::io::duplex(1 << 20);
     let (server_out, to_client) = tokio::io::duplex(1 << 20);
     let (errors_tx, errors_rx) = tokio::sync::mpsc::channel(16);

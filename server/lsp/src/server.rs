@@ -64,6 +64,15 @@ impl LanguageServer for Backend {
             .as_ref()
             .and_then(|g| g.position_encodings.as_deref());
         let encoding = PositionEncoding::negotiate(offered);
+        let progress = params
+            .capabilities
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false);
+        self.state
+            .progress_supported
+            .store(progress, std::sync::atomic::Ordering::Relaxed);
         let _ = self.state.encoding.set(encoding);
         if let Some(options) = &params.initialization_options {
             let (settings, problems) = self.state.settings().updated(options);

@@ -1,7 +1,7 @@
 //! The server's shared state: open documents with their latest analysis, the engine, settings,
 //! and the live-tagging scheduler (debounced, off the async runtime, stale work dropped).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -20,6 +20,11 @@ use crate::settings::Settings;
 
 /// How long a request waits for the analysis of the current version before giving up.
 const ANALYSIS_WAIT: Duration = Duration::from_secs(30);
+
+/// A newly opened document with more paragraphs than this is tagged in steps that report
+/// `$/progress` (when the client supports it).
+const PROGRESS_MIN_PARAGRAPHS: usize = 40;
+const PROGRESS_STEPS: usize = 10;
 
 /// Entities of one version of a document, with the text they were found in.
 #[derive(Debug)]
@@ -65,6 +70,10 @@ pub struct State {
     next_result_id: AtomicU64,
     /// Bumped when results change without an edit (a decision, a model): older analyses are stale.
     generation: AtomicU64,
+    /// For progress reports from background work.
+    pub client: OnceLock<tower_lsp_server::Client>,
+    /// The client accepts `window/workDoneProgress/create`.
+    pub progress_supported: AtomicBool,
 }
 
 impl State {
@@ -79,6 +88,8 @@ impl State {
             options,
             next_result_id: AtomicU64::new(1),
             generation: AtomicU64::new(0),
+            client: OnceLock::new(),
+            progress_supported: AtomicBool::new(false),
         }
     }
 
@@ -214,15 +225,15 @@ impl State {
                 return; // a newer edit has its own task
             }
             let generation = state.generation();
-            let engine = state.engine();
-            let overrides = state.overrides();
-            let name = state.document_name(&uri);
-            let text_rope = rope.clone();
-            let entities = tokio::task::spawn_blocking(move || {
-                engine.tag(&text_rope.to_string(), format, None, &name, &overrides)
-            })
-            .await
-            .unwrap_or_default();
+            let first = state
+                .docs
+                .get(&uri)
+                .is_some_and(|open| open.analysis.borrow().is_none());
+            let entities = if first {
+                state.tag_with_progress(&uri, &rope, format).await
+            } else {
+                state.tag_range(&uri, &rope, format, None).await
+            };
             if let Some(open) = state.docs.get(&uri) {
                 if open.doc.version == version && state.generation() == generation {
                     open.analysis.send_replace(Some(Arc::new(Analysis {
@@ -234,6 +245,73 @@ impl State {
                 }
             }
         });
+    }
+
+    /// Entities of the paragraphs overlapping `within` (all for `None`), off the runtime.
+    async fn tag_range(
+        &self,
+        uri: &Uri,
+        rope: &Rope,
+        format: DocFormat,
+        within: Option<std::ops::Range<usize>>,
+    ) -> Vec<DecidedEntity> {
+        let engine = self.engine();
+        let overrides = self.overrides();
+        let name = self.document_name(uri);
+        let text = rope.to_string();
+        tokio::task::spawn_blocking(move || engine.tag(&text, format, within, &name, &overrides))
+            .await
+            .unwrap_or_default()
+    }
+
+    /// Tags a whole document; a long one in steps of paragraphs with `$/progress` reports.
+    async fn tag_with_progress(
+        &self,
+        uri: &Uri,
+        rope: &Rope,
+        format: DocFormat,
+    ) -> Vec<DecidedEntity> {
+        let client = self
+            .client
+            .get()
+            .filter(|_| self.progress_supported.load(Ordering::Relaxed));
+        let paragraphs = bioscope_core::segment::segment(&rope.to_string(), format);
+        let Some(client) = client.filter(|_| paragraphs.len() > PROGRESS_MIN_PARAGRAPHS) else {
+            return self.tag_range(uri, rope, format, None).await;
+        };
+        let token = tower_lsp_server::ls_types::ProgressToken::String(format!(
+            "bioscope/tag/{}",
+            self.next_result_id()
+        ));
+        if client
+            .create_work_done_progress(token.clone())
+            .await
+            .is_err()
+        {
+            return self.tag_range(uri, rope, format, None).await;
+        }
+        let name = self.document_name(uri);
+        let progress = client
+            .progress(token, format!("BioScope: tagging {name}"))
+            .with_percentage(0)
+            .begin()
+            .await;
+        let mut entities = Vec::new();
+        let total = paragraphs.len();
+        let chunk = total.div_ceil(PROGRESS_STEPS);
+        for (i, group) in paragraphs.chunks(chunk).enumerate() {
+            let within = group[0].range.start..group[group.len() - 1].range.end;
+            entities.extend(self.tag_range(uri, rope, format, Some(within)).await);
+            let done = ((i + 1) * chunk).min(total);
+            progress
+                .report_with_message(
+                    format!("{done} of {total} paragraphs"),
+                    (100 * done / total) as u32,
+                )
+                .await;
+        }
+        progress.finish().await;
+        entities
     }
 
     pub fn generation(&self) -> u64 {

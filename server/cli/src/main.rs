@@ -154,14 +154,7 @@ fn run() -> Result<()> {
                     let entities = tagger
                         .tag_document(&doc.text, doc_format)
                         .with_context(|| format!("cannot tag {}", path.display()))?;
-                    let rendered = match format {
-                        TagFormat::Ansi => tag::render_ansi(&doc.text, &entities),
-                        TagFormat::Json => {
-                            format!("{}\n", tag::render_json(path, &doc.text, &entities))
-                        }
-                        TagFormat::Pubtator => tag::render_pubtator(doc, &entities),
-                        TagFormat::Conll => tag::render_conll(&doc.text, doc_format, &entities),
-                    };
+                    let rendered = tag::render(format, path, doc, doc_format, &entities);
                     bar.suspend(|| print!("{rendered}"));
                     bar.inc(1);
                 }

@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use bioscope_core::corpus::split_words;
-use bioscope_core::segment::{segment, DocFormat};
+use bioscope_core::export::{self, Annotation};
+use bioscope_core::segment::DocFormat;
 use bioscope_core::EntityType;
 use bioscope_tagger::TextEntity;
 
@@ -21,6 +21,10 @@ pub enum TagFormat {
     Pubtator,
     /// CoNLL: one word per line with its BIO tag, a blank line between paragraphs.
     Conll,
+    /// brat standoff: the `.ann` lines (character offsets) for the file as its `.txt`.
+    Brat,
+    /// BioC XML: one collection per input document.
+    Bioc,
 }
 
 /// How to read the input files.
@@ -39,56 +43,35 @@ pub struct InputDocument {
     pub title_len: Option<usize>,
 }
 
-/// The character offset of byte offset `byte` in `text`.
-fn char_offset(text: &str, byte: usize) -> usize {
-    text[..byte].chars().count()
+/// The entities as export annotations.
+pub fn annotations(entities: &[TextEntity]) -> Vec<Annotation> {
+    entities
+        .iter()
+        .map(|e| Annotation {
+            start: e.start,
+            end: e.end,
+            entity_type: e.entity_type,
+        })
+        .collect()
 }
 
-/// PubTator lines for one document (entity offsets in characters, as PubTator counts them).
-pub fn render_pubtator(doc: &InputDocument, entities: &[TextEntity]) -> String {
-    let one_line = |s: &str| s.replace(['\n', '\r', '\t'], " ");
-    let (title, abstract_, shift) = match doc.title_len {
-        Some(n) => (
-            one_line(&doc.text[..n]),
-            one_line(doc.text.get(n + 1..).unwrap_or_default()),
-            0,
-        ),
-        // No title: the text becomes the abstract, which PubTator places after "" and a space.
-        None => (String::new(), one_line(&doc.text), 1),
-    };
-    let mut out = format!("{id}|t|{title}\n{id}|a|{abstract_}\n", id = doc.id);
-    for e in entities {
-        let _ = writeln!(
-            out,
-            "{}\t{}\t{}\t{}\t{}\t-",
-            doc.id,
-            shift + char_offset(&doc.text, e.start),
-            shift + char_offset(&doc.text, e.end),
-            one_line(&doc.text[e.start..e.end]),
-            e.entity_type
-        );
+/// One document of the input file `path` in the output `format`.
+pub fn render(
+    format: TagFormat,
+    path: &Path,
+    doc: &InputDocument,
+    doc_format: DocFormat,
+    entities: &[TextEntity],
+) -> String {
+    let a = annotations(entities);
+    match format {
+        TagFormat::Pubtator => export::pubtator(&doc.id, &doc.text, doc.title_len, &a),
+        TagFormat::Conll => export::conll(&doc.text, doc_format, &a),
+        TagFormat::Brat => export::brat(&doc.text, &a),
+        TagFormat::Bioc => export::bioc(&doc.id, &doc.text, &a),
+        TagFormat::Ansi => render_ansi(&doc.text, entities),
+        TagFormat::Json => format!("{}\n", render_json(path, &doc.text, entities)),
     }
-    out.push('\n');
-    out
-}
-
-/// CoNLL lines: the words of each paragraph of prose with BIO tags from the entities.
-pub fn render_conll(text: &str, format: DocFormat, entities: &[TextEntity]) -> String {
-    let mut out = String::new();
-    for p in segment(text, format) {
-        let prose = p.prose(text);
-        for w in split_words(&prose) {
-            let (start, end) = (p.range.start + w.start, p.range.start + w.end);
-            let tag = match entities.iter().find(|e| e.start <= start && end <= e.end) {
-                Some(e) if e.start == start => format!("B-{}", e.entity_type),
-                Some(e) => format!("I-{}", e.entity_type),
-                None => "O".into(),
-            };
-            let _ = writeln!(out, "{}\t{tag}", &text[start..end]);
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// Reads a file as UTF-8 text, refusing binary content with a clear reason.

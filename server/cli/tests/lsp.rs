@@ -413,6 +413,41 @@ fn corrections_apply_everywhere_persist_and_survive_a_damaged_store() {
         .unwrap()
         .starts_with("Patients with Wilson disease"));
     assert_eq!(records[1]["action"], "tag");
+
+    // Exports: the document as corrected, and the decisions themselves.
+    let export = |client: &mut LspClient, command: &str, format: &str| {
+        client.request(
+            "workspace/executeCommand",
+            json!({"command": command, "arguments": [{"uri": uri, "format": format}]}),
+        )
+    };
+    let pubtator = export(&mut client, "bioscope.exportDocument", "pubtator");
+    let exported = pubtator["result"]["content"].as_str().unwrap();
+    assert!(exported.contains("\trare\tDisease\t-"), "{exported}");
+    assert!(!exported.contains("Wilson disease\tDisease"), "{exported}");
+    let bioc = export(&mut client, "bioscope.exportDocument", "bioc");
+    assert!(bioc["result"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("<infon key=\"type\">Disease</infon>"));
+    let decisions = export(&mut client, "bioscope.exportCorrections", "pubtator");
+    let decided = decisions["result"]["content"].as_str().unwrap();
+    assert!(
+        decided.starts_with("correction1|t|\ncorrection1|a|Patients with"),
+        "{decided}"
+    );
+    assert!(
+        decided.contains("correction2\t"),
+        "the tag decision's label: {decided}"
+    );
+    let bad = export(&mut client, "bioscope.exportDocument", "docx");
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown export format"),
+        "{bad}"
+    );
     assert!(client.shutdown().is_some());
 
     // A damaged line: a new server warns, skips it, keeps the decisions and the file as is.

@@ -13,6 +13,7 @@ pub mod corrections;
 pub mod decode;
 pub mod encoding;
 pub mod entity;
+pub mod export;
 pub mod hash;
 pub mod metrics;
 pub mod segment;

@@ -1,9 +1,12 @@
-//! workspace/executeCommand: `bioscope.status` (model, problem, cache counters, corrections)
-//! and `bioscope.applyCorrection` (record a [`Decision`] and apply it everywhere).
+//! workspace/executeCommand: `bioscope.status` (model, problem, cache counters, corrections),
+//! `bioscope.applyCorrection` (record a [`Decision`] and apply it everywhere),
+//! `bioscope.exportDocument` (a document's entities as PubTator, CoNLL, brat or BioC) and
+//! `bioscope.exportCorrections` (the decisions as PubTator or JSONL).
 
 use std::sync::Arc;
 
 use bioscope_core::corrections::{self, Correction, SpanLabel, SCHEMA_VERSION};
+use bioscope_core::export::{self, Annotation};
 use bioscope_core::segment::segment;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
@@ -14,9 +17,24 @@ use crate::state::State;
 
 pub const STATUS: &str = "bioscope.status";
 pub const APPLY_CORRECTION: &str = "bioscope.applyCorrection";
+pub const EXPORT_DOCUMENT: &str = "bioscope.exportDocument";
+pub const EXPORT_CORRECTIONS: &str = "bioscope.exportCorrections";
 
 pub fn commands() -> Vec<String> {
-    vec![STATUS.to_string(), APPLY_CORRECTION.to_string()]
+    [
+        STATUS,
+        APPLY_CORRECTION,
+        EXPORT_DOCUMENT,
+        EXPORT_CORRECTIONS,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+#[derive(serde::Deserialize)]
+struct ExportRequest {
+    uri: Option<tower_lsp_server::ls_types::Uri>,
+    format: String,
 }
 
 /// Runs a command; `Ok((value, changed))` where `changed` says results changed without an edit.
@@ -34,8 +52,95 @@ pub async fn execute(
             let stored = apply_correction(state, decision).await?;
             Ok((Some(json!({"stored": stored})), true))
         }
+        EXPORT_DOCUMENT | EXPORT_CORRECTIONS => {
+            let arg = params.arguments.into_iter().next().unwrap_or(Value::Null);
+            let request: ExportRequest = serde_json::from_value(arg).map_err(|e| {
+                Error::invalid_params(format!("{}: needs {{uri, format}}: {e}", params.command))
+            })?;
+            let content = if params.command == EXPORT_DOCUMENT {
+                export_document(state, request).await?
+            } else {
+                export_corrections(state, &request.format)?
+            };
+            Ok((Some(content), false))
+        }
         other => Err(Error::invalid_params(format!("unknown command {other}"))),
     }
+}
+
+/// The current entities of a document (the types shown) in an annotation format.
+async fn export_document(state: &State, request: ExportRequest) -> Result<Value> {
+    let uri = request
+        .uri
+        .ok_or_else(|| Error::invalid_params("bioscope.exportDocument needs a uri"))?;
+    let format = state
+        .snapshot(&uri)
+        .ok_or_else(|| Error::invalid_params("the document is not open"))?
+        .2;
+    let analysis = state
+        .current_analysis(&uri)
+        .await
+        .ok_or_else(|| Error::new(ErrorCode::ContentModified))?;
+    let settings = state.settings();
+    let text = analysis.rope.to_string();
+    let annotations: Vec<Annotation> = analysis
+        .entities
+        .iter()
+        .filter(|e| settings.enabled_types.contains(&e.entity_type))
+        .map(|e| Annotation {
+            start: e.start,
+            end: e.end,
+            entity_type: e.entity_type,
+        })
+        .collect();
+    let id = state.document_name(&uri);
+    let content = match request.format.as_str() {
+        "pubtator" => export::pubtator(&id, &text, None, &annotations),
+        "conll" => export::conll(&text, format, &annotations),
+        "brat" => export::brat(&text, &annotations),
+        "bioc" => export::bioc(&id, &text, &annotations),
+        other => return Err(unknown_format(other, "pubtator, conll, brat, bioc")),
+    };
+    Ok(json!({"format": request.format, "content": content}))
+}
+
+fn unknown_format(format: &str, known: &str) -> Error {
+    Error::invalid_params(format!(
+        "unknown export format `{format}`: expected one of {known}"
+    ))
+}
+
+/// The decisions so far: JSONL as stored, or PubTator with one document per decision (its
+/// paragraph, and the label it ends with, if any).
+fn export_corrections(state: &State, format: &str) -> Result<Value> {
+    let decisions = state.decisions.read().unwrap_or_else(|e| e.into_inner());
+    let content = match format {
+        "jsonl" => decisions
+            .records
+            .iter()
+            .filter_map(|r| serde_json::to_string(r).ok())
+            .map(|line| line + "\n")
+            .collect::<String>(),
+        "pubtator" => decisions
+            .records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let labels: Vec<Annotation> = r
+                    .new
+                    .iter()
+                    .map(|s| Annotation {
+                        start: s.start,
+                        end: s.end,
+                        entity_type: s.entity_type,
+                    })
+                    .collect();
+                export::pubtator(&format!("correction{}", i + 1), &r.paragraph, None, &labels)
+            })
+            .collect::<String>(),
+        other => return Err(unknown_format(other, "jsonl, pubtator")),
+    };
+    Ok(json!({"format": format, "content": content}))
 }
 
 fn status(state: &State) -> Value {

@@ -1,0 +1,198 @@
+//! Annotation export formats shared by `bioscope tag` and the language server: PubTator,
+//! CoNLL, brat standoff and BioC XML. Spans come in as UTF-8 byte offsets and go out as the
+//! format counts them (characters for PubTator, brat and BioC).
+
+use std::fmt::Write as _;
+
+use crate::corpus::split_words;
+use crate::entity::EntityType;
+use crate::segment::{segment, DocFormat};
+
+/// A typed span of a document, in UTF-8 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Annotation {
+    pub start: usize,
+    pub end: usize,
+    pub entity_type: EntityType,
+}
+
+/// The character offset of byte offset `byte` in `text`.
+fn char_offset(text: &str, byte: usize) -> usize {
+    text[..byte].chars().count()
+}
+
+fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r', '\t'], " ")
+}
+
+/// PubTator lines for one document: `id|t|title`, `id|a|abstract`, one line per annotation with
+/// character offsets. `title_len` is the title's byte length (the abstract starts one byte
+/// later); without a title the text becomes the abstract, after an empty title and a space.
+pub fn pubtator(
+    id: &str,
+    text: &str,
+    title_len: Option<usize>,
+    annotations: &[Annotation],
+) -> String {
+    let (title, abstract_, shift) = match title_len {
+        Some(n) => (
+            one_line(&text[..n]),
+            one_line(text.get(n + 1..).unwrap_or_default()),
+            0,
+        ),
+        None => (String::new(), one_line(text), 1),
+    };
+    let mut out = format!("{id}|t|{title}\n{id}|a|{abstract_}\n");
+    for a in annotations {
+        let _ = writeln!(
+            out,
+            "{id}\t{}\t{}\t{}\t{}\t-",
+            shift + char_offset(text, a.start),
+            shift + char_offset(text, a.end),
+            one_line(&text[a.start..a.end]),
+            a.entity_type
+        );
+    }
+    out.push('\n');
+    out
+}
+
+/// CoNLL lines: the words of each paragraph of prose with BIO tags, a blank line between
+/// paragraphs.
+pub fn conll(text: &str, format: DocFormat, annotations: &[Annotation]) -> String {
+    let mut out = String::new();
+    for p in segment(text, format) {
+        let prose = p.prose(text);
+        for w in split_words(&prose) {
+            let (start, end) = (p.range.start + w.start, p.range.start + w.end);
+            let tag = match annotations
+                .iter()
+                .find(|a| a.start <= start && end <= a.end)
+            {
+                Some(a) if a.start == start => format!("B-{}", a.entity_type),
+                Some(a) => format!("I-{}", a.entity_type),
+                None => "O".into(),
+            };
+            let _ = writeln!(out, "{}\t{tag}", &text[start..end]);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A brat `.ann` file for the document (the `.txt` is the document itself): `T<n>` lines with
+/// character offsets; a mention over a line break becomes a discontinuous span.
+pub fn brat(text: &str, annotations: &[Annotation]) -> String {
+    let mut out = String::new();
+    for (i, a) in annotations.iter().enumerate() {
+        let mut fragments = Vec::new();
+        let mut start = a.start;
+        for (offset, _) in text[a.start..a.end].match_indices('\n') {
+            let end = a.start + offset;
+            if end > start {
+                fragments.push((start, end));
+            }
+            start = end + 1;
+        }
+        if a.end > start {
+            fragments.push((start, a.end));
+        }
+        let spans: Vec<String> = fragments
+            .iter()
+            .map(|&(s, e)| format!("{} {}", char_offset(text, s), char_offset(text, e)))
+            .collect();
+        let shown: Vec<&str> = fragments.iter().map(|&(s, e)| &text[s..e]).collect();
+        let _ = writeln!(
+            out,
+            "T{}\t{} {}\t{}",
+            i + 1,
+            a.entity_type,
+            spans.join(";"),
+            shown.join(" ")
+        );
+    }
+    out
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A BioC XML collection with one document and one passage holding the whole text;
+/// annotation offsets and lengths in characters.
+pub fn bioc(id: &str, text: &str, annotations: &[Annotation]) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE collection SYSTEM \"BioC.dtd\">\n\
+         <collection><source>BioScope</source><date></date><key>bioscope.key</key>\n",
+    );
+    let _ = write!(
+        out,
+        "<document><id>{}</id>\n<passage><offset>0</offset><text>{}</text>\n",
+        xml_escape(id),
+        xml_escape(text)
+    );
+    for (i, a) in annotations.iter().enumerate() {
+        let start = char_offset(text, a.start);
+        let length = text[a.start..a.end].chars().count();
+        let _ = writeln!(
+            out,
+            "<annotation id=\"T{}\"><infon key=\"type\">{}</infon><location offset=\"{start}\" length=\"{length}\"/><text>{}</text></annotation>",
+            i + 1,
+            a.entity_type,
+            xml_escape(&text[a.start..a.end])
+        );
+    }
+    out.push_str("</passage>\n</document>\n</collection>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ann(text: &str, mention: &str, t: EntityType) -> Annotation {
+        let start = text.find(mention).unwrap();
+        Annotation {
+            start,
+            end: start + mention.len(),
+            entity_type: t,
+        }
+    }
+
+    #[test]
+    fn formats_count_characters_and_escape() {
+        let text = "Café <b> & Wilson\ndisease";
+        let a = [ann(text, "Wilson\ndisease", EntityType::Disease)];
+        let pt = pubtator("7", text, None, &a);
+        // "Café <b> & " is 11 characters (13 bytes); +1 for the empty title's space.
+        assert!(pt.contains("7\t12\t26\tWilson disease\tDisease\t-"), "{pt}");
+        let ann_file = brat(text, &a);
+        assert_eq!(ann_file, "T1\tDisease 11 17;18 25\tWilson disease\n");
+        let xml = bioc("7", text, &a);
+        assert!(
+            xml.contains("<text>Café &lt;b&gt; &amp; Wilson\ndisease</text>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<location offset=\"11\" length=\"14\"/>"),
+            "{xml}"
+        );
+        let tsv = conll(text, DocFormat::Plain, &a);
+        assert!(
+            tsv.contains("Wilson\tB-Disease\ndisease\tI-Disease\n"),
+            "{tsv}"
+        );
+    }
+}

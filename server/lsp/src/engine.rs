@@ -5,8 +5,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use bioscope_core::corrections::{DecidedEntity, Overrides};
-use bioscope_core::segment::{segment, DocFormat};
-use bioscope_tagger::{CacheStats, CachedTagger, Tagger, TaggerOptions, TextEntity};
+use bioscope_core::segment::DocFormat;
+use bioscope_tagger::{CacheStats, CachedTagger, Tagger, TaggerOptions};
 
 /// Paragraphs kept in the result cache.
 const CACHE_PARAGRAPHS: usize = 20_000;
@@ -88,55 +88,41 @@ impl Engine {
         document: &str,
         overrides: &Overrides,
     ) -> Vec<DecidedEntity> {
-        let within = within.unwrap_or(0..text.len());
-        let model: Vec<TextEntity> = match &self.tagger {
-            Some(tagger) => tagger
-                .tag_document_range(text, format, within.clone())
-                .unwrap_or_else(|e| {
-                    tracing::error!("tagging failed: {e}");
-                    Vec::new()
-                }),
-            None => Vec::new(),
+        let Some(tagger) = &self.tagger else {
+            return Vec::new();
         };
-        let decided: Vec<DecidedEntity> = model
-            .iter()
-            .map(|e| DecidedEntity {
-                start: e.start,
-                end: e.end,
-                entity_type: e.entity_type,
-                score: e.score,
-                corrected: false,
-            })
-            .collect();
-        if overrides.is_empty() {
-            return decided;
-        }
+        let within = within.unwrap_or(0..text.len());
+        let paragraphs = tagger
+            .tag_paragraphs_in(text, format, within)
+            .unwrap_or_else(|e| {
+                tracing::error!("tagging failed: {e}");
+                Vec::new()
+            });
         let mut out = Vec::new();
-        for p in segment(text, format)
-            .into_iter()
-            .filter(|p| p.range.start <= within.end && within.start <= p.range.end)
-        {
+        for p in paragraphs {
+            // Decisions are kept relative to the paragraph's prose.
             let shift = p.range.start;
-            let relative: Vec<DecidedEntity> = decided
+            let relative: Vec<DecidedEntity> = p
+                .entities
                 .iter()
-                .filter(|e| e.start >= p.range.start && e.end <= p.range.end)
                 .map(|e| DecidedEntity {
                     start: e.start - shift,
                     end: e.end - shift,
-                    ..e.clone()
+                    entity_type: e.entity_type,
+                    score: e.score,
+                    corrected: false,
                 })
                 .collect();
-            let prose = p.prose(text);
-            out.extend(
-                overrides
-                    .apply(document, &prose, &relative)
-                    .into_iter()
-                    .map(|e| DecidedEntity {
-                        start: e.start + shift,
-                        end: e.end + shift,
-                        ..e
-                    }),
-            );
+            let decided = if overrides.is_empty() {
+                relative
+            } else {
+                overrides.apply(document, &p.prose, &relative)
+            };
+            out.extend(decided.into_iter().map(|e| DecidedEntity {
+                start: e.start + shift,
+                end: e.end + shift,
+                ..e
+            }));
         }
         out
     }

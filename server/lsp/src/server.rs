@@ -33,9 +33,10 @@ impl Backend {
     /// Applies settings from the client; problems are shown, and a model change reloads the
     /// engine and re-tags every open document.
     async fn apply_settings(&self, value: &Value) {
-        let (next, problems) = self.state.settings().updated(value);
-        let model_changed = next.model_path != self.state.settings().model_path
-            || next.threads != self.state.settings().threads;
+        let current = self.state.settings();
+        let (next, problems) = current.updated(value);
+        let model_changed =
+            next.model_path != current.model_path || next.threads != current.threads;
         *self
             .state
             .settings

@@ -25,6 +25,15 @@ pub struct CacheStats {
     pub entries: usize,
 }
 
+/// A paragraph's byte range, its prose (masked bytes as spaces) and its entities, in document
+/// offsets.
+#[derive(Clone, Debug)]
+pub struct TaggedParagraph {
+    pub range: Range<usize>,
+    pub prose: String,
+    pub entities: Vec<TextEntity>,
+}
+
 /// A tagger with a bounded per-paragraph result cache.
 pub struct CachedTagger {
     tagger: Tagger,
@@ -107,14 +116,29 @@ impl CachedTagger {
 
     /// Like [`tag_document`](Self::tag_document), but only the paragraphs that overlap the byte
     /// range `within` (e.g. what an editor shows), so that a large file answers quickly; the
-    /// paragraphs tagged here are cached for the rest of the document. An entity that runs over
-    /// masked content (math, code) is cut before it ([`Paragraph::content_break`]).
+    /// paragraphs tagged here are cached for the rest of the document.
     pub fn tag_document_range(
         &self,
         text: &str,
         format: DocFormat,
         within: Range<usize>,
     ) -> Result<Vec<TextEntity>, TaggerError> {
+        Ok(self
+            .tag_paragraphs_in(text, format, within)?
+            .into_iter()
+            .flat_map(|p| p.entities)
+            .collect())
+    }
+
+    /// The paragraphs of `text` that overlap `within`, each with its prose and its entities (in
+    /// document offsets). An entity that runs over masked content (math, code) is cut before
+    /// it ([`Paragraph::content_break`]).
+    pub fn tag_paragraphs_in(
+        &self,
+        text: &str,
+        format: DocFormat,
+        within: Range<usize>,
+    ) -> Result<Vec<TaggedParagraph>, TaggerError> {
         let paragraphs: Vec<Paragraph> = segment(text, format)
             .into_iter()
             .filter(|p| p.range.start <= within.end && within.start <= p.range.end)
@@ -122,10 +146,11 @@ impl CachedTagger {
         let prose: Vec<String> = paragraphs.iter().map(|p| p.prose(text)).collect();
         let proses: Vec<&str> = prose.iter().map(String::as_str).collect();
         let found = self.tag_paragraphs(&proses)?;
-        let mut out = Vec::new();
-        for (p, entities) in paragraphs.iter().zip(found) {
+        let mut out = Vec::with_capacity(paragraphs.len());
+        for ((p, prose), found) in paragraphs.iter().zip(prose).zip(found) {
             let shift = p.range.start;
-            for e in entities.iter() {
+            let mut entities = Vec::with_capacity(found.len());
+            for e in found.iter() {
                 let (start, mut end) = (shift + e.start, shift + e.end);
                 // Words on both sides of hidden math or code are not one mention.
                 if let Some(cut) = p.content_break(text, start, end) {
@@ -134,12 +159,17 @@ impl CachedTagger {
                         continue;
                     }
                 }
-                out.push(TextEntity {
+                entities.push(TextEntity {
                     start,
                     end,
                     ..e.clone()
                 });
             }
+            out.push(TaggedParagraph {
+                range: p.range.clone(),
+                prose,
+                entities,
+            });
         }
         Ok(out)
     }

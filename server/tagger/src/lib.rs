@@ -11,6 +11,6 @@ pub mod onnx;
 pub mod runtime;
 pub mod tagger;
 
-pub use cache::{CacheStats, CachedTagger};
+pub use cache::{CacheStats, CachedTagger, TaggedParagraph};
 pub use onnx::OnnxModel;
 pub use tagger::{Tagger, TaggerError, TaggerOptions, TextEntity};

@@ -12,6 +12,8 @@ use bioscope_tagger::{CachedTagger, Tagger, TaggerOptions};
 use clap::{Parser, Subcommand};
 
 mod eval;
+mod eval_normalization;
+mod lexicon_cmd;
 mod progress;
 mod score;
 mod tag;
@@ -54,15 +56,19 @@ enum Command {
         /// their settings (bioscope.modelPath).
         #[arg(long, env = "BIOSCOPE_MODEL")]
         model: Option<PathBuf>,
+        /// Lexicon folder (default: the shipped lexicon); clients may name another in their
+        /// settings (bioscope.lexiconPath).
+        #[arg(long, env = "BIOSCOPE_LEXICON")]
+        lexicon: Option<PathBuf>,
         /// Accepted for editors that pass it; stdio is the only transport.
         #[arg(long, hide = true)]
         stdio: bool,
     },
     /// Score a bundle on an annotated corpus: strict and overlap P/R/F1 per type.
     Eval {
-        /// Model bundle directory.
+        /// Model bundle directory (default: the shipped model).
         #[arg(long)]
-        model: PathBuf,
+        model: Option<PathBuf>,
         /// Corpus file (iob, pubtator) or directory (brat).
         #[arg(long)]
         corpus: PathBuf,
@@ -71,6 +77,16 @@ enum Command {
         /// Types to score, comma-separated (default: those the corpus's gold mentions have).
         #[arg(long, value_delimiter = ',')]
         types: Option<Vec<EntityType>>,
+        /// Score normalization instead: accuracy@1 of the lexicon on the gold mentions and
+        /// identifiers (PubTator or brat corpora; no model needed).
+        #[arg(long)]
+        normalization: bool,
+        /// Lexicon folder for --normalization (default: the shipped lexicon).
+        #[arg(long, env = "BIOSCOPE_LEXICON")]
+        lexicon: Option<PathBuf>,
+        /// With --normalization, print up to this many wrong or missed mentions.
+        #[arg(long, default_value_t = 0)]
+        show_errors: usize,
     },
     /// Score predicted annotations against gold ones by character offsets (PubTator files or
     /// brat directories), e.g. the output of `tag --input-format pubtator --format pubtator`.
@@ -83,6 +99,27 @@ enum Command {
         predicted: PathBuf,
         #[arg(long, default_value = "pubtator")]
         format: CorpusFormat,
+    },
+    /// Build and inspect the name lexicon used for normalization.
+    Lexicon {
+        #[command(subcommand)]
+        command: lexicon_cmd::LexiconCommand,
+    },
+    /// Print the ranked concepts (identifiers) that a name may refer to.
+    Normalize {
+        text: String,
+        /// Only concepts of this type (Gene, Disease, Chemical, Species, CellLine, CellType).
+        #[arg(long = "type")]
+        entity_type: Option<EntityType>,
+        /// Lexicon folder (default: the shipped lexicon).
+        #[arg(long, env = "BIOSCOPE_LEXICON")]
+        lexicon: Option<PathBuf>,
+        /// How many candidates to print.
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        /// A document whose abbreviation definitions ("tumour necrosis factor (TNF)") apply.
+        #[arg(long)]
+        document: Option<PathBuf>,
     },
     /// Inspect model bundles.
     Model {
@@ -165,18 +202,37 @@ fn run() -> Result<()> {
             }
         }
         Command::Eval {
+            normalization: true,
+            lexicon,
+            corpus,
+            format,
+            types,
+            show_errors,
+            ..
+        } => {
+            let lexicon = lexicon_cmd::open(&lexicon.unwrap_or_else(lexicon_cmd::default_lexicon))?;
+            eval_normalization::run(&lexicon, &corpus, format, types, show_errors)?;
+        }
+        Command::Eval {
             model,
             corpus,
             format,
             types,
+            ..
         } => {
+            let model = model.unwrap_or_else(default_model);
             let tagger = Tagger::load(&model, options)
                 .with_context(|| format!("cannot load model {}", model.display()))?;
             eval::run(&tagger, &corpus, format, types)?;
         }
-        Command::Lsp { model, stdio: _ } => {
+        Command::Lsp {
+            model,
+            lexicon,
+            stdio: _,
+        } => {
             let options = bioscope_lsp::ServerOptions {
                 model_dir: model.unwrap_or_else(default_model),
+                lexicon_dir: lexicon.unwrap_or_else(lexicon_cmd::default_lexicon),
                 tagger: options,
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -192,6 +248,20 @@ fn run() -> Result<()> {
             predicted,
             format,
         } => score::run(&gold, &predicted, format)?,
+        Command::Lexicon { command } => lexicon_cmd::run(command)?,
+        Command::Normalize {
+            text,
+            entity_type,
+            lexicon,
+            limit,
+            document,
+        } => lexicon_cmd::normalize(
+            &text,
+            entity_type,
+            &lexicon.unwrap_or_else(lexicon_cmd::default_lexicon),
+            document.as_deref(),
+            limit,
+        )?,
         Command::Model {
             command: ModelCommand::Info { dir },
         } => {
@@ -208,19 +278,24 @@ fn run() -> Result<()> {
 /// The bundle shipped in the repository's models/ directory: found next to the executable
 /// (target/release/bioscope → models/), else where the binary was built from.
 fn default_model() -> PathBuf {
-    const NAME: &str = "bioscope-union";
+    beside_models("bioscope-union", "manifest.json")
+}
+
+/// `models/NAME` of the repository: found next to the executable (target/release/bioscope →
+/// models/) when it holds `marker`, else where the binary was built from.
+fn beside_models(name: &str, marker: &str) -> PathBuf {
     let beside_exe = std::env::current_exe().ok().and_then(|exe| {
         exe.parent()?
             .parent()?
             .parent()
-            .map(|root| root.join("models").join(NAME))
+            .map(|root| root.join("models").join(name))
     });
     beside_exe
-        .filter(|p| p.join("manifest.json").is_file())
+        .filter(|p| p.join(marker).is_file())
         .unwrap_or_else(|| {
             Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("../../models")
-                .join(NAME)
+                .join(name)
         })
 }
 

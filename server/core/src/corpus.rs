@@ -231,8 +231,12 @@ pub fn read_pubtator(path: &Path) -> Result<Vec<Document>, CorpusError> {
             continue;
         }
         let cols: Vec<&str> = line.split('\t').collect();
-        if cols.len() == 4 {
-            continue; // relation line
+        // Relation lines: `id<TAB>type<TAB>arg1<TAB>arg2` (BioCreative), with a novelty column
+        // in BioRED. Annotation lines have numeric offsets in the second column.
+        let is_relation =
+            cols.len() == 4 || (cols.len() >= 4 && !cols[1].bytes().all(|b| b.is_ascii_digit()));
+        if is_relation {
+            continue;
         }
         if cols.len() < 5 {
             return Err(bad(

@@ -7,6 +7,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// The raw 32-byte SHA-256 of `bytes`.
+pub fn sha256_bytes(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
 /// An incremental SHA-256, for hashing several files or records in order.
 #[derive(Default)]
 pub struct Hasher(Sha256);

@@ -1,12 +1,15 @@
 //! The tagging engine behind the server: a cached tagger when the model loads, or the reason it
-//! did not (the server then keeps serving documents, without entities, and says why).
+//! did not (the server then keeps serving documents, without entities, and says why), and the
+//! name lexicon that hovers normalize mentions with (or the reason it did not load).
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use bioscope_core::corrections::{DecidedEntity, Overrides};
 use bioscope_core::segment::DocFormat;
+use bioscope_lexicon::Lexicon;
 use bioscope_tagger::{CacheStats, CachedTagger, Tagger, TaggerOptions};
+use std::sync::Arc;
 
 /// Paragraphs kept in the result cache.
 const CACHE_PARAGRAPHS: usize = 20_000;
@@ -16,11 +19,46 @@ pub struct Engine {
     model_dir: PathBuf,
     /// Why there is no model, in words for the user.
     problem: Option<String>,
+    lexicon: Option<Arc<Lexicon>>,
+    lexicon_dir: PathBuf,
+    /// Why there is no lexicon, in words for the user.
+    lexicon_problem: Option<String>,
+}
+
+/// Opens the lexicon in `dir`, or says why it cannot.
+fn load_lexicon(dir: &Path) -> (Option<Arc<Lexicon>>, Option<String>) {
+    match bioscope_lexicon::open(dir) {
+        Ok(lexicon) => {
+            tracing::info!(lexicon = %dir.display(), keys = lexicon.name_count(), "lexicon loaded");
+            (Some(Arc::new(lexicon)), None)
+        }
+        Err(e) => {
+            let problem = format!(
+                "BioScope cannot load the lexicon {}: {e}. Hovers show no identifiers until a \
+                 working lexicon is configured (bioscope.lexiconPath).",
+                dir.display()
+            );
+            tracing::error!("{problem}");
+            (None, Some(problem))
+        }
+    }
 }
 
 impl Engine {
-    /// Loads the bundle in `model_dir`; a failure is kept as the engine's problem.
-    pub fn load(model_dir: &Path, options: TaggerOptions) -> Engine {
+    /// Loads the bundle in `model_dir` and the lexicon in `lexicon_dir`; failures are kept as
+    /// the engine's problems.
+    pub fn load(model_dir: &Path, lexicon_dir: &Path, options: TaggerOptions) -> Engine {
+        let (lexicon, lexicon_problem) = load_lexicon(lexicon_dir);
+        let with_lexicon = |engine: Engine| Engine {
+            lexicon,
+            lexicon_dir: lexicon_dir.to_path_buf(),
+            lexicon_problem,
+            ..engine
+        };
+        with_lexicon(Engine::load_model(model_dir, options))
+    }
+
+    fn load_model(model_dir: &Path, options: TaggerOptions) -> Engine {
         match Tagger::load(model_dir, options) {
             Ok(tagger) => {
                 tracing::info!(model = %model_dir.display(), "model loaded");
@@ -28,6 +66,7 @@ impl Engine {
                     tagger: Some(CachedTagger::new(tagger, CACHE_PARAGRAPHS, "")),
                     model_dir: model_dir.to_path_buf(),
                     problem: None,
+                    ..Engine::unloaded(model_dir, Path::new(""))
                 }
             }
             Err(e) => {
@@ -38,21 +77,36 @@ impl Engine {
                 );
                 tracing::error!("{problem}");
                 Engine {
-                    tagger: None,
-                    model_dir: model_dir.to_path_buf(),
                     problem: Some(problem),
+                    ..Engine::unloaded(model_dir, Path::new(""))
                 }
             }
         }
     }
 
     /// No model yet (before initialization has loaded one).
-    pub fn unloaded(model_dir: &Path) -> Engine {
+    pub fn unloaded(model_dir: &Path, lexicon_dir: &Path) -> Engine {
         Engine {
             tagger: None,
             model_dir: model_dir.to_path_buf(),
             problem: Some("the model is still loading".into()),
+            lexicon: None,
+            lexicon_dir: lexicon_dir.to_path_buf(),
+            lexicon_problem: Some("the lexicon is still loading".into()),
         }
+    }
+
+    /// The name lexicon, when it loaded.
+    pub fn lexicon(&self) -> Option<&Lexicon> {
+        self.lexicon.as_deref()
+    }
+
+    pub fn lexicon_dir(&self) -> &Path {
+        &self.lexicon_dir
+    }
+
+    pub fn lexicon_problem(&self) -> Option<&str> {
+        self.lexicon_problem.as_deref()
     }
 
     pub fn problem(&self) -> Option<&str> {

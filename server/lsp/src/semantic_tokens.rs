@@ -3,6 +3,7 @@
 
 use bioscope_core::corrections::DecidedEntity;
 use bioscope_core::EntityType;
+use bioscope_lexicon::abbreviations::Abbreviations;
 use ropey::Rope;
 use tower_lsp_server::ls_types::{
     SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensEdit,
@@ -28,6 +29,8 @@ pub fn token_type_name(t: EntityType) -> &'static str {
 pub const UNCERTAIN: u32 = 1 << 0;
 /// Modifier bit of a mention the user decided (accepted, retyped, resized or tagged).
 pub const CORRECTED: u32 = 1 << 1;
+/// A short form that the document defines ("TNF" after "tumour necrosis factor (TNF)").
+pub const ABBREVIATION: u32 = 1 << 2;
 
 pub fn legend() -> SemanticTokensLegend {
     SemanticTokensLegend {
@@ -38,6 +41,7 @@ pub fn legend() -> SemanticTokensLegend {
         token_modifiers: vec![
             SemanticTokenModifier::new("uncertain"),
             SemanticTokenModifier::new("corrected"),
+            SemanticTokenModifier::new("abbreviation"),
         ],
     }
 }
@@ -48,11 +52,12 @@ fn type_index(t: EntityType) -> u32 {
 
 /// Tokens for `entities` (byte spans in `rope`'s text, sorted, disjoint), one per line an
 /// entity touches, in the negotiated encoding; a user-decided mention is `corrected`, another
-/// below `threshold` is `uncertain`.
+/// below `threshold` is `uncertain`; a short form the document defines is also `abbreviation`.
 pub fn encode(
     rope: &Rope,
     entities: &[DecidedEntity],
     threshold: f32,
+    abbreviations: &Abbreviations,
     encoding: PositionEncoding,
 ) -> Vec<SemanticToken> {
     let mut tokens = Vec::new();
@@ -65,13 +70,19 @@ pub fn encode(
             continue; // overlapping or out of range: never emit overlapping tokens
         }
         last_end = end;
-        let modifiers = if e.corrected {
+        let mut modifiers = if e.corrected {
             CORRECTED
         } else if e.score < threshold {
             UNCERTAIN
         } else {
             0
         };
+        if !abbreviations.is_empty() {
+            let text: String = rope.byte_slice(start..end).into();
+            if abbreviations.expand(&text).is_some() {
+                modifiers |= ABBREVIATION;
+            }
+        }
         let mut seg_start = start;
         while seg_start < end {
             let line = rope.byte_to_line(seg_start);
@@ -189,7 +200,13 @@ mod tests {
             ),
             entity(t, t + 4, EntityType::Gene, 0.99),
         ];
-        let tokens = encode(&rope, &entities, 0.5, PositionEncoding::Utf16);
+        let tokens = encode(
+            &rope,
+            &entities,
+            0.5,
+            &Abbreviations::default(),
+            PositionEncoding::Utf16,
+        );
         let flat = flatten(&tokens);
         let gene = type_index(EntityType::Gene);
         let disease = type_index(EntityType::Disease);
@@ -203,7 +220,13 @@ mod tests {
             ]
         );
         // UTF-8 columns count bytes: the emoji is four.
-        let utf8 = flatten(&encode(&rope, &entities[..1], 0.5, PositionEncoding::Utf8));
+        let utf8 = flatten(&encode(
+            &rope,
+            &entities[..1],
+            0.5,
+            &Abbreviations::default(),
+            PositionEncoding::Utf8,
+        ));
         assert_eq!(utf8[..3], [0, 5, 5]);
     }
 
@@ -215,7 +238,13 @@ mod tests {
             entity(7, 13, EntityType::Disease, 0.9),
             entity(14, 18, EntityType::Gene, 0.9),
         ];
-        let flat = flatten(&encode(&rope, &entities, 0.5, PositionEncoding::Utf16));
+        let flat = flatten(&encode(
+            &rope,
+            &entities,
+            0.5,
+            &Abbreviations::default(),
+            PositionEncoding::Utf16,
+        ));
         assert_eq!(flat.len(), 10, "{flat:?}");
     }
 

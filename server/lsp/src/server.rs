@@ -35,8 +35,9 @@ impl Backend {
     async fn apply_settings(&self, value: &Value) {
         let current = self.state.settings();
         let (next, problems) = current.updated(value);
-        let model_changed =
-            next.model_path != current.model_path || next.threads != current.threads;
+        let model_changed = next.model_path != current.model_path
+            || next.lexicon_path != current.lexicon_path
+            || next.threads != current.threads;
         *self
             .state
             .settings
@@ -47,7 +48,7 @@ impl Backend {
         }
         if model_changed {
             let engine = self.state.load_engine().await;
-            if let Some(problem) = engine.problem() {
+            for problem in engine.problem().into_iter().chain(engine.lexicon_problem()) {
                 self.warn(problem.to_string()).await;
             }
             self.state.schedule_all();
@@ -138,7 +139,8 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        if let Some(problem) = self.state.engine().problem() {
+        let engine = self.state.engine();
+        for problem in engine.problem().into_iter().chain(engine.lexicon_problem()) {
             self.warn(problem.to_string()).await;
         }
     }

@@ -14,6 +14,7 @@ pub struct RawSettings {
     pub enabled_types: Option<Vec<String>>,
     pub confidence_threshold: Option<f64>,
     pub model_path: Option<PathBuf>,
+    pub lexicon_path: Option<PathBuf>,
     pub corrections_path: Option<PathBuf>,
     pub debounce_ms: Option<u64>,
     pub threads: Option<usize>,
@@ -27,6 +28,8 @@ pub struct Settings {
     pub confidence_threshold: f32,
     /// A model bundle directory replacing the server's default.
     pub model_path: Option<PathBuf>,
+    /// A lexicon folder (from `bioscope lexicon build`) replacing the server's default.
+    pub lexicon_path: Option<PathBuf>,
     /// The corrections store (relative paths are under the workspace root).
     pub corrections_path: Option<PathBuf>,
     /// Quiet time after an edit before re-tagging.
@@ -41,6 +44,7 @@ impl Default for Settings {
             enabled_types: EntityType::ALL.to_vec(),
             confidence_threshold: 0.5,
             model_path: None,
+            lexicon_path: None,
             corrections_path: None,
             debounce: Duration::from_millis(150),
             threads: None,
@@ -87,6 +91,9 @@ impl Settings {
         }
         if let Some(p) = raw.model_path {
             next.model_path = Some(p);
+        }
+        if let Some(p) = raw.lexicon_path {
+            next.lexicon_path = Some(p);
         }
         if let Some(p) = raw.corrections_path {
             next.corrections_path = Some(p);

@@ -1,6 +1,7 @@
 //! The server's shared state: open documents with their latest analysis, the engine, settings,
 //! and the live-tagging scheduler (debounced, off the async runtime, stale work dropped).
 
+use bioscope_lexicon::abbreviations::Abbreviations;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
@@ -34,6 +35,8 @@ pub struct Analysis {
     pub generation: u64,
     pub rope: Rope,
     pub entities: Vec<DecidedEntity>,
+    /// Abbreviations the document defines ("tumour necrosis factor (TNF)").
+    pub abbreviations: Abbreviations,
 }
 
 pub struct OpenDocument {
@@ -48,6 +51,7 @@ pub struct OpenDocument {
 #[derive(Clone, Debug)]
 pub struct ServerOptions {
     pub model_dir: std::path::PathBuf,
+    pub lexicon_dir: std::path::PathBuf,
     pub tagger: TaggerOptions,
 }
 
@@ -84,7 +88,10 @@ impl State {
             root: OnceLock::new(),
             decisions: RwLock::new(Decisions::default()),
             settings: RwLock::new(Settings::default()),
-            engine: RwLock::new(Arc::new(Engine::unloaded(&options.model_dir))),
+            engine: RwLock::new(Arc::new(Engine::unloaded(
+                &options.model_dir,
+                &options.lexicon_dir,
+            ))),
             options,
             next_result_id: AtomicU64::new(1),
             generation: AtomicU64::new(0),
@@ -119,11 +126,15 @@ impl State {
             .model_path
             .clone()
             .unwrap_or_else(|| self.options.model_dir.clone());
+        let lexicon_dir = settings
+            .lexicon_path
+            .clone()
+            .unwrap_or_else(|| self.options.lexicon_dir.clone());
         let mut options = self.options.tagger.clone();
         if let Some(threads) = settings.threads {
             options.threads = threads;
         }
-        let engine = tokio::task::spawn_blocking(move || Engine::load(&dir, options))
+        let engine = tokio::task::spawn_blocking(move || Engine::load(&dir, &lexicon_dir, options))
             .await
             .map(Arc::new)
             .unwrap_or_else(|_| self.engine());
@@ -234,6 +245,7 @@ impl State {
             } else {
                 state.tag_range(&uri, &rope, format, None).await
             };
+            let abbreviations = Abbreviations::from_text(&rope.to_string());
             if let Some(open) = state.docs.get(&uri) {
                 if open.doc.version == version && state.generation() == generation {
                     open.analysis.send_replace(Some(Arc::new(Analysis {
@@ -241,6 +253,7 @@ impl State {
                         generation,
                         rope,
                         entities,
+                        abbreviations,
                     })));
                 }
             }

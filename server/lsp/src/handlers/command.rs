@@ -156,6 +156,13 @@ fn status(state: &State) -> Value {
         "model": engine.model_name(),
         "modelDir": engine.model_dir().display().to_string(),
         "problem": engine.problem(),
+        "lexicon": engine.lexicon().map(|l| json!({
+            "path": l.path().display().to_string(),
+            "names": l.name_count(),
+            "concepts": l.concept_count(),
+            "bytes": l.bytes_on_disk(),
+        })),
+        "lexiconProblem": engine.lexicon_problem(),
         "cache": {"hits": stats.hits, "misses": stats.misses, "entries": stats.entries},
         "openDocuments": state.docs.len(),
         "corrections": decisions,

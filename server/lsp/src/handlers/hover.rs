@@ -1,9 +1,15 @@
-//! textDocument/hover: what the model says about the mention under the cursor.
+//! textDocument/hover: what the model says about the mention under the cursor, the concepts
+//! the lexicon normalizes it to (identifiers as links, cross-references, synonyms, the
+//! alternatives when it is ambiguous), and the long form when it is an abbreviation.
 
 use std::fmt::Write as _;
 
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
+
+use bioscope_core::EntityType;
+use bioscope_lexicon::normalize::{Candidate, DocumentContext};
+use bioscope_lexicon::Normalizer;
 
 use crate::position::{to_byte, to_range};
 use crate::state::State;
@@ -38,6 +44,36 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
     if let Some(model) = engine.model_name() {
         let _ = write!(md, " · model `{model}`");
     }
+    let long_form = analysis.abbreviations.expand(&text);
+    if let Some(long) = long_form {
+        let _ = write!(md, "\n\nabbreviation of *{}*", long.replace('*', ""));
+    }
+    match engine.lexicon() {
+        Some(lexicon) => {
+            let species: Vec<String> = analysis
+                .entities
+                .iter()
+                .filter(|e| e.entity_type == EntityType::Species)
+                .map(|e| analysis.rope.byte_slice(e.start..e.end).to_string())
+                .collect();
+            let context = DocumentContext {
+                abbreviations: analysis.abbreviations.clone(),
+                ..DocumentContext::from_text("", species.iter().map(String::as_str))
+            };
+            let candidates = Normalizer::new(lexicon).candidates(
+                &text,
+                Some(entity.entity_type),
+                &context,
+                HOVER_CANDIDATES,
+            );
+            concepts_markdown(&mut md, &candidates);
+        }
+        None => {
+            if let Some(problem) = engine.lexicon_problem() {
+                let _ = write!(md, "\n\n_no identifiers: {problem}_");
+            }
+        }
+    }
     Ok(Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
@@ -45,4 +81,69 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
         }),
         range: Some(to_range(&analysis.rope, entity.start..entity.end, encoding)),
     }))
+}
+
+/// Concepts shown per hover: the best and up to three alternatives.
+const HOVER_CANDIDATES: usize = 4;
+const HOVER_SYNONYMS: usize = 3;
+
+/// Appends the best concept (name, identifier link, cross-references, synonyms) and the
+/// alternatives that rank close to it.
+fn concepts_markdown(md: &mut String, candidates: &[Candidate]) {
+    let Some(best) = candidates.first() else {
+        md.push_str("\n\nno matching concept in the lexicon");
+        return;
+    };
+    let link = |id: &bioscope_lexicon::ConceptId| format!("[{id}]({})", id.url());
+    let concept = &best.concept;
+    let _ = write!(
+        md,
+        "\n\n---\n\n**{}** · {} {}",
+        concept.name.replace('*', ""),
+        concept.id.namespace.label(),
+        link(&concept.id)
+    );
+    if best.via != bioscope_lexicon::MatchKind::Exact {
+        let _ = write!(md, " _({})_", best.via.label());
+    }
+    if !concept.xrefs.is_empty() {
+        let refs: Vec<String> = concept
+            .xrefs
+            .iter()
+            .map(|x| format!("{} {}", x.namespace.label(), link(x)))
+            .collect();
+        let _ = write!(md, "\n\n{}", refs.join(" · "));
+    }
+    if !concept.synonyms.is_empty() {
+        let shown: Vec<&str> = concept
+            .synonyms
+            .iter()
+            .take(HOVER_SYNONYMS)
+            .map(String::as_str)
+            .collect();
+        let _ = write!(md, "\n\nalso: {}", shown.join("; "));
+        if concept.synonym_count as usize > shown.len() {
+            let _ = write!(
+                md,
+                " (+{} more)",
+                concept.synonym_count as usize - shown.len()
+            );
+        }
+    }
+    // Alternatives within 5% of the best: the name is ambiguous, say so.
+    let close: Vec<&Candidate> = candidates[1..]
+        .iter()
+        .filter(|c| c.score >= best.score * 0.95)
+        .collect();
+    if !close.is_empty() {
+        md.push_str("\n\nambiguous; also:");
+        for c in close {
+            let _ = write!(
+                md,
+                "\n- {} · {}",
+                c.concept.name.replace('*', ""),
+                link(&c.concept.id)
+            );
+        }
+    }
 }

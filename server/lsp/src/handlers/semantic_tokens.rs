@@ -1,5 +1,6 @@
 //! textDocument/semanticTokens/{full, full/delta, range}.
 
+use bioscope_lexicon::abbreviations::Abbreviations;
 use std::sync::Arc;
 
 use bioscope_core::corrections::DecidedEntity;
@@ -38,6 +39,7 @@ async fn current_tokens(state: &State, uri: &Uri) -> Result<SemanticTokens> {
         &analysis.rope,
         &shown(&analysis.entities, &settings),
         settings.confidence_threshold,
+        &analysis.abbreviations,
         state.encoding(),
     );
     Ok(SemanticTokens {
@@ -120,7 +122,14 @@ pub async fn range(
         .into_iter()
         .filter(|e| e.end > start && e.start < end)
         .collect();
-    let tokens = encode(&rope, &in_range, settings.confidence_threshold, encoding);
+    let abbreviations = Abbreviations::from_text(&rope.to_string());
+    let tokens = encode(
+        &rope,
+        &in_range,
+        settings.confidence_threshold,
+        &abbreviations,
+        encoding,
+    );
     Ok(Some(SemanticTokensRangeResult::Tokens(SemanticTokens {
         result_id: None,
         data: tokens,

@@ -1,0 +1,131 @@
+//! `bioscope eval --normalization`: accuracy@1 of normalization on a corpus's gold mentions
+//! (PubTator or brat with identifiers), per type.
+//!
+//! A prediction is right when the top concept's identifier, or one of its cross-references,
+//! is among the mention's gold identifiers. Composite mentions ("breast and ovarian cancer",
+//! gold `D001943+D010051`) and mentions without identifiers are counted apart, not scored.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use bioscope_core::corpus::{map_corpus_type, read_brat, read_pubtator, CorpusFormat};
+use bioscope_core::EntityType;
+use bioscope_lexicon::normalize::DocumentContext;
+use bioscope_lexicon::{ConceptId, Lexicon, Normalizer};
+
+#[derive(Default)]
+struct Tally {
+    scored: usize,
+    correct: usize,
+    unmatched: usize,
+    skipped: usize,
+}
+
+pub fn run(
+    lexicon: &Lexicon,
+    corpus: &Path,
+    format: CorpusFormat,
+    types: Option<Vec<EntityType>>,
+    show_errors: usize,
+) -> Result<()> {
+    let docs = match format {
+        CorpusFormat::PubTator => read_pubtator(corpus),
+        CorpusFormat::Brat => read_brat(corpus),
+        _ => bail!("normalization needs identifiers: use --format pubtator or brat"),
+    }
+    .with_context(|| format!("cannot read corpus {}", corpus.display()))?;
+    let normalizer = Normalizer::new(lexicon);
+    let mut tallies: BTreeMap<EntityType, Tally> = BTreeMap::new();
+    let mut errors = Vec::new();
+    let started = Instant::now();
+    let mut lookups = 0usize;
+    for doc in &docs {
+        let typed: Vec<(EntityType, &str, &Vec<String>)> = doc
+            .mentions
+            .iter()
+            .filter_map(|m| {
+                let entity_type = map_corpus_type(&m.type_name)?;
+                let text = doc.text.get(m.start..m.end)?;
+                Some((entity_type, text, &m.ids))
+            })
+            .collect();
+        let species = typed
+            .iter()
+            .filter(|(t, _, _)| *t == EntityType::Species)
+            .map(|(_, text, _)| *text);
+        let context = DocumentContext::from_text(&doc.text, species);
+        for &(entity_type, text, ids) in &typed {
+            if types.as_ref().is_some_and(|t| !t.contains(&entity_type)) {
+                continue;
+            }
+            let tally = tallies.entry(entity_type).or_default();
+            let gold: Vec<ConceptId> = ids
+                .iter()
+                .filter(|id| !id.contains('+'))
+                .filter_map(|id| ConceptId::from_corpus(id, entity_type))
+                .collect();
+            if gold.is_empty() || ids.iter().any(|id| id.contains('+')) {
+                tally.skipped += 1;
+                continue;
+            }
+            tally.scored += 1;
+            lookups += 1;
+            match normalizer.best(text, Some(entity_type), &context) {
+                None => {
+                    tally.unmatched += 1;
+                    if errors.len() < show_errors {
+                        errors.push(format!(
+                            "{entity_type}\t{text}\t(none)\tgold {}",
+                            ids.join("|")
+                        ));
+                    }
+                }
+                Some(best) => {
+                    let concept = &best.concept;
+                    let right = std::iter::once(&concept.id)
+                        .chain(&concept.xrefs)
+                        .any(|id| gold.contains(id));
+                    if right {
+                        tally.correct += 1;
+                    } else if errors.len() < show_errors {
+                        errors.push(format!(
+                            "{entity_type}\t{text}\t{} {}\tgold {}",
+                            concept.id,
+                            concept.name,
+                            ids.join("|")
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "normalization on {} ({} documents, {} mentions, {:.2} s, {:.0} mentions/s)",
+        corpus.display(),
+        docs.len(),
+        lookups,
+        secs,
+        lookups as f64 / secs.max(1e-9)
+    );
+    println!(
+        "{:<10} {:>7} {:>9} {:>10} {:>8}",
+        "type", "scored", "acc@1", "no match", "skipped"
+    );
+    for (entity_type, t) in &tallies {
+        println!(
+            "{:<10} {:>7} {:>8.2}% {:>10} {:>8}",
+            entity_type.name(),
+            t.scored,
+            100.0 * t.correct as f64 / t.scored.max(1) as f64,
+            t.unmatched,
+            t.skipped
+        );
+    }
+    for error in errors {
+        println!("error\t{error}");
+    }
+    Ok(())
+}

@@ -1,0 +1,217 @@
+//! Building a lexicon: concepts and their names in, one deterministic file out.
+
+use std::collections::HashMap;
+
+use bioscope_core::EntityType;
+
+use crate::concept::{Concept, ConceptId, NameKind};
+use crate::key;
+use crate::lexicon::{ConceptRef, Posting};
+use crate::store::{self, Sections};
+
+/// How many synonyms a concept record keeps for display, and how long each may be.
+const SHOWN_SYNONYMS: usize = 2;
+const SHOWN_SYNONYM_MAX_LEN: usize = 40;
+/// Names longer than this are mostly systematic chemical names: rarely typed as they stand.
+const MAX_NAME_LEN: usize = 120;
+
+/// Counts that a build reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BuildStats {
+    pub concepts: u32,
+    /// Concepts stored in their index entries alone (a single name, nothing else).
+    pub packed_concepts: u32,
+    pub names: u64,
+    pub keys: u64,
+    pub ambiguous_keys: u64,
+    pub bytes: u64,
+    /// Bytes of the name index (fst) and of the concept records.
+    pub index_bytes: u64,
+    pub record_bytes: u64,
+    /// Concepts and (key, concept) pairs per entity type.
+    pub per_type: std::collections::BTreeMap<String, (u32, u64)>,
+}
+
+/// Collects concepts and names from sources; `finish` writes the lexicon bytes.
+#[derive(Default)]
+pub struct LexiconBuilder {
+    concepts: Vec<Concept>,
+    index: HashMap<ConceptId, u32>,
+    by_xref: HashMap<ConceptId, u32>,
+    /// (key, concept index << 2 | name kind).
+    names: Vec<(String, u32)>,
+}
+
+impl LexiconBuilder {
+    pub fn new() -> LexiconBuilder {
+        LexiconBuilder::default()
+    }
+
+    /// The index of the concept `id`, creating it (with `name` as its preferred name) when it
+    /// is new. An existing concept keeps its type and name.
+    pub fn concept(&mut self, id: ConceptId, entity_type: EntityType, name: &str) -> u32 {
+        if let Some(&index) = self.index.get(&id) {
+            return index;
+        }
+        let index = self.concepts.len() as u32;
+        self.concepts.push(Concept {
+            id: id.clone(),
+            entity_type,
+            name: name.trim().to_string(),
+            synonyms: Vec::new(),
+            synonym_count: 0,
+            xrefs: Vec::new(),
+            species: None,
+        });
+        self.index.insert(id, index);
+        self.name(index, name, NameKind::Preferred);
+        index
+    }
+
+    /// The index of an existing concept.
+    pub fn find(&self, id: &ConceptId) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    /// The first concept that lists `id` as a cross-reference.
+    pub fn find_by_xref(&self, id: &ConceptId) -> Option<u32> {
+        self.by_xref.get(id).copied()
+    }
+
+    pub fn entity_type(&self, concept: u32) -> EntityType {
+        self.concepts[concept as usize].entity_type
+    }
+
+    /// Adds a name of `concept`. Names without letters or digits, or absurdly long, are skipped.
+    pub fn name(&mut self, concept: u32, text: &str, kind: NameKind) {
+        let text = text.trim();
+        if text.is_empty() || text.len() > MAX_NAME_LEN {
+            return;
+        }
+        let key = key::key(text);
+        if key.is_empty() {
+            return;
+        }
+        let record = &mut self.concepts[concept as usize];
+        if kind != NameKind::Preferred
+            && record.synonyms.len() < SHOWN_SYNONYMS
+            && text.len() <= SHOWN_SYNONYM_MAX_LEN
+            && key != key::key(&record.name)
+            && !record.synonyms.iter().any(|s| key::key(s) == key)
+        {
+            record.synonyms.push(text.to_string());
+        }
+        self.names.push((key, (concept << 2) | kind as u32));
+    }
+
+    /// Records that `concept` is also known as `id` in another database.
+    pub fn xref(&mut self, concept: u32, id: ConceptId) {
+        let record = &mut self.concepts[concept as usize];
+        if record.id != id && !record.xrefs.contains(&id) {
+            record.xrefs.push(id.clone());
+            self.by_xref.entry(id).or_insert(concept);
+        }
+    }
+
+    /// The organism of a gene concept (NCBI Taxonomy id).
+    pub fn species(&mut self, concept: u32, taxon: u32) {
+        self.concepts[concept as usize].species = Some(taxon);
+    }
+
+    /// Sorts, deduplicates and encodes everything into the lexicon file's bytes.
+    pub fn finish(mut self) -> (Vec<u8>, BuildStats) {
+        let mut stats = BuildStats {
+            concepts: self.concepts.len() as u32,
+            names: self.names.len() as u64,
+            ..BuildStats::default()
+        };
+        // Sort by key, then concept, then name kind (the kind is the low bits): the first entry
+        // of each (key, concept) pair carries its best kind.
+        self.names.sort_unstable();
+        self.names
+            .dedup_by(|b, a| a.0 == b.0 && a.1 >> 2 == b.1 >> 2);
+        let mut distinct_keys = vec![0u32; self.concepts.len()];
+        for (_, raw) in &self.names {
+            distinct_keys[(raw >> 2) as usize] += 1;
+        }
+        for (concept, keys) in self.concepts.iter().zip(&distinct_keys) {
+            let entry = stats
+                .per_type
+                .entry(concept.entity_type.name().to_string())
+                .or_default();
+            entry.0 += 1;
+            entry.1 += u64::from(*keys);
+        }
+        for (concept, keys) in self.concepts.iter_mut().zip(distinct_keys) {
+            concept.synonym_count = keys.saturating_sub(1);
+            concept.xrefs.sort();
+        }
+
+        // Concepts with one name and nothing else are packed into their postings; the others
+        // get records, numbered in build order.
+        let mut refs = Vec::with_capacity(self.concepts.len());
+        let mut kept = Vec::new();
+        for concept in &self.concepts {
+            let packed = (concept.synonym_count == 0
+                && concept.xrefs.is_empty()
+                && concept.species == concept.id.namespace.implied_species())
+            .then(|| ConceptRef::thin(&concept.id, concept.entity_type))
+            .flatten();
+            refs.push(packed.unwrap_or_else(|| {
+                kept.push(concept);
+                ConceptRef::record(kept.len() as u32 - 1)
+            }));
+        }
+        stats.packed_concepts = (self.concepts.len() - kept.len()) as u32;
+
+        let mut map = fst::MapBuilder::memory();
+        let mut postings: Vec<u64> = Vec::new();
+        let mut i = 0;
+        while i < self.names.len() {
+            let mut j = i + 1;
+            while j < self.names.len() && self.names[j].0 == self.names[i].0 {
+                j += 1;
+            }
+            let mut group: Vec<Posting> = self.names[i..j]
+                .iter()
+                .map(|(_, raw)| Posting {
+                    concept: refs[(raw >> 2) as usize],
+                    kind: NameKind::from_code(raw & 3),
+                })
+                .collect();
+            // Best name kind first, then concept order.
+            group.sort_by_key(|p| (p.kind, p.concept));
+            let value = if let [only] = group[..] {
+                only.encode() << 1
+            } else {
+                stats.ambiguous_keys += 1;
+                let offset = postings.len() as u64;
+                postings.push(group.len() as u64);
+                postings.extend(group.iter().map(|p| p.encode()));
+                (offset << 1) | 1
+            };
+            map.insert(&self.names[i].0, value)
+                .expect("keys are sorted and distinct");
+            stats.keys += 1;
+            i = j;
+        }
+        let fst = map.into_inner().expect("in-memory fst");
+
+        let mut records = Vec::new();
+        let mut offsets = Vec::with_capacity(kept.len());
+        for concept in kept {
+            offsets.push(records.len() as u32);
+            store::encode_record(&mut records, concept);
+        }
+        stats.index_bytes = fst.len() as u64;
+        stats.record_bytes = records.len() as u64;
+        let bytes = store::encode(&Sections {
+            fst,
+            postings,
+            records,
+            offsets,
+        });
+        stats.bytes = bytes.len() as u64;
+        (bytes, stats)
+    }
+}

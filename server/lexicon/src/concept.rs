@@ -1,0 +1,439 @@
+//! Concepts: a database identifier with its type, preferred name, a few synonyms and its
+//! cross-references to other databases.
+
+use std::fmt;
+
+use bioscope_core::EntityType;
+
+/// The databases whose identifiers BioScope reports. The order is the on-disk code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Namespace {
+    Mesh,
+    Omim,
+    Umls,
+    Mondo,
+    Doid,
+    Chebi,
+    DrugBank,
+    NcbiGene,
+    Hgnc,
+    UniProt,
+    Mgi,
+    Rgd,
+    FamPlex,
+    NcbiTaxon,
+    Cellosaurus,
+    CellOntology,
+}
+
+impl Namespace {
+    pub const ALL: [Namespace; 16] = [
+        Namespace::Mesh,
+        Namespace::Omim,
+        Namespace::Umls,
+        Namespace::Mondo,
+        Namespace::Doid,
+        Namespace::Chebi,
+        Namespace::DrugBank,
+        Namespace::NcbiGene,
+        Namespace::Hgnc,
+        Namespace::UniProt,
+        Namespace::Mgi,
+        Namespace::Rgd,
+        Namespace::FamPlex,
+        Namespace::NcbiTaxon,
+        Namespace::Cellosaurus,
+        Namespace::CellOntology,
+    ];
+
+    /// The prefix in compact identifiers (`MESH:D003920`, `NCBIGene:672`); Cellosaurus
+    /// accessions carry their own `CVCL_` prefix and are written bare.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Namespace::Mesh => "MESH",
+            Namespace::Omim => "OMIM",
+            Namespace::Umls => "UMLS",
+            Namespace::Mondo => "MONDO",
+            Namespace::Doid => "DOID",
+            Namespace::Chebi => "CHEBI",
+            Namespace::DrugBank => "DrugBank",
+            Namespace::NcbiGene => "NCBIGene",
+            Namespace::Hgnc => "HGNC",
+            Namespace::UniProt => "UniProt",
+            Namespace::Mgi => "MGI",
+            Namespace::Rgd => "RGD",
+            Namespace::FamPlex => "FPLX",
+            Namespace::NcbiTaxon => "NCBITaxon",
+            Namespace::Cellosaurus => "Cellosaurus",
+            Namespace::CellOntology => "CL",
+        }
+    }
+
+    /// A human-readable database name for hovers.
+    pub fn label(self) -> &'static str {
+        match self {
+            Namespace::Mesh => "MeSH",
+            Namespace::Omim => "OMIM",
+            Namespace::Umls => "UMLS CUI",
+            Namespace::Mondo => "MONDO",
+            Namespace::Doid => "Disease Ontology",
+            Namespace::Chebi => "ChEBI",
+            Namespace::DrugBank => "DrugBank",
+            Namespace::NcbiGene => "NCBI Gene",
+            Namespace::Hgnc => "HGNC",
+            Namespace::UniProt => "UniProt",
+            Namespace::Mgi => "MGI",
+            Namespace::Rgd => "RGD",
+            Namespace::FamPlex => "FamPlex",
+            Namespace::NcbiTaxon => "NCBI Taxonomy",
+            Namespace::Cellosaurus => "Cellosaurus",
+            Namespace::CellOntology => "Cell Ontology",
+        }
+    }
+
+    /// The organism every identifier of this namespace belongs to (MGI: mouse, RGD: rat).
+    pub fn implied_species(self) -> Option<u32> {
+        match self {
+            Namespace::Mgi => Some(10090),
+            Namespace::Rgd => Some(10116),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn code(self) -> u8 {
+        Namespace::ALL
+            .iter()
+            .position(|n| *n == self)
+            .expect("every namespace is in ALL") as u8
+    }
+
+    pub(crate) fn from_code(code: u8) -> Option<Namespace> {
+        Namespace::ALL.get(code as usize).copied()
+    }
+
+    /// Parses a prefix as written in the sources' cross-reference columns (case-insensitive;
+    /// `UMLS_CUI`, `MIM` and `NCBITaxon` spellings included).
+    pub fn from_prefix(prefix: &str) -> Option<Namespace> {
+        let p = prefix.to_ascii_uppercase();
+        Some(match p.as_str() {
+            "MESH" | "MSH" => Namespace::Mesh,
+            "OMIM" | "MIM" => Namespace::Omim,
+            "UMLS" | "UMLS_CUI" => Namespace::Umls,
+            "MONDO" => Namespace::Mondo,
+            "DOID" => Namespace::Doid,
+            "CHEBI" => Namespace::Chebi,
+            "DRUGBANK" => Namespace::DrugBank,
+            "NCBIGENE" | "EGID" => Namespace::NcbiGene,
+            "HGNC" => Namespace::Hgnc,
+            "UNIPROT" | "UP" => Namespace::UniProt,
+            "MGI" => Namespace::Mgi,
+            "RGD" => Namespace::Rgd,
+            "FPLX" => Namespace::FamPlex,
+            "NCBITAXON" | "TAXONOMY" => Namespace::NcbiTaxon,
+            "CELLOSAURUS" | "CVCL" => Namespace::Cellosaurus,
+            "CL" => Namespace::CellOntology,
+            _ => return None,
+        })
+    }
+}
+
+/// A database identifier: namespace plus the local part (`D003920`, `672`, `CVCL_0030`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConceptId {
+    pub namespace: Namespace,
+    pub local: String,
+}
+
+impl ConceptId {
+    pub fn new(namespace: Namespace, local: impl Into<String>) -> ConceptId {
+        ConceptId {
+            namespace,
+            local: local.into(),
+        }
+    }
+
+    /// Parses `PREFIX:local` (or a bare `CVCL_…` accession).
+    pub fn parse(text: &str) -> Option<ConceptId> {
+        let text = text.trim();
+        if text.starts_with("CVCL_") {
+            return Some(ConceptId::new(Namespace::Cellosaurus, text));
+        }
+        let (prefix, local) = text.split_once(':')?;
+        let namespace = Namespace::from_prefix(prefix)?;
+        let local = local.trim();
+        if local.is_empty() {
+            return None;
+        }
+        // Some sources repeat the prefix inside the local part (`HGNC:HGNC:5`, `MGI:MGI:123`).
+        let local = local.strip_prefix(&format!("{}:", prefix)).unwrap_or(local);
+        Some(ConceptId::new(namespace, local))
+    }
+
+    /// The identifier as PubTator-style tools write it: MeSH `MESH:D003920`, NCBI Gene and
+    /// Taxonomy bare numbers, Cellosaurus bare `CVCL_…`, others `PREFIX:local`.
+    pub fn pubtator(&self) -> String {
+        match self.namespace {
+            Namespace::NcbiGene | Namespace::NcbiTaxon | Namespace::Cellosaurus => {
+                self.local.clone()
+            }
+            _ => self.to_string(),
+        }
+    }
+
+    /// A resolvable link for the identifier (identifiers.org where it resolves the namespace).
+    pub fn url(&self) -> String {
+        let local = &self.local;
+        match self.namespace {
+            Namespace::Mesh => format!("https://identifiers.org/mesh:{local}"),
+            Namespace::Omim => format!("https://identifiers.org/mim:{local}"),
+            Namespace::Umls => format!("https://uts.nlm.nih.gov/uts/umls/concept/{local}"),
+            Namespace::Mondo => format!("https://identifiers.org/MONDO:{local}"),
+            Namespace::Doid => format!("https://identifiers.org/DOID:{local}"),
+            Namespace::Chebi => format!("https://identifiers.org/CHEBI:{local}"),
+            Namespace::DrugBank => format!("https://identifiers.org/drugbank:{local}"),
+            Namespace::NcbiGene => format!("https://identifiers.org/ncbigene:{local}"),
+            Namespace::Hgnc => format!("https://identifiers.org/hgnc:{local}"),
+            Namespace::UniProt => format!("https://identifiers.org/uniprot:{local}"),
+            Namespace::Mgi => format!("https://identifiers.org/MGI:{local}"),
+            Namespace::Rgd => format!("https://identifiers.org/rgd:{local}"),
+            Namespace::FamPlex => format!("https://identifiers.org/fplx:{local}"),
+            Namespace::NcbiTaxon => format!("https://identifiers.org/taxonomy:{local}"),
+            Namespace::Cellosaurus => format!("https://identifiers.org/cellosaurus:{local}"),
+            Namespace::CellOntology => format!("https://identifiers.org/CL:{local}"),
+        }
+    }
+}
+
+impl fmt::Display for ConceptId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.namespace {
+            Namespace::Cellosaurus => f.write_str(&self.local),
+            namespace => write!(f, "{}:{}", namespace.prefix(), self.local),
+        }
+    }
+}
+
+/// How a name relates to its concept; better kinds rank first among equal matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NameKind {
+    /// The preferred name or official symbol.
+    Preferred = 0,
+    /// A synonym or entry term.
+    Synonym = 1,
+    /// An alias or previous symbol, or a generated variant: more often ambiguous.
+    Weak = 2,
+}
+
+impl NameKind {
+    pub(crate) fn from_code(code: u32) -> NameKind {
+        match code {
+            0 => NameKind::Preferred,
+            1 => NameKind::Synonym,
+            _ => NameKind::Weak,
+        }
+    }
+}
+
+/// One concept as stored in a lexicon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Concept {
+    pub id: ConceptId,
+    pub entity_type: EntityType,
+    pub name: String,
+    /// A few synonyms for display (the lexicon knows `synonym_count` in all).
+    pub synonyms: Vec<String>,
+    pub synonym_count: u32,
+    pub xrefs: Vec<ConceptId>,
+    /// NCBI Taxonomy id of the organism, for genes.
+    pub species: Option<u32>,
+}
+
+impl Concept {
+    /// The concept's identifier in `namespace`: its own or a cross-reference.
+    pub fn id_in(&self, namespace: Namespace) -> Option<&ConceptId> {
+        std::iter::once(&self.id)
+            .chain(&self.xrefs)
+            .find(|id| id.namespace == namespace)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_parse_and_print() {
+        assert_eq!(
+            ConceptId::from_corpus("D003920", EntityType::Disease),
+            ConceptId::parse("MESH:D003920")
+        );
+        assert_eq!(
+            ConceptId::from_corpus("562", EntityType::Species),
+            ConceptId::parse("NCBITaxon:562")
+        );
+        assert_eq!(
+            ConceptId::from_corpus("Taxonomy:562", EntityType::Species),
+            ConceptId::parse("NCBITaxon:562")
+        );
+        assert_eq!(ConceptId::from_corpus("-1", EntityType::Chemical), None);
+        let mesh = ConceptId::parse("MESH:D003920").unwrap();
+        assert_eq!(mesh, ConceptId::new(Namespace::Mesh, "D003920"));
+        assert_eq!(mesh.to_string(), "MESH:D003920");
+        assert_eq!(mesh.pubtator(), "MESH:D003920");
+        assert_eq!(mesh.url(), "https://identifiers.org/mesh:D003920");
+        let gene = ConceptId::parse("NCBIGene:672").unwrap();
+        assert_eq!(gene.pubtator(), "672");
+        assert_eq!(ConceptId::parse("HGNC:HGNC:5").unwrap().local, "5");
+        assert_eq!(
+            ConceptId::parse("UMLS_CUI:C0012634").unwrap().namespace,
+            Namespace::Umls
+        );
+        let line = ConceptId::parse("CVCL_0030").unwrap();
+        assert_eq!(line.to_string(), "CVCL_0030");
+        assert_eq!(line.pubtator(), "CVCL_0030");
+        assert_eq!(ConceptId::parse("ICD9:799.9"), None);
+        for namespace in Namespace::ALL {
+            assert_eq!(Namespace::from_code(namespace.code()), Some(namespace));
+        }
+    }
+}
+
+/// Compact numeric forms of identifiers, so that a concept with a single name and nothing else
+/// to say is stored in its index entry alone (no record). `None` when the identifier has no
+/// such form; decoding gives back exactly the same identifier.
+pub(crate) mod packed {
+    use super::{ConceptId, Namespace};
+
+    /// Payloads are at most this many bits.
+    pub const PAYLOAD_BITS: u32 = 50;
+
+    fn decimal(local: &str) -> Option<u64> {
+        let value: u64 = local.parse().ok()?;
+        (value.to_string() == local && value < 1 << PAYLOAD_BITS).then_some(value)
+    }
+
+    const BASE36: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+    pub fn encode(id: &ConceptId) -> Option<u64> {
+        let local = id.local.as_str();
+        match id.namespace {
+            Namespace::NcbiTaxon
+            | Namespace::Chebi
+            | Namespace::Mgi
+            | Namespace::Rgd
+            | Namespace::NcbiGene => decimal(local),
+            Namespace::Cellosaurus => {
+                let code = local.strip_prefix("CVCL_")?;
+                if code.len() != 4 {
+                    return None;
+                }
+                code.bytes().try_fold(0u64, |acc, b| {
+                    let digit = BASE36.iter().position(|c| *c == b)? as u64;
+                    Some(acc * 36 + digit)
+                })
+            }
+            Namespace::Mesh => {
+                // A letter (C or D), then a fixed number of digits.
+                let letter = match local.as_bytes().first()? {
+                    b'C' => 0,
+                    b'D' => 1,
+                    _ => return None,
+                };
+                let digits = &local[1..];
+                if digits.is_empty()
+                    || digits.len() > 12
+                    || !digits.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return None;
+                }
+                let number: u64 = digits.parse().ok()?;
+                Some((number << 5) | ((digits.len() as u64) << 1) | letter)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn decode(namespace: Namespace, payload: u64) -> Option<ConceptId> {
+        let local = match namespace {
+            Namespace::NcbiTaxon
+            | Namespace::Chebi
+            | Namespace::Mgi
+            | Namespace::Rgd
+            | Namespace::NcbiGene => payload.to_string(),
+            Namespace::Cellosaurus => {
+                let mut code = [0u8; 4];
+                let mut rest = payload;
+                for slot in code.iter_mut().rev() {
+                    *slot = BASE36[(rest % 36) as usize];
+                    rest /= 36;
+                }
+                format!("CVCL_{}", std::str::from_utf8(&code).ok()?)
+            }
+            Namespace::Mesh => {
+                let letter = if payload & 1 == 0 { 'C' } else { 'D' };
+                let width = ((payload >> 1) & 0xf) as usize;
+                format!("{letter}{:0width$}", payload >> 5)
+            }
+            _ => return None,
+        };
+        Some(ConceptId::new(namespace, local))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn packed_identifiers_round_trip() {
+            for id in [
+                "NCBITaxon:9606",
+                "CHEBI:15377",
+                "Cellosaurus:CVCL_0030",
+                "Cellosaurus:CVCL_ZZ9A",
+                "MESH:D003920",
+                "MESH:C000589256",
+                "NCBIGene:672",
+            ] {
+                let id = ConceptId::parse(id).unwrap();
+                let payload = encode(&id).unwrap();
+                assert!(payload < 1 << PAYLOAD_BITS);
+                assert_eq!(decode(id.namespace, payload), Some(id));
+            }
+            assert_eq!(encode(&ConceptId::new(Namespace::NcbiTaxon, "0123")), None);
+            assert_eq!(encode(&ConceptId::new(Namespace::Mondo, "0000001")), None);
+            assert_eq!(
+                encode(&ConceptId::new(Namespace::Cellosaurus, "CVCL_12345")),
+                None
+            );
+        }
+    }
+}
+
+impl ConceptId {
+    /// Reads an identifier as annotated corpora write it for a mention of `entity_type`: bare
+    /// MeSH (`D003920`, `C535338`), bare NCBI Gene and Taxonomy numbers, `Taxonomy:562`,
+    /// `OMIM:…`, `CVCL_…`. `None` for "no identifier" markers such as `-1`.
+    pub fn from_corpus(text: &str, entity_type: EntityType) -> Option<ConceptId> {
+        let text = text.trim();
+        if text.is_empty() || text == "-1" || text == "-" {
+            return None;
+        }
+        if let Some(id) = ConceptId::parse(text) {
+            return Some(id);
+        }
+        let bytes = text.as_bytes();
+        if bytes.iter().all(u8::is_ascii_digit) {
+            let namespace = match entity_type {
+                EntityType::Gene => Namespace::NcbiGene,
+                EntityType::Species => Namespace::NcbiTaxon,
+                EntityType::Disease => Namespace::Omim,
+                _ => return None,
+            };
+            return Some(ConceptId::new(namespace, text));
+        }
+        if matches!(bytes[0], b'C' | b'D') && bytes[1..].iter().all(u8::is_ascii_digit) {
+            return Some(ConceptId::new(Namespace::Mesh, text));
+        }
+        None
+    }
+}

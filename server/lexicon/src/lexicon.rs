@@ -1,0 +1,213 @@
+//! Reading a lexicon: exact and fuzzy lookups of name keys, and the concept table.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use fst::{Automaton, IntoStreamer, Streamer};
+
+use bioscope_core::EntityType;
+
+use crate::concept::{packed, Concept, ConceptId, NameKind, Namespace};
+use crate::store::{self, Backing, Section};
+use crate::LexiconError;
+
+/// A concept in a lexicon: a record in the concept table, or (for concepts with a single
+/// name and nothing else to say) an identifier packed into the index entry itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConceptRef(u64);
+
+const THIN: u64 = 1;
+
+impl ConceptRef {
+    pub(crate) fn record(index: u32) -> ConceptRef {
+        ConceptRef(u64::from(index) << 1)
+    }
+
+    pub(crate) fn thin(id: &ConceptId, entity_type: EntityType) -> Option<ConceptRef> {
+        let payload = packed::encode(id)?;
+        let type_code = EntityType::ALL.iter().position(|t| *t == entity_type)? as u64;
+        let namespace = u64::from(id.namespace.code());
+        Some(ConceptRef(
+            THIN | (type_code << 1) | (namespace << 4) | (payload << 9),
+        ))
+    }
+}
+
+/// One concept that a name key leads to, with how the name relates to it. Encoded in 61 bits:
+/// the name kind (2 bits), then the concept: a flag, and either the record index or the
+/// packed identifier (entity type 3 bits, namespace 5 bits, payload 50 bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Posting {
+    pub concept: ConceptRef,
+    pub kind: NameKind,
+}
+
+impl Posting {
+    pub(crate) fn encode(self) -> u64 {
+        (self.concept.0 << 2) | self.kind as u64
+    }
+
+    fn decode(raw: u64) -> Posting {
+        Posting {
+            concept: ConceptRef(raw >> 2),
+            kind: NameKind::from_code((raw & 3) as u32),
+        }
+    }
+}
+
+/// An opened lexicon (memory-mapped; cheap to share behind an `Arc`).
+pub struct Lexicon {
+    path: PathBuf,
+    names: fst::Map<Section>,
+    postings: Section,
+    offsets: Section,
+    records: Section,
+    concept_count: u32,
+    bytes_on_disk: u64,
+}
+
+impl std::fmt::Debug for Lexicon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lexicon")
+            .field("path", &self.path)
+            .field("names", &self.names.len())
+            .field("concepts", &self.concept_count)
+            .finish()
+    }
+}
+
+impl Lexicon {
+    /// Memory-maps and checks the lexicon file at `path`.
+    pub fn open(path: &Path) -> Result<Lexicon, LexiconError> {
+        let io = |source| LexiconError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::open(path).map_err(io)?;
+        let backing = Backing::map(&file).map_err(io)?;
+        Lexicon::from_backing(path, backing)
+    }
+
+    /// A lexicon held in memory (built just now, or read by a caller).
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Lexicon, LexiconError> {
+        Lexicon::from_backing(Path::new("<memory>"), Backing::Owned(bytes))
+    }
+
+    fn from_backing(path: &Path, backing: Backing) -> Result<Lexicon, LexiconError> {
+        let bytes_on_disk = backing.len() as u64;
+        let layout = store::layout(path, backing)?;
+        let names = fst::Map::new(layout.fst).map_err(|e| LexiconError::Corrupt {
+            path: path.to_path_buf(),
+            why: format!("name index: {e}"),
+        })?;
+        Ok(Lexicon {
+            path: path.to_path_buf(),
+            names,
+            postings: layout.postings,
+            offsets: layout.offsets,
+            records: layout.records,
+            concept_count: layout.concept_count,
+            bytes_on_disk,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Number of distinct name keys.
+    pub fn name_count(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn concept_count(&self) -> u32 {
+        self.concept_count
+    }
+
+    pub fn bytes_on_disk(&self) -> u64 {
+        self.bytes_on_disk
+    }
+
+    /// The postings of one exact key (see [`crate::key::key`]), best name kind first.
+    pub fn postings(&self, key: &str) -> Vec<Posting> {
+        match self.names.get(key) {
+            Some(value) => self.decode_value(value),
+            None => Vec::new(),
+        }
+    }
+
+    /// Keys within `distance` edits of `key`, with their postings (at most `limit` keys).
+    pub fn fuzzy(&self, key: &str, distance: u32, limit: usize) -> Vec<(String, Vec<Posting>)> {
+        let Ok(automaton) = fst::automaton::Levenshtein::new(key, distance) else {
+            return Vec::new();
+        };
+        let mut stream = self.names.search(automaton).into_stream();
+        let mut found = Vec::new();
+        while let Some((name, value)) = stream.next() {
+            if found.len() >= limit {
+                break;
+            }
+            if let Ok(name) = std::str::from_utf8(name) {
+                found.push((name.to_string(), self.decode_value(value)));
+            }
+        }
+        found
+    }
+
+    /// Every key that starts with `prefix`, with its postings (at most `limit` keys).
+    pub fn with_prefix(&self, prefix: &str, limit: usize) -> Vec<(String, Vec<Posting>)> {
+        let automaton = fst::automaton::Str::new(prefix).starts_with();
+        let mut stream = self.names.search(automaton).into_stream();
+        let mut found = Vec::new();
+        while let Some((name, value)) = stream.next() {
+            if found.len() >= limit {
+                break;
+            }
+            if let Ok(name) = std::str::from_utf8(name) {
+                found.push((name.to_string(), self.decode_value(value)));
+            }
+        }
+        found
+    }
+
+    fn decode_value(&self, value: u64) -> Vec<Posting> {
+        if value & 1 == 0 {
+            return vec![Posting::decode(value >> 1)];
+        }
+        let Ok(offset) = usize::try_from(value >> 1) else {
+            return Vec::new();
+        };
+        let count = store::read_u64(&self.postings, offset).unwrap_or(0);
+        let count = usize::try_from(count).unwrap_or(0).min(1 << 20);
+        (0..count)
+            .map_while(|i| store::read_u64(&self.postings, offset + 1 + i))
+            .map(Posting::decode)
+            .collect()
+    }
+
+    /// The concept behind `concept`; `None` when the reference does not resolve. A packed
+    /// concept has an empty `name`: its only name is the one that was looked up.
+    pub fn concept(&self, concept: ConceptRef) -> Option<Concept> {
+        let raw = concept.0;
+        if raw & THIN == 0 {
+            let index = u32::try_from(raw >> 1).ok()?;
+            if index >= self.concept_count {
+                return None;
+            }
+            let offset = store::read_u32(&self.offsets, index as usize)? as usize;
+            return store::decode_record(self.records.as_ref(), offset);
+        }
+        let entity_type = *EntityType::ALL.get(((raw >> 1) & 7) as usize)?;
+        let namespace = Namespace::from_code(((raw >> 4) & 31) as u8)?;
+        let id = packed::decode(namespace, raw >> 9)?;
+        Some(Concept {
+            id,
+            entity_type,
+            name: String::new(),
+            synonyms: Vec::new(),
+            synonym_count: 0,
+            xrefs: Vec::new(),
+            species: namespace.implied_species(),
+        })
+    }
+}

@@ -1,0 +1,412 @@
+//! Normalization: the ranked concepts a mention may name.
+//!
+//! Stages, first hit wins: an abbreviation defined in the document (its long form is
+//! normalized instead), the exact key, spelling variants (plurals, a trailing "gene"/"protein",
+//! a leading organism word, an abbreviated genus "E. coli" resolved against the document's
+//! species), the longest known prefix of a species name ("Streptococcus ratti ATCC 19645"),
+//! and finally keys one edit away (two for long names), found with a Levenshtein automaton.
+//! Within a stage, candidates are ranked by type, name kind, source priority and organism;
+//! every candidate is kept so that callers can show the alternatives.
+
+use bioscope_core::EntityType;
+
+use crate::abbreviations::Abbreviations;
+use crate::concept::{Concept, NameKind, Namespace};
+use crate::key;
+use crate::lexicon::{ConceptRef, Lexicon, Posting};
+
+/// NCBI Taxonomy id of humans: the organism assumed for genes unless the document says
+/// otherwise.
+pub const HUMAN: u32 = 9606;
+
+/// How a candidate was reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MatchKind {
+    Exact,
+    Abbreviation,
+    Variant,
+    Prefix,
+    Fuzzy,
+}
+
+impl MatchKind {
+    fn weight(self) -> f32 {
+        match self {
+            MatchKind::Exact => 1.0,
+            MatchKind::Abbreviation => 0.95,
+            MatchKind::Variant => 0.9,
+            MatchKind::Prefix => 0.75,
+            MatchKind::Fuzzy => 0.7,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MatchKind::Exact => "exact name",
+            MatchKind::Abbreviation => "abbreviation defined in this document",
+            MatchKind::Variant => "spelling variant",
+            MatchKind::Prefix => "longest known prefix",
+            MatchKind::Fuzzy => "approximate match",
+        }
+    }
+}
+
+/// One ranked concept for a mention.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    pub reference: ConceptRef,
+    pub concept: Concept,
+    /// Ranking score in (0, 1]; higher is better.
+    pub score: f32,
+    pub via: MatchKind,
+    /// The name that matched (the long form for abbreviations).
+    pub matched: String,
+}
+
+/// What the document tells the normalizer: its abbreviations, its organism and the genera its
+/// species mentions spell out.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentContext {
+    pub abbreviations: Abbreviations,
+    /// The organism genes default to (human when `None`).
+    pub organism: Option<u32>,
+    /// Genus names written out in the document ("Escherichia"), for "E. coli".
+    pub genera: Vec<String>,
+}
+
+impl DocumentContext {
+    /// Context from a document's text and the species mentions found in it.
+    pub fn from_text<'a>(text: &str, species_mentions: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut genera: Vec<String> = Vec::new();
+        for mention in species_mentions {
+            let Some(first) = mention.split_whitespace().next() else {
+                continue;
+            };
+            let genus = first.trim_matches(|c: char| !c.is_alphanumeric());
+            if genus.chars().count() > 2
+                && genus.chars().next().is_some_and(char::is_uppercase)
+                && !genera.iter().any(|g| g == genus)
+            {
+                genera.push(genus.to_string());
+            }
+        }
+        DocumentContext {
+            abbreviations: Abbreviations::from_text(text),
+            organism: None,
+            genera,
+        }
+    }
+}
+
+/// Words that may precede a gene name without being part of it.
+const ORGANISM_WORDS: [&str; 8] = [
+    "human",
+    "mouse",
+    "murine",
+    "rat",
+    "bovine",
+    "porcine",
+    "yeast",
+    "zebrafish",
+];
+/// Words that may follow a gene name without being part of it.
+const GENE_SUFFIXES: [&str; 8] = [
+    "gene",
+    "genes",
+    "protein",
+    "proteins",
+    "mrna",
+    "transcript",
+    "expression",
+    "locus",
+];
+
+/// Ranks concepts for mentions against one lexicon.
+pub struct Normalizer<'a> {
+    lexicon: &'a Lexicon,
+}
+
+impl<'a> Normalizer<'a> {
+    pub fn new(lexicon: &'a Lexicon) -> Self {
+        Normalizer { lexicon }
+    }
+
+    /// The best candidate, if any.
+    pub fn best(
+        &self,
+        mention: &str,
+        entity_type: Option<EntityType>,
+        context: &DocumentContext,
+    ) -> Option<Candidate> {
+        self.candidates(mention, entity_type, context, 1)
+            .into_iter()
+            .next()
+    }
+
+    /// Up to `limit` candidates, best first.
+    pub fn candidates(
+        &self,
+        mention: &str,
+        entity_type: Option<EntityType>,
+        context: &DocumentContext,
+        limit: usize,
+    ) -> Vec<Candidate> {
+        let mention = mention.trim();
+        if let Some(long) = context.abbreviations.expand(mention) {
+            let found = self.lookup_stages(long, entity_type, context, limit, true);
+            if !found.is_empty() {
+                return found
+                    .into_iter()
+                    .map(|c| Candidate {
+                        score: c.score * MatchKind::Abbreviation.weight(),
+                        via: MatchKind::Abbreviation,
+                        matched: long.to_string(),
+                        ..c
+                    })
+                    .collect();
+            }
+        }
+        self.lookup_stages(mention, entity_type, context, limit, true)
+    }
+
+    fn lookup_stages(
+        &self,
+        mention: &str,
+        entity_type: Option<EntityType>,
+        context: &DocumentContext,
+        limit: usize,
+        fuzzy: bool,
+    ) -> Vec<Candidate> {
+        let words = key::words(mention);
+        if words.is_empty() {
+            return Vec::new();
+        }
+        let exact = (words.concat(), MatchKind::Exact);
+        let variants: Vec<(String, MatchKind)> = variants(mention, &words, entity_type, context)
+            .into_iter()
+            .map(|k| (k, MatchKind::Variant))
+            .collect();
+        if entity_type == Some(EntityType::Species) {
+            // Species rank exact names and variants together, so that a species' plural common
+            // name ("humans") can beat a genus that lists the plural itself.
+            let mut keys = vec![exact];
+            keys.extend(variants);
+            let found = self.rank(mention, &keys, entity_type, context, limit);
+            if !found.is_empty() {
+                return found;
+            }
+        } else {
+            let found = self.rank(mention, &[exact], entity_type, context, limit);
+            if !found.is_empty() {
+                return found;
+            }
+            let found = self.rank(mention, &variants, entity_type, context, limit);
+            if !found.is_empty() {
+                return found;
+            }
+        }
+        if entity_type == Some(EntityType::Species) || entity_type == Some(EntityType::CellLine) {
+            for end in (1..words.len()).rev() {
+                let found = self.rank(
+                    mention,
+                    &[(words[..end].concat(), MatchKind::Prefix)],
+                    entity_type,
+                    context,
+                    limit,
+                );
+                if !found.is_empty() {
+                    return found;
+                }
+            }
+        }
+        if !fuzzy {
+            return Vec::new();
+        }
+        let key = words.concat();
+        let distance = match key.chars().count() {
+            0..=5 => return Vec::new(),
+            6..=11 => 1,
+            _ => 2,
+        };
+        let mut keys: Vec<(String, MatchKind)> = self
+            .lexicon
+            .fuzzy(&key, distance, 64)
+            .into_iter()
+            .map(|(k, _)| (k, MatchKind::Fuzzy))
+            .collect();
+        // Nearer keys first: the ranking keeps the order of equal scores.
+        keys.sort_by_key(|(k, _)| edit_distance(k, &key));
+        self.rank(mention, &keys, entity_type, context, limit)
+    }
+
+    /// Candidates for the keys, best first; each concept once, with its best score.
+    fn rank(
+        &self,
+        written: &str,
+        keys: &[(String, MatchKind)],
+        entity_type: Option<EntityType>,
+        context: &DocumentContext,
+        limit: usize,
+    ) -> Vec<Candidate> {
+        let mut found: Vec<Candidate> = Vec::new();
+        for (rank, (key, via)) in keys.iter().enumerate() {
+            for Posting { concept, kind } in self.lexicon.postings(key) {
+                if found.iter().any(|c| c.reference == concept) {
+                    continue;
+                }
+                let Some(mut record) = self.lexicon.concept(concept) else {
+                    continue;
+                };
+                if record.name.is_empty() {
+                    // A packed concept's only name is the one looked up: show it as written.
+                    record.name = written.to_string();
+                }
+                if entity_type.is_some_and(|t| t != record.entity_type) {
+                    continue;
+                }
+                let score = via.weight()
+                    * kind_weight(kind)
+                    * source_weight(&record)
+                    * organism_weight(&record, context)
+                    * rank_weight(&record)
+                    * (1.0 - 0.01 * rank.min(20) as f32);
+                found.push(Candidate {
+                    reference: concept,
+                    concept: record,
+                    score,
+                    via: *via,
+                    matched: key.clone(),
+                });
+            }
+        }
+        found.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.reference.cmp(&b.reference))
+        });
+        found.truncate(limit.max(1));
+        found
+    }
+}
+
+/// Name kinds weigh less than sources: an entry term of a MeSH heading beats a disease
+/// ontology's preferred name for the same words.
+fn kind_weight(kind: NameKind) -> f32 {
+    match kind {
+        NameKind::Preferred => 1.0,
+        NameKind::Synonym => 0.99,
+        NameKind::Weak => 0.95,
+    }
+}
+
+/// Source priority: the identifier systems that curated corpora and PubTator use come first.
+fn source_weight(concept: &Concept) -> f32 {
+    match concept.id.namespace {
+        Namespace::Mesh | Namespace::NcbiGene | Namespace::NcbiTaxon | Namespace::Cellosaurus => {
+            1.0
+        }
+        Namespace::CellOntology | Namespace::Omim | Namespace::Hgnc => 0.97,
+        Namespace::Chebi | Namespace::FamPlex | Namespace::Mondo => 0.96,
+        Namespace::DrugBank | Namespace::Doid | Namespace::Umls => 0.95,
+        Namespace::Mgi | Namespace::Rgd | Namespace::UniProt => 0.94,
+    }
+}
+
+/// Taxa named by one word (genera and higher ranks) rank below species: "mice" and
+/// "humans" in text mean Mus musculus and Homo sapiens more often than the genus.
+fn rank_weight(concept: &Concept) -> f32 {
+    if concept.entity_type == EntityType::Species && !concept.name.trim().contains(' ') {
+        0.8
+    } else {
+        1.0
+    }
+}
+
+/// Genes of the document's organism (human by default) rank above other organisms' genes.
+fn organism_weight(concept: &Concept, context: &DocumentContext) -> f32 {
+    match concept.species {
+        None => 1.0,
+        Some(species) if species == context.organism.unwrap_or(HUMAN) => 1.0,
+        Some(_) => 0.9,
+    }
+}
+
+/// Keys of spelling variants of a mention that does not match as written.
+fn variants(
+    mention: &str,
+    words: &[String],
+    entity_type: Option<EntityType>,
+    context: &DocumentContext,
+) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut push = |words: &[String]| {
+        let key = words.concat();
+        if !key.is_empty() && !keys.contains(&key) {
+            keys.push(key);
+        }
+    };
+    for singular in key::singulars(words) {
+        push(&singular);
+    }
+    let gene_like = matches!(entity_type, None | Some(EntityType::Gene));
+    if gene_like && words.len() > 1 {
+        let mut trimmed = words.to_vec();
+        while trimmed.len() > 1
+            && GENE_SUFFIXES.contains(&trimmed.last().map(String::as_str).unwrap_or(""))
+        {
+            trimmed.pop();
+        }
+        while trimmed.len() > 1 && ORGANISM_WORDS.contains(&trimmed[0].as_str()) {
+            trimmed.remove(0);
+        }
+        push(&trimmed);
+    }
+    // "E. coli": an abbreviated genus that the document spells out elsewhere.
+    let species_like = matches!(entity_type, None | Some(EntityType::Species));
+    if species_like {
+        let mut parts = mention.split_whitespace();
+        if let (Some(first), Some(rest)) = (parts.next(), Some(parts.collect::<Vec<_>>())) {
+            let initial = first.trim_end_matches('.');
+            if initial.chars().count() <= 2 && !rest.is_empty() {
+                for genus in &context.genera {
+                    if genus.starts_with(initial) {
+                        push(&key::words(&format!("{genus} {}", rest.join(" "))));
+                    }
+                }
+            }
+        }
+    }
+    // "Crohn disease" for "Crohn's disease" is already one key; "disease of Crohn" is not tried.
+    keys
+}
+
+/// Levenshtein distance in characters (small keys only: used to order fuzzy matches).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = (previous + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(current + 1);
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+        assert_eq!(edit_distance("", "ab"), 2);
+    }
+}

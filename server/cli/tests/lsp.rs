@@ -102,6 +102,12 @@ fn markdown_tokens_hover_and_incremental_edits() {
         value.contains("**Disease**") && value.contains("confidence"),
         "{hover}"
     );
+    // The shipped lexicon normalizes it: MeSH heading with its link, cross-references.
+    assert!(
+        value.contains("[MESH:D006527](https://identifiers.org/mesh:D006527)"),
+        "{value}"
+    );
+    assert!(value.contains("Hepatolenticular Degeneration"), "{value}");
     assert_eq!(hover["result"]["range"]["start"]["character"], col);
     // No entity under the cursor: no hover.
     let none = client.request(

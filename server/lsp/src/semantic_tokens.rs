@@ -184,6 +184,32 @@ mod tests {
     }
 
     #[test]
+    fn short_forms_the_document_defines_are_abbreviations() {
+        let text = "tumour necrosis factor (TNF) and TNF again, and IL6";
+        let rope = Rope::from_str(text);
+        let at = |needle: &str, nth: usize| text.match_indices(needle).nth(nth).unwrap().0;
+        let entities = [
+            entity(0, 22, EntityType::Gene, 0.9),
+            entity(at("TNF", 0), at("TNF", 0) + 3, EntityType::Gene, 0.9),
+            entity(at("TNF", 1), at("TNF", 1) + 3, EntityType::Gene, 0.2),
+            entity(at("IL6", 0), at("IL6", 0) + 3, EntityType::Gene, 0.9),
+        ];
+        let abbreviations = Abbreviations::from_text(text);
+        let tokens = encode(
+            &rope,
+            &entities,
+            0.5,
+            &abbreviations,
+            PositionEncoding::Utf8,
+        );
+        let modifiers: Vec<u32> = tokens.iter().map(|t| t.token_modifiers_bitset).collect();
+        assert_eq!(
+            modifiers,
+            vec![0, ABBREVIATION, ABBREVIATION | UNCERTAIN, 0]
+        );
+    }
+
+    #[test]
     fn entities_become_relative_tokens_split_per_line() {
         let text = "😀 BRCA1 in breast\ncancer and TP53";
         let rope = Rope::from_str(text);

@@ -1,0 +1,206 @@
+//! Building lexicons from source fixtures: deterministic bytes, the expected concepts and
+//! normalizations, the UMLS loader, damaged files refused; and the shipped lexicon rebuilt from
+//! ../shared matches what is committed.
+
+use std::path::{Path, PathBuf};
+
+use bioscope_core::EntityType;
+use bioscope_lexicon::normalize::DocumentContext;
+use bioscope_lexicon::{LexiconError, Namespace, Normalizer, Scope, SourceOptions};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixtures() -> PathBuf {
+    repo().join("tests/fixtures/lexicon-sources")
+}
+
+fn build(options: &SourceOptions) -> (tempfile::TempDir, bioscope_lexicon::LexiconManifest) {
+    let out = tempfile::tempdir().unwrap();
+    let manifest = bioscope_lexicon::build(&fixtures(), options, out.path()).unwrap();
+    (out, manifest)
+}
+
+fn compact() -> SourceOptions {
+    SourceOptions {
+        scope: Scope::Compact,
+        umls: None,
+    }
+}
+
+#[test]
+fn the_build_is_deterministic() {
+    let (a, manifest_a) = build(&compact());
+    let (b, manifest_b) = build(&compact());
+    let bytes_a = std::fs::read(a.path().join(bioscope_lexicon::LEXICON_FILE)).unwrap();
+    let bytes_b = std::fs::read(b.path().join(bioscope_lexicon::LEXICON_FILE)).unwrap();
+    assert!(bytes_a == bytes_b, "two builds of the same sources differ");
+    assert_eq!(manifest_a, manifest_b);
+    assert_eq!(manifest_a.sha256, bioscope_core::hash::sha256_hex(&bytes_a));
+    assert!(manifest_a.stats.concepts > 100, "{:?}", manifest_a.stats);
+}
+
+#[test]
+fn fixture_concepts_normalize_with_identifiers_and_cross_references() {
+    let (dir, _) = build(&compact());
+    let lexicon = bioscope_lexicon::open(dir.path()).unwrap();
+    let normalizer = Normalizer::new(&lexicon);
+    let none = DocumentContext::default();
+    let best = |text: &str, t: EntityType| {
+        normalizer
+            .best(text, Some(t), &none)
+            .unwrap_or_else(|| panic!("no concept for {text}"))
+    };
+
+    let brca1 = best("BRCA1", EntityType::Gene);
+    assert_eq!(brca1.concept.id.to_string(), "NCBIGene:672");
+    assert_eq!(brca1.concept.id_in(Namespace::Hgnc).unwrap().local, "1100");
+    let swissprot = bioscope_lexicon::ConceptId::new(Namespace::UniProt, "P38398");
+    assert!(
+        brca1.concept.xrefs.contains(&swissprot),
+        "{:?}",
+        brca1.concept.xrefs
+    );
+    assert_eq!(brca1.concept.species, Some(9606));
+    // A trailing "gene" and a leading organism word are variants, not part of the name.
+    assert_eq!(
+        best("human BRCA1 gene", EntityType::Gene).concept.id,
+        brca1.concept.id
+    );
+    // Greek letters and hyphens fold: TNF-α is TNF.
+    assert_eq!(
+        best("TNF-α", EntityType::Gene).concept.id.to_string(),
+        "NCBIGene:7124"
+    );
+
+    let breast = best("breast neoplasms", EntityType::Disease);
+    assert_eq!(breast.concept.id.to_string(), "MESH:D001943");
+    // The variant dictionary's misaligned id column is not trusted.
+    assert_eq!(
+        best("breast cancers", EntityType::Disease)
+            .concept
+            .id
+            .to_string(),
+        "MESH:D001943"
+    );
+
+    let human = best("patients", EntityType::Species);
+    assert_eq!(human.concept.id.to_string(), "NCBITaxon:9606");
+    assert_eq!(
+        best("mice", EntityType::Species).concept.id.to_string(),
+        "NCBITaxon:10090"
+    );
+    let hela = best("HeLa", EntityType::CellLine);
+    assert_eq!(hela.concept.id.to_string(), "CVCL_0030");
+    assert_eq!(hela.concept.id.pubtator(), "CVCL_0030");
+    assert_eq!(
+        best("nerve cell", EntityType::CellType)
+            .concept
+            .id
+            .to_string(),
+        "CL:0000540"
+    );
+    // Type decides: a gene name is not a disease.
+    assert!(normalizer
+        .best("BRCA1", Some(EntityType::Disease), &none)
+        .is_none());
+    // One typo away still finds the concept.
+    assert_eq!(
+        best("famotadine", EntityType::Chemical)
+            .concept
+            .id
+            .to_string(),
+        "MESH:D015738"
+    );
+}
+
+#[test]
+fn abbreviations_defined_in_the_document_are_normalized_by_their_long_form() {
+    let (dir, _) = build(&compact());
+    let lexicon = bioscope_lexicon::open(dir.path()).unwrap();
+    let normalizer = Normalizer::new(&lexicon);
+    let text = "Patients with tumor necrosis factor (TNF) levels and E. coli infection. \
+                Escherichia coli was cultured.";
+    let context = DocumentContext::from_text(text, ["Escherichia coli"]);
+    let tnf = normalizer
+        .best("TNF", Some(EntityType::Gene), &context)
+        .unwrap();
+    assert_eq!(tnf.concept.id.to_string(), "NCBIGene:7124");
+    assert_eq!(tnf.via, bioscope_lexicon::MatchKind::Abbreviation);
+    let coli = normalizer
+        .best("E. coli", Some(EntityType::Species), &context)
+        .unwrap();
+    assert_eq!(coli.concept.id.to_string(), "NCBITaxon:562");
+}
+
+#[test]
+fn a_umls_release_adds_cuis_to_mesh_concepts() {
+    let options = SourceOptions {
+        scope: Scope::Compact,
+        umls: Some(fixtures().join("umls_META")),
+    };
+    let (dir, manifest) = build(&options);
+    assert!(manifest.umls);
+    let lexicon = bioscope_lexicon::open(dir.path()).unwrap();
+    let normalizer = Normalizer::new(&lexicon);
+    let none = DocumentContext::default();
+    // C0000039 is MeSH D015060 in the sample: its CUI joins the MeSH concept.
+    let dppc = normalizer
+        .best(
+            "1,2-Dipalmitoylphosphatidylcholine",
+            Some(EntityType::Chemical),
+            &none,
+        )
+        .unwrap();
+    assert_eq!(dppc.concept.id.to_string(), "MESH:D015060");
+    assert_eq!(
+        dppc.concept.id_in(Namespace::Umls).unwrap().local,
+        "C0000039"
+    );
+    // A UMLS-only synonym is a name of that concept too.
+    let maa = normalizer.best("(131)I-MAA", None, &none).unwrap();
+    assert_eq!(
+        maa.concept.id_in(Namespace::Umls).unwrap().local,
+        "C0000005"
+    );
+}
+
+#[test]
+fn damaged_lexicons_are_refused_with_a_clear_error() {
+    let (dir, _) = build(&compact());
+    let path = dir.path().join(bioscope_lexicon::LEXICON_FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let err = bioscope_lexicon::open(dir.path()).unwrap_err();
+    assert!(matches!(err, LexiconError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("bioscope lexicon build"), "{err}");
+    std::fs::write(&path, &bytes[..100]).unwrap();
+    assert!(bioscope_lexicon::open(dir.path()).is_err());
+    std::fs::write(&path, b"not a lexicon").unwrap();
+    assert!(bioscope_lexicon::open(dir.path()).is_err());
+}
+
+/// The committed lexicon is what `bioscope lexicon build` makes from ../shared today.
+#[test]
+fn the_shipped_lexicon_rebuilds_from_the_shared_sources() {
+    let sources = repo().join("../shared/data/lexicons");
+    let shipped = repo().join("models/lexicon");
+    let committed: bioscope_lexicon::LexiconManifest = serde_json::from_str(
+        &std::fs::read_to_string(shipped.join(bioscope_lexicon::MANIFEST_FILE)).unwrap(),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let rebuilt = bioscope_lexicon::build(&sources, &compact(), out.path()).unwrap();
+    assert_eq!(
+        rebuilt.sha256, committed.sha256,
+        "models/lexicon is stale: rerun `bioscope lexicon build --sources ../shared/data/lexicons`"
+    );
+    let lexicon = bioscope_lexicon::open(&shipped).unwrap();
+    assert_eq!(lexicon.concept_count(), {
+        let l = bioscope_lexicon::open(out.path()).unwrap();
+        l.concept_count()
+    });
+}

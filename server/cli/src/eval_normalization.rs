@@ -1,8 +1,9 @@
 //! `bioscope eval --normalization`: accuracy@1 of normalization on a corpus's gold mentions
 //! (PubTator or brat with identifiers), per type.
 //!
-//! A prediction is right when the top concept's identifier, or one of its cross-references,
-//! is among the mention's gold identifiers. Composite mentions ("breast and ovarian cancer",
+//! A prediction is right when the top concept's identifier, one of its cross-references, or
+//! its broader MeSH heading (the identifier that PubTator output writes for a concept without
+//! a heading of its own) is among the mention's gold identifiers. Composite mentions ("breast and ovarian cancer",
 //! gold `D001943+D010051`) and mentions without identifiers are counted apart, not scored.
 
 use std::collections::BTreeMap;
@@ -86,6 +87,7 @@ pub fn run(
                     let concept = &best.concept;
                     let right = std::iter::once(&concept.id)
                         .chain(&concept.xrefs)
+                        .chain(&concept.broader)
                         .any(|id| gold.contains(id));
                     if right {
                         tally.correct += 1;

@@ -27,6 +27,14 @@ pub enum LexiconCommand {
         /// A licensed UMLS release: its META folder (MRCONSO.RRF, MRSTY.RRF) or the folder above.
         #[arg(long)]
         umls: Option<PathBuf>,
+        /// The annotated corpora (the layout of ../shared/data/corpora), whose training splits
+        /// add the names annotators normalized; default: `corpora` beside the sources' parent
+        /// folder when it exists.
+        #[arg(long)]
+        corpora: Option<PathBuf>,
+        /// Do not read annotated corpora.
+        #[arg(long, conflicts_with = "corpora")]
+        no_corpora: bool,
     },
     /// Check a lexicon and print its counts.
     Info {
@@ -48,14 +56,21 @@ pub fn run(command: LexiconCommand) -> Result<()> {
             out,
             scope,
             umls,
+            corpora,
+            no_corpora,
         } => {
             let out = out.unwrap_or_else(default_lexicon);
+            let corpora = corpora.or_else(|| {
+                let beside = sources.parent()?.join("corpora");
+                beside.is_dir().then_some(beside)
+            });
             let options = SourceOptions {
                 scope: match scope {
                     ScopeArg::Compact => Scope::Compact,
                     ScopeArg::Full => Scope::Full,
                 },
                 umls,
+                corpora: corpora.filter(|_| !no_corpora),
             };
             let started = Instant::now();
             let manifest = bioscope_lexicon::build(&sources, &options, &out)

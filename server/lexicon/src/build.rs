@@ -15,6 +15,16 @@ const SHOWN_SYNONYM_MAX_LEN: usize = 40;
 /// Names longer than this are mostly systematic chemical names: rarely typed as they stand.
 const MAX_NAME_LEN: usize = 120;
 
+/// The rank of a name kind's code: Annotated (3) first, then Preferred, Synonym, Weak.
+fn kind_rank(code: u32) -> u32 {
+    (code + 1) % 4
+}
+
+/// The inverse of [`kind_rank`].
+fn kind_code(rank: u32) -> u32 {
+    (rank + 3) % 4
+}
+
 /// Counts that a build reports.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BuildStats {
@@ -61,6 +71,7 @@ impl LexiconBuilder {
             synonyms: Vec::new(),
             synonym_count: 0,
             xrefs: Vec::new(),
+            broader: None,
             species: None,
         });
         self.index.insert(id, index);
@@ -113,6 +124,18 @@ impl LexiconBuilder {
         }
     }
 
+    /// The MeSH identifier of `concept`: its own or a cross-reference.
+    pub fn mesh_id(&self, concept: u32) -> Option<ConceptId> {
+        self.concepts[concept as usize]
+            .id_in(crate::concept::Namespace::Mesh)
+            .cloned()
+    }
+
+    /// Records the broader MeSH heading of a concept that has none of its own.
+    pub fn broader(&mut self, concept: u32, heading: ConceptId) {
+        self.concepts[concept as usize].broader = Some(heading);
+    }
+
     /// The organism of a gene concept (NCBI Taxonomy id).
     pub fn species(&mut self, concept: u32, taxon: u32) {
         self.concepts[concept as usize].species = Some(taxon);
@@ -125,11 +148,17 @@ impl LexiconBuilder {
             names: self.names.len() as u64,
             ..BuildStats::default()
         };
-        // Sort by key, then concept, then name kind (the kind is the low bits): the first entry
-        // of each (key, concept) pair carries its best kind.
+        // Sort by key, then concept, then name kind in rank order (the kind is the low bits):
+        // the first entry of each (key, concept) pair carries its best kind.
+        for (_, raw) in self.names.iter_mut() {
+            *raw = (*raw & !3) | kind_rank(*raw & 3);
+        }
         self.names.sort_unstable();
         self.names
             .dedup_by(|b, a| a.0 == b.0 && a.1 >> 2 == b.1 >> 2);
+        for (_, raw) in self.names.iter_mut() {
+            *raw = (*raw & !3) | kind_code(*raw & 3);
+        }
         let mut distinct_keys = vec![0u32; self.concepts.len()];
         for (_, raw) in &self.names {
             distinct_keys[(raw >> 2) as usize] += 1;
@@ -154,6 +183,7 @@ impl LexiconBuilder {
         for concept in &self.concepts {
             let packed = (concept.synonym_count == 0
                 && concept.xrefs.is_empty()
+                && concept.broader.is_none()
                 && concept.species == concept.id.namespace.implied_species())
             .then(|| ConceptRef::thin(&concept.id, concept.entity_type))
             .flatten();
@@ -180,7 +210,7 @@ impl LexiconBuilder {
                 })
                 .collect();
             // Best name kind first, then concept order.
-            group.sort_by_key(|p| (p.kind, p.concept));
+            group.sort_by_key(|p| (kind_rank(p.kind as u32), p.concept));
             let value = if let [only] = group[..] {
                 only.encode() << 1
             } else {

@@ -222,6 +222,9 @@ pub enum NameKind {
     Synonym = 1,
     /// An alias or previous symbol, or a generated variant: more often ambiguous.
     Weak = 2,
+    /// A mention text that annotators of a training corpus normalized to the concept most
+    /// often: the curated convention, ranked first.
+    Annotated = 3,
 }
 
 impl NameKind {
@@ -229,7 +232,8 @@ impl NameKind {
         match code {
             0 => NameKind::Preferred,
             1 => NameKind::Synonym,
-            _ => NameKind::Weak,
+            2 => NameKind::Weak,
+            _ => NameKind::Annotated,
         }
     }
 }
@@ -244,11 +248,27 @@ pub struct Concept {
     pub synonyms: Vec<String>,
     pub synonym_count: u32,
     pub xrefs: Vec<ConceptId>,
+    /// For a concept without a MeSH heading: the heading of its nearest ancestor that has one.
+    pub broader: Option<ConceptId>,
     /// NCBI Taxonomy id of the organism, for genes.
     pub species: Option<u32>,
 }
 
 impl Concept {
+    /// The identifier that PubTator-style annotations carry for this concept: MeSH for
+    /// diseases and chemicals (its own, a cross-reference, else its broader heading), NCBI Gene
+    /// for genes, else its own.
+    pub fn annotation_id(&self) -> &ConceptId {
+        let preferred = match self.entity_type {
+            EntityType::Disease | EntityType::Chemical => Namespace::Mesh,
+            EntityType::Gene => Namespace::NcbiGene,
+            _ => self.id.namespace,
+        };
+        self.id_in(preferred)
+            .or(self.broader.as_ref().filter(|b| b.namespace == preferred))
+            .unwrap_or(&self.id)
+    }
+
     /// The concept's identifier in `namespace`: its own or a cross-reference.
     pub fn id_in(&self, namespace: Namespace) -> Option<&ConceptId> {
         std::iter::once(&self.id)

@@ -207,6 +207,7 @@ impl Lexicon {
             synonyms: Vec::new(),
             synonym_count: 0,
             xrefs: Vec::new(),
+            broader: None,
             species: namespace.implied_species(),
         })
     }

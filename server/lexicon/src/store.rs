@@ -221,7 +221,8 @@ pub(crate) fn read_u64(section: &Section, index: usize) -> Option<u64> {
 }
 
 // Records: entity type (u8), species (varint, 0 = none), id, name, synonym count (varint),
-// shown synonyms (varint count + strings), cross-references (varint count + ids).
+// shown synonyms (varint count + strings), cross-references (varint count + ids), broader
+// MeSH heading (u8 flag, then an id).
 // An id is a namespace code (u8) and a string; a string is a varint length and UTF-8 bytes.
 
 fn put_varint(out: &mut Vec<u8>, mut value: u64) {
@@ -312,6 +313,10 @@ pub(crate) fn decode_record(records: &[u8], offset: usize) -> Option<Concept> {
     let xrefs = (0..xref_count)
         .map(|_| r.id())
         .collect::<Option<Vec<_>>>()?;
+    let broader = match r.byte()? {
+        0 => None,
+        _ => Some(r.id()?),
+    };
     Some(Concept {
         id,
         entity_type,
@@ -319,6 +324,7 @@ pub(crate) fn decode_record(records: &[u8], offset: usize) -> Option<Concept> {
         synonyms,
         synonym_count,
         xrefs,
+        broader,
         species,
     })
 }

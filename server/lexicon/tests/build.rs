@@ -26,6 +26,7 @@ fn compact() -> SourceOptions {
     SourceOptions {
         scope: Scope::Compact,
         umls: None,
+        corpora: None,
     }
 }
 
@@ -139,6 +140,7 @@ fn a_umls_release_adds_cuis_to_mesh_concepts() {
     let options = SourceOptions {
         scope: Scope::Compact,
         umls: Some(fixtures().join("umls_META")),
+        corpora: None,
     };
     let (dir, manifest) = build(&options);
     assert!(manifest.umls);

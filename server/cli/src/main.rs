@@ -48,6 +48,12 @@ enum Command {
         format: TagFormat,
         #[arg(long, value_enum, default_value = "auto")]
         input_format: InputFormat,
+        /// Lexicon folder for identifiers (default: the shipped lexicon).
+        #[arg(long, env = "BIOSCOPE_LEXICON")]
+        lexicon: Option<PathBuf>,
+        /// Do not normalize: no identifiers in the output.
+        #[arg(long, conflicts_with = "lexicon")]
+        no_lexicon: bool,
     },
     /// Run the language server on stdin/stdout (editors start it; logs go to stderr, filtered
     /// by BIOSCOPE_LOG).
@@ -161,6 +167,8 @@ fn run() -> Result<()> {
             model,
             format,
             input_format,
+            lexicon,
+            no_lexicon,
         } => {
             if files.is_empty() {
                 anyhow::bail!("no files to tag: bioscope tag FILE...");
@@ -170,6 +178,15 @@ fn run() -> Result<()> {
                 .with_context(|| format!("cannot load model {}", model.display()))?;
             // Paragraphs repeated across files (boilerplate, shared sections) run once.
             let tagger = CachedTagger::new(tagger, 4096, "");
+            // Identifiers need the lexicon; without one, tagging goes on and says why.
+            let lexicon = if no_lexicon {
+                None
+            } else {
+                let dir = lexicon.unwrap_or_else(lexicon_cmd::default_lexicon);
+                lexicon_cmd::open(&dir)
+                    .map_err(|e| eprintln!("bioscope: {e:#}; no identifiers in the output"))
+                    .ok()
+            };
             let mut failed = 0;
             let mut inputs = Vec::new();
             for path in &files {
@@ -191,7 +208,8 @@ fn run() -> Result<()> {
                     let entities = tagger
                         .tag_document(&doc.text, doc_format)
                         .with_context(|| format!("cannot tag {}", path.display()))?;
-                    let rendered = tag::render(format, path, doc, doc_format, &entities);
+                    let rendered =
+                        tag::render(format, path, doc, doc_format, &entities, lexicon.as_ref());
                     bar.suspend(|| print!("{rendered}"));
                     bar.inc(1);
                 }

@@ -1,5 +1,6 @@
 //! `bioscope tag`: segment files, tag their paragraphs, print entities (ANSI colours or JSON).
 
+use bioscope_lexicon::{Candidate, Lexicon, Normalizer};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -44,15 +45,35 @@ pub struct InputDocument {
 }
 
 /// The entities as export annotations.
-pub fn annotations(entities: &[TextEntity]) -> Vec<Annotation> {
+pub fn annotations(entities: &[TextEntity], concepts: &[Option<Candidate>]) -> Vec<Annotation> {
     entities
         .iter()
-        .map(|e| Annotation {
+        .zip(concepts)
+        .map(|(e, best)| Annotation {
             start: e.start,
             end: e.end,
             entity_type: e.entity_type,
+            id: best.as_ref().map(|c| c.concept.annotation_id().pubtator()),
         })
         .collect()
+}
+
+/// The best concept of each entity (none without a lexicon).
+pub fn normalize(
+    lexicon: Option<&Lexicon>,
+    text: &str,
+    entities: &[TextEntity],
+) -> Vec<Option<Candidate>> {
+    match lexicon {
+        Some(lexicon) => {
+            let mentions: Vec<_> = entities
+                .iter()
+                .map(|e| (e.start..e.end, e.entity_type))
+                .collect();
+            Normalizer::new(lexicon).document(text, &mentions)
+        }
+        None => vec![None; entities.len()],
+    }
 }
 
 /// One document of the input file `path` in the output `format`.
@@ -62,15 +83,17 @@ pub fn render(
     doc: &InputDocument,
     doc_format: DocFormat,
     entities: &[TextEntity],
+    lexicon: Option<&Lexicon>,
 ) -> String {
-    let a = annotations(entities);
+    let concepts = normalize(lexicon, &doc.text, entities);
+    let a = annotations(entities, &concepts);
     match format {
         TagFormat::Pubtator => export::pubtator(&doc.id, &doc.text, doc.title_len, &a),
         TagFormat::Conll => export::conll(&doc.text, doc_format, &a),
         TagFormat::Brat => export::brat(&doc.text, &a),
         TagFormat::Bioc => export::bioc(&doc.id, &doc.text, &a),
         TagFormat::Ansi => render_ansi(&doc.text, entities),
-        TagFormat::Json => format!("{}\n", render_json(path, &doc.text, entities)),
+        TagFormat::Json => format!("{}\n", render_json(path, &doc.text, entities, &concepts)),
     }
 }
 
@@ -140,15 +163,22 @@ pub fn render_ansi(text: &str, entities: &[TextEntity]) -> String {
 }
 
 /// The JSON object for one file.
-pub fn render_json(path: &Path, text: &str, entities: &[TextEntity]) -> serde_json::Value {
+pub fn render_json(
+    path: &Path,
+    text: &str,
+    entities: &[TextEntity],
+    concepts: &[Option<Candidate>],
+) -> serde_json::Value {
     serde_json::json!({
         "file": path.display().to_string(),
-        "entities": entities.iter().map(|e| serde_json::json!({
+        "entities": entities.iter().zip(concepts).map(|(e, best)| serde_json::json!({
             "type": e.entity_type.name(),
             "text": &text[e.start..e.end],
             "start": e.start,
             "end": e.end,
             "score": (f64::from(e.score) * 1000.0).round() / 1000.0,
+            "id": best.as_ref().map(|c| c.concept.annotation_id().to_string()),
+            "name": best.as_ref().map(|c| c.concept.name.clone()),
         })).collect::<Vec<_>>(),
     })
 }

@@ -9,11 +9,13 @@ use crate::entity::EntityType;
 use crate::segment::{segment, DocFormat};
 
 /// A typed span of a document, in UTF-8 bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Annotation {
     pub start: usize,
     pub end: usize,
     pub entity_type: EntityType,
+    /// The normalized identifier as PubTator writes it (`MESH:D003920`, `672`, `CVCL_0030`).
+    pub id: Option<String>,
 }
 
 /// The character offset of byte offset `byte` in `text`.
@@ -46,11 +48,12 @@ pub fn pubtator(
     for a in annotations {
         let _ = writeln!(
             out,
-            "{id}\t{}\t{}\t{}\t{}\t-",
+            "{id}\t{}\t{}\t{}\t{}\t{}",
             shift + char_offset(text, a.start),
             shift + char_offset(text, a.end),
             one_line(&text[a.start..a.end]),
-            a.entity_type
+            a.entity_type,
+            a.id.as_deref().map(one_line).unwrap_or_else(|| "-".into())
         );
     }
     out.push('\n');
@@ -110,6 +113,10 @@ pub fn brat(text: &str, annotations: &[Annotation]) -> String {
             spans.join(";"),
             shown.join(" ")
         );
+        if let Some(id) = &a.id {
+            // A brat normalization note: `N1<TAB>Reference T1 MESH:D003920`.
+            let _ = writeln!(out, "N{}\tReference T{} {}", i + 1, i + 1, one_line(id));
+        }
     }
     out
 }
@@ -146,9 +153,13 @@ pub fn bioc(id: &str, text: &str, annotations: &[Annotation]) -> String {
     for (i, a) in annotations.iter().enumerate() {
         let start = char_offset(text, a.start);
         let length = text[a.start..a.end].chars().count();
+        let identifier =
+            a.id.as_deref()
+                .map(|id| format!("<infon key=\"identifier\">{}</infon>", xml_escape(id)))
+                .unwrap_or_default();
         let _ = writeln!(
             out,
-            "<annotation id=\"T{}\"><infon key=\"type\">{}</infon><location offset=\"{start}\" length=\"{length}\"/><text>{}</text></annotation>",
+            "<annotation id=\"T{}\"><infon key=\"type\">{}</infon>{identifier}<location offset=\"{start}\" length=\"{length}\"/><text>{}</text></annotation>",
             i + 1,
             a.entity_type,
             xml_escape(&text[a.start..a.end])
@@ -168,6 +179,7 @@ mod tests {
             start,
             end: start + mention.len(),
             entity_type: t,
+            id: None,
         }
     }
 

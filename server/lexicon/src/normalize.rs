@@ -134,6 +134,27 @@ impl<'a> Normalizer<'a> {
         Normalizer { lexicon }
     }
 
+    /// The best concept for each mention of a document (byte ranges of `text` with their
+    /// types), with the document's abbreviations and species mentions as context.
+    pub fn document(
+        &self,
+        text: &str,
+        mentions: &[(std::ops::Range<usize>, EntityType)],
+    ) -> Vec<Option<Candidate>> {
+        let species = mentions
+            .iter()
+            .filter(|(_, t)| *t == EntityType::Species)
+            .filter_map(|(r, _)| text.get(r.clone()));
+        let context = DocumentContext::from_text(text, species);
+        mentions
+            .iter()
+            .map(|(range, t)| {
+                let mention = text.get(range.clone())?;
+                self.best(mention, Some(*t), &context)
+            })
+            .collect()
+    }
+
     /// The best candidate, if any.
     pub fn best(
         &self,

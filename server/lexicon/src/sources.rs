@@ -412,6 +412,8 @@ fn disease_term(
 fn parse_xrefs(text: &str) -> Vec<ConceptId> {
     list(text, &['|'])
         .filter_map(ConceptId::parse)
+        // Some ontology rows carry malformed MeSH ids ("MESH:00"); a MeSH id is C or D digits.
+        .filter(|x| x.namespace != Namespace::Mesh || crate::concept::packed::encode(x).is_some())
         .filter(|x| {
             matches!(
                 x.namespace,

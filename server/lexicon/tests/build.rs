@@ -194,8 +194,15 @@ fn the_shipped_lexicon_rebuilds_from_the_shared_sources() {
         &std::fs::read_to_string(shipped.join(bioscope_lexicon::MANIFEST_FILE)).unwrap(),
     )
     .unwrap();
+    let options = SourceOptions {
+        scope: committed.scope,
+        umls: None,
+        corpora: committed
+            .annotated_corpora
+            .then(|| repo().join("../shared/data/corpora")),
+    };
     let out = tempfile::tempdir().unwrap();
-    let rebuilt = bioscope_lexicon::build(&sources, &compact(), out.path()).unwrap();
+    let rebuilt = bioscope_lexicon::build(&sources, &options, out.path()).unwrap();
     assert_eq!(
         rebuilt.sha256, committed.sha256,
         "models/lexicon is stale: rerun `bioscope lexicon build --sources ../shared/data/lexicons`"

@@ -1,6 +1,6 @@
 //! textDocument/codeAction: decisions about the mention under the cursor or the selection
-//! (accept, not an entity, change type, resize to the selection, tag the selection, always
-//! ignore). Each action runs the `bioscope.applyCorrection` command with a [`Decision`].
+//! (accept, not an entity, change type, resize to the selection, extend to whole words, tag
+//! the selection, always ignore). Each action runs the `bioscope.applyCorrection` command with a [`Decision`].
 
 use bioscope_core::corrections::{Action, Scope};
 use bioscope_core::EntityType;
@@ -125,6 +125,21 @@ pub async fn code_action(
                 decision(Action::Resize, Scope::Everywhere, Some(span), Some(new)),
             ));
         }
+        let (word_start, word_end) = whole_words(rope, e.start, e.end);
+        if (word_start, word_end) != (e.start, e.end) {
+            let new = DocSpan {
+                start: word_start,
+                end: word_end,
+                ..span
+            };
+            actions.push(action(
+                format!(
+                    "Extend {text} to the whole word {}",
+                    quote(word_start, word_end)
+                ),
+                decision(Action::Resize, Scope::Everywhere, Some(span), Some(new)),
+            ));
+        }
         actions.push(action(
             format!("Always ignore {text} in this project"),
             decision(Action::Ignore, Scope::Everywhere, Some(span), None),
@@ -144,4 +159,50 @@ pub async fn code_action(
         }
     }
     Ok(Some(actions))
+}
+
+/// `start..end` grown to the word boundaries around it: a mention cut inside a word ("BRCA" of
+/// "BRCA1") becomes the whole word. Letters, digits, hyphens and apostrophes inside a word
+/// count as the word.
+fn whole_words(rope: &ropey::Rope, start: usize, end: usize) -> (usize, usize) {
+    let text: String = rope.into();
+    let inner = |c: char| c.is_alphanumeric() || c == '-' || c == '\'';
+    let mut s = start;
+    while let Some(c) = text[..s].chars().next_back().filter(|&c| inner(c)) {
+        s -= c.len_utf8();
+    }
+    let mut e = end;
+    while let Some(c) = text[e..].chars().next().filter(|&c| inner(c)) {
+        e += c.len_utf8();
+    }
+    // A trailing hyphen or apostrophe ends the word rather than joining the next one.
+    while text[s..e].ends_with(['-', '\'']) && e > end {
+        e -= 1;
+    }
+    while text[s..e].starts_with(['-', '\'']) && s < start {
+        s += 1;
+    }
+    (s, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_words;
+
+    #[test]
+    fn mentions_cut_inside_a_word_extend_to_it() {
+        let text = "The BRCA1-mutated cells and p53 (TP53) loss";
+        let rope = ropey::Rope::from_str(text);
+        let at = |s: &str| text.find(s).unwrap();
+        // "BRCA" → "BRCA1-mutated".
+        let (s, e) = whole_words(&rope, at("BRCA"), at("BRCA") + 4);
+        assert_eq!(&text[s..e], "BRCA1-mutated");
+        // A whole word stays as it is; parentheses are not part of a word.
+        assert_eq!(
+            whole_words(&rope, at("TP53"), at("TP53") + 4),
+            (at("TP53"), at("TP53") + 4)
+        );
+        let (s, e) = whole_words(&rope, at("p5"), at("p5") + 2);
+        assert_eq!(&text[s..e], "p53");
+    }
 }

@@ -3,6 +3,7 @@
 //! `bioscope.exportDocument` (a document's entities as PubTator, CoNLL, brat or BioC) and
 //! `bioscope.exportCorrections` (the decisions as PubTator or JSONL).
 
+use bioscope_lexicon::Normalizer;
 use std::sync::Arc;
 
 use bioscope_core::corrections::{self, Correction, SpanLabel, SCHEMA_VERSION};
@@ -83,14 +84,28 @@ async fn export_document(state: &State, request: ExportRequest) -> Result<Value>
         .ok_or_else(|| Error::new(ErrorCode::ContentModified))?;
     let settings = state.settings();
     let text = analysis.rope.to_string();
-    let annotations: Vec<Annotation> = analysis
+    let shown: Vec<_> = analysis
         .entities
         .iter()
         .filter(|e| settings.enabled_types.contains(&e.entity_type))
-        .map(|e| Annotation {
+        .collect();
+    let engine = state.engine();
+    let mentions: Vec<_> = shown
+        .iter()
+        .map(|e| (e.start..e.end, e.entity_type))
+        .collect();
+    let ids = match engine.lexicon() {
+        Some(lexicon) => Normalizer::new(lexicon).document(&text, &mentions),
+        None => vec![None; mentions.len()],
+    };
+    let annotations: Vec<Annotation> = shown
+        .iter()
+        .zip(ids)
+        .map(|(e, best)| Annotation {
             start: e.start,
             end: e.end,
             entity_type: e.entity_type,
+            id: best.map(|c| c.concept.annotation_id().pubtator()),
         })
         .collect();
     let id = state.document_name(&uri);
@@ -133,6 +148,7 @@ fn export_corrections(state: &State, format: &str) -> Result<Value> {
                         start: s.start,
                         end: s.end,
                         entity_type: s.entity_type,
+                        id: None,
                     })
                     .collect();
                 export::pubtator(&format!("correction{}", i + 1), &r.paragraph, None, &labels)

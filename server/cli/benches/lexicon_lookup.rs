@@ -1,0 +1,110 @@
+//! Lexicon speed and size: time to open the shipped lexicon, its size on disk, resident memory
+//! before and after a run of lookups, and normalization throughput (p50/p99 per mention) on the
+//! gold mention texts of the shared development splits. Prints figures; never asserts them.
+//!
+//!   cargo bench -p bioscope-cli --bench lexicon_lookup
+
+use std::path::Path;
+use std::time::Instant;
+
+use bioscope_core::corpus::{map_corpus_type, read_brat, read_pubtator, Document};
+use bioscope_core::EntityType;
+use bioscope_lexicon::normalize::DocumentContext;
+use bioscope_lexicon::Normalizer;
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_string();
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let corpora = root.join("../shared/data/corpora");
+    let mut docs: Vec<Document> = Vec::new();
+    for split in [
+        "ncbi-disease/original/devel/NCBIdevelopset_corpus.txt",
+        "bc5cdr/original/CDR_DevelopmentSet.PubTator.txt",
+        "biored/original/Dev.PubTator",
+    ] {
+        docs.extend(read_pubtator(&corpora.join(split)).expect("development split"));
+    }
+    docs.extend(read_brat(&corpora.join("s800/split-standoff/devel")).expect("S800 devel"));
+    let mentions: Vec<(String, EntityType)> = docs
+        .iter()
+        .flat_map(|d| {
+            d.mentions.iter().filter_map(|m| {
+                let t = map_corpus_type(&m.type_name)?;
+                Some((d.text.get(m.start..m.end)?.to_string(), t))
+            })
+        })
+        .collect();
+
+    let rss_before = rss_kib();
+    let started = Instant::now();
+    let lexicon = bioscope_lexicon::open(&root.join("models/lexicon")).expect("shipped lexicon");
+    let open_ms = started.elapsed().as_secs_f64() * 1e3;
+    let rss_open = rss_kib();
+    println!(
+        "lexicon: {:.1} MB on disk, {} keys, {} concept records; open + checksum {:.0} ms",
+        lexicon.bytes_on_disk() as f64 / 1e6,
+        lexicon.name_count(),
+        lexicon.concept_count(),
+        open_ms
+    );
+
+    // Exact key lookups.
+    let keys: Vec<String> = mentions
+        .iter()
+        .map(|(t, _)| bioscope_lexicon::key::key(t))
+        .collect();
+    let started = Instant::now();
+    let mut found = 0usize;
+    for _ in 0..5 {
+        for key in &keys {
+            found += usize::from(!lexicon.postings(key).is_empty());
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "exact lookups: {:.0}/s ({} keys x 5, {:.1}% found)",
+        (keys.len() * 5) as f64 / secs,
+        keys.len(),
+        100.0 * found as f64 / (keys.len() * 5) as f64
+    );
+
+    // Full normalization, one mention at a time.
+    let normalizer = Normalizer::new(&lexicon);
+    let context = DocumentContext::default();
+    let mut times = Vec::with_capacity(mentions.len());
+    let started = Instant::now();
+    for (text, t) in &mentions {
+        let one = Instant::now();
+        let _ = normalizer.best(text, Some(*t), &context);
+        times.push(one.elapsed().as_secs_f64() * 1e6);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    times.sort_by(f64::total_cmp);
+    println!(
+        "normalization: {:.0} mentions/s over {} gold mentions; p50 {:.1} µs, p99 {:.1} µs, max {:.0} µs",
+        mentions.len() as f64 / secs,
+        mentions.len(),
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        times.last().copied().unwrap_or(0.0)
+    );
+    println!(
+        "RSS: {} MiB before opening, {} MiB after opening (checksum reads every page), {} MiB after the lookups",
+        rss_before / 1024,
+        rss_open / 1024,
+        rss_kib() / 1024
+    );
+}

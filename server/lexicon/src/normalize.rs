@@ -469,7 +469,7 @@ fn first_conjunct(words: &[String]) -> Option<Vec<String>> {
     let at = words
         .iter()
         .position(|w| w == "and" || w == "or")
-        .filter(|&at| at > 0 && at + 2 <= words.len() - 1)?;
+        .filter(|&at| at > 0 && at + 2 < words.len())?;
     let mut form = words[..at].to_vec();
     form.push(words.last()?.clone());
     Some(form)

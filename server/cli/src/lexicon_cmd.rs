@@ -138,7 +138,10 @@ pub fn normalize(
         anyhow::bail!("no concept found for {text:?}");
     }
     for c in candidates {
-        let xrefs: Vec<String> = c.concept.xrefs.iter().map(|x| x.to_string()).collect();
+        let mut xrefs: Vec<String> = c.concept.xrefs.iter().map(|x| x.to_string()).collect();
+        if let Some(broader) = &c.concept.broader {
+            xrefs.push(format!("broader:{broader}"));
+        }
         println!(
             "{:.3}\t{}\t{}\t{}\t{}\t{}",
             c.score,

@@ -429,7 +429,9 @@ fn corrections_apply_everywhere_persist_and_survive_a_damaged_store() {
     };
     let pubtator = export(&mut client, "bioscope.exportDocument", "pubtator");
     let exported = pubtator["result"]["content"].as_str().unwrap();
-    assert!(exported.contains("\trare\tDisease\t-"), "{exported}");
+    assert!(exported.contains("\trare\tDisease\t"), "{exported}");
+    // Exports carry the lexicon's identifiers.
+    assert!(exported.contains("\tPatients\tSpecies\t9606"), "{exported}");
     assert!(!exported.contains("Wilson disease\tDisease"), "{exported}");
     let bioc = export(&mut client, "bioscope.exportDocument", "bioc");
     assert!(bioc["result"]["content"]

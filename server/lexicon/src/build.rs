@@ -89,6 +89,10 @@ impl LexiconBuilder {
         self.by_xref.get(id).copied()
     }
 
+    pub fn preferred_name(&self, concept: u32) -> &str {
+        &self.concepts[concept as usize].name
+    }
+
     pub fn entity_type(&self, concept: u32) -> EntityType {
         self.concepts[concept as usize].entity_type
     }

@@ -491,19 +491,47 @@ fn broader_mesh(builder: &mut LexiconBuilder, merged: &Merged, parents: &[(u32, 
         if mesh_of(builder, concept).is_some() {
             continue;
         }
+        // The nearest ancestors with a heading; among equally near ones, the one whose name
+        // shares most words with the term ("prostate carcinoma": prostate cancer, not
+        // carcinoma).
+        // Words compare by their first five letters: "prostatic" meets "prostate".
+        let stems = |name: &str| -> Vec<String> {
+            crate::key::words(name)
+                .into_iter()
+                .map(|w| w.chars().take(5).collect())
+                .collect()
+        };
+        // A shared modifier ("prostate") says more than the shared head ("carcinoma").
+        let words = stems(builder.preferred_name(concept));
+        let head = words.last().cloned().unwrap_or_default();
+        let overlap = |b: &LexiconBuilder, p: u32| {
+            stems(b.preferred_name(p))
+                .iter()
+                .filter(|w| words.contains(w))
+                .map(|w| if *w == head { 1 } else { 2 })
+                .sum::<usize>()
+        };
         let mut frontier = vec![concept];
         let mut found = None;
         for _ in 0..MAX_DEPTH {
             let mut next = Vec::new();
+            let mut best: Option<(usize, ConceptId)> = None;
             for c in &frontier {
                 for &p in parents_of.get(c).into_iter().flatten() {
-                    if found.is_none() {
-                        found = mesh_of(builder, p);
+                    if let Some(mesh) = mesh_of(builder, p) {
+                        let score = overlap(builder, p);
+                        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                            best = Some((score, mesh));
+                        }
                     }
                     next.push(p);
                 }
             }
-            if found.is_some() || next.is_empty() {
+            if let Some((_, mesh)) = best {
+                found = Some(mesh);
+                break;
+            }
+            if next.is_empty() {
                 break;
             }
             frontier = next;

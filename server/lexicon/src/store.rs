@@ -257,6 +257,13 @@ pub(crate) fn encode_record(out: &mut Vec<u8>, concept: &Concept) {
     for xref in &concept.xrefs {
         put_id(out, xref);
     }
+    match &concept.broader {
+        Some(broader) => {
+            out.push(1);
+            put_id(out, broader);
+        }
+        None => out.push(0),
+    }
 }
 
 struct Reader<'a> {
@@ -334,4 +341,32 @@ fn entity_code(entity_type: EntityType) -> u8 {
         .iter()
         .position(|t| *t == entity_type)
         .expect("every type is in ALL") as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip() {
+        let concept = |broader: Option<ConceptId>| Concept {
+            id: ConceptId::new(Namespace::Mondo, "0005159"),
+            entity_type: EntityType::Disease,
+            name: "prostate carcinoma".into(),
+            synonyms: vec!["carcinoma of prostate".into()],
+            synonym_count: 4,
+            xrefs: vec![ConceptId::new(Namespace::Umls, "C0600139")],
+            broader,
+            species: Some(9606),
+        };
+        let with = concept(Some(ConceptId::new(Namespace::Mesh, "D011471")));
+        let without = concept(None);
+        let mut records = Vec::new();
+        encode_record(&mut records, &with);
+        let second = records.len();
+        encode_record(&mut records, &without);
+        assert_eq!(decode_record(&records, 0), Some(with));
+        assert_eq!(decode_record(&records, second), Some(without));
+        assert_eq!(decode_record(&records[..second - 1], 0), None);
+    }
 }

@@ -138,25 +138,14 @@ impl Lexicon {
 
     /// Keys within `distance` edits of `key`, with their postings (at most `limit` keys).
     pub fn fuzzy(&self, key: &str, distance: u32, limit: usize) -> Vec<(String, Vec<Posting>)> {
-        let Ok(automaton) = fst::automaton::Levenshtein::new(key, distance) else {
-            return Vec::new();
-        };
-        let mut stream = self.names.search(automaton).into_stream();
-        let mut found = Vec::new();
-        while let Some((name, value)) = stream.next() {
-            if found.len() >= limit {
-                break;
-            }
-            if let Ok(name) = std::str::from_utf8(name) {
-                found.push((name.to_string(), self.decode_value(value)));
-            }
+        match fst::automaton::Levenshtein::new(key, distance) {
+            Ok(automaton) => self.search(automaton, limit),
+            Err(_) => Vec::new(),
         }
-        found
     }
 
-    /// Every key that starts with `prefix`, with its postings (at most `limit` keys).
-    pub fn with_prefix(&self, prefix: &str, limit: usize) -> Vec<(String, Vec<Posting>)> {
-        let automaton = fst::automaton::Str::new(prefix).starts_with();
+    /// The keys `automaton` accepts, in key order, with their postings (at most `limit`).
+    fn search<A: Automaton>(&self, automaton: A, limit: usize) -> Vec<(String, Vec<Posting>)> {
         let mut stream = self.names.search(automaton).into_stream();
         let mut found = Vec::new();
         while let Some((name, value)) = stream.next() {

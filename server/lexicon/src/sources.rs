@@ -203,8 +203,7 @@ pub fn read_sources(
     let headings = mesh(dir, options.scope, builder)?;
     disease_variants(dir, &headings, builder)?;
     let mut parents = Vec::new();
-    mondo(dir, builder, &mut merged, &mut parents)?;
-    doid(dir, builder, &mut merged, &mut parents)?;
+    disease_ontologies(dir, builder, &mut merged, &mut parents)?;
     broader_mesh(builder, &merged, &parents);
     chebi(dir, options.scope, &headings, builder)?;
     drugs(dir, &headings, builder)?;
@@ -542,45 +541,31 @@ fn broader_mesh(builder: &mut LexiconBuilder, merged: &Merged, parents: &[(u32, 
     }
 }
 
-/// MONDO with its cross-references (the 2024 file), then newer MONDO terms (2026 release).
-fn mondo(
-    dir: &Path,
-    builder: &mut LexiconBuilder,
-    merged: &mut Merged,
-    parents: &mut Vec<(u32, Vec<ConceptId>)>,
-) -> Result<(), LexiconError> {
-    ontology_terms(
-        &dir.join("mondo/mondo_indra2024.tsv.gz"),
-        Namespace::Mondo,
-        true,
-        builder,
-        merged,
-        parents,
-    )?;
-    ontology_terms(
-        &dir.join("mondo/mondo_v2026-05-05.tsv.gz"),
-        Namespace::Mondo,
-        false,
-        builder,
-        merged,
-        parents,
-    )
-}
+/// The disease ontologies, in merge order: MONDO with its cross-references and parents (the
+/// 2024 file), newer MONDO terms (2026 release, names only), then the Disease Ontology.
+const DISEASE_ONTOLOGIES: [(&str, Namespace, bool); 3] = [
+    ("mondo/mondo_indra2024.tsv.gz", Namespace::Mondo, true),
+    ("mondo/mondo_v2026-05-05.tsv.gz", Namespace::Mondo, false),
+    ("doid/doid_indra2024.tsv.gz", Namespace::Doid, true),
+];
 
-fn doid(
+fn disease_ontologies(
     dir: &Path,
     builder: &mut LexiconBuilder,
     merged: &mut Merged,
     parents: &mut Vec<(u32, Vec<ConceptId>)>,
 ) -> Result<(), LexiconError> {
-    ontology_terms(
-        &dir.join("doid/doid_indra2024.tsv.gz"),
-        Namespace::Doid,
-        true,
-        builder,
-        merged,
-        parents,
-    )
+    for (file, namespace, with_xrefs) in DISEASE_ONTOLOGIES {
+        ontology_terms(
+            &dir.join(file),
+            namespace,
+            with_xrefs,
+            builder,
+            merged,
+            parents,
+        )?;
+    }
+    Ok(())
 }
 
 /// ChEBI names: on the MeSH concept a curated mapping names, else a ChEBI concept.

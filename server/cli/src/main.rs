@@ -51,7 +51,7 @@ enum Command {
         /// Lexicon folder for identifiers (default: the shipped lexicon).
         #[arg(long, env = "BIOSCOPE_LEXICON")]
         lexicon: Option<PathBuf>,
-        /// Do not normalize: no identifiers in the output.
+        /// Do not use the lexicon: no identifiers, no recall recovery.
         #[arg(long, conflicts_with = "lexicon")]
         no_lexicon: bool,
     },
@@ -93,6 +93,9 @@ enum Command {
         /// With --normalization, print up to this many wrong or missed mentions.
         #[arg(long, default_value_t = 0)]
         show_errors: usize,
+        /// Add the lexicon's precise matches that the model missed (recall recovery).
+        #[arg(long)]
+        recover: bool,
     },
     /// Score predicted annotations against gold ones by character offsets (PubTator files or
     /// brat directories), e.g. the output of `tag --input-format pubtator --format pubtator`.
@@ -176,9 +179,8 @@ fn run() -> Result<()> {
             let model = model.unwrap_or_else(default_model);
             let tagger = Tagger::load(&model, options)
                 .with_context(|| format!("cannot load model {}", model.display()))?;
-            // Paragraphs repeated across files (boilerplate, shared sections) run once.
-            let tagger = CachedTagger::new(tagger, 4096, "");
-            // Identifiers need the lexicon; without one, tagging goes on and says why.
+            // Identifiers and recall recovery need the lexicon; without one, tagging goes on
+            // and says why.
             let lexicon = if no_lexicon {
                 None
             } else {
@@ -186,7 +188,13 @@ fn run() -> Result<()> {
                 lexicon_cmd::open(&dir)
                     .map_err(|e| eprintln!("bioscope: {e:#}; no identifiers in the output"))
                     .ok()
+                    .map(std::sync::Arc::new)
             };
+            // Paragraphs repeated across files (boilerplate, shared sections) run once.
+            let mut tagger = CachedTagger::new(tagger, 4096, "");
+            if let Some(lexicon) = &lexicon {
+                tagger = tagger.with_recovery(lexicon.clone());
+            }
             let mut failed = 0;
             let mut inputs = Vec::new();
             for path in &files {
@@ -209,7 +217,7 @@ fn run() -> Result<()> {
                         .tag_document(&doc.text, doc_format)
                         .with_context(|| format!("cannot tag {}", path.display()))?;
                     let rendered =
-                        tag::render(format, path, doc, doc_format, &entities, lexicon.as_ref());
+                        tag::render(format, path, doc, doc_format, &entities, lexicon.as_deref());
                     bar.suspend(|| print!("{rendered}"));
                     bar.inc(1);
                 }
@@ -236,12 +244,21 @@ fn run() -> Result<()> {
             corpus,
             format,
             types,
+            lexicon,
+            recover,
             ..
         } => {
             let model = model.unwrap_or_else(default_model);
+            let lexicon = if recover {
+                Some(lexicon_cmd::open(
+                    &lexicon.unwrap_or_else(lexicon_cmd::default_lexicon),
+                )?)
+            } else {
+                None
+            };
             let tagger = Tagger::load(&model, options)
                 .with_context(|| format!("cannot load model {}", model.display()))?;
-            eval::run(&tagger, &corpus, format, types)?;
+            eval::run(&tagger, &corpus, format, types, lexicon.as_ref())?;
         }
         Command::Lsp {
             model,

@@ -507,16 +507,29 @@ fn a_missing_model_is_explained_and_the_server_keeps_working() {
         "markdown",
         "Patients with Wilson disease.",
     );
+    assert!(
+        message.contains("only names the lexicon knows"),
+        "{message}"
+    );
+    // Without a model the lexicon still shows the names it knows, with their identifiers.
     let tokens = client.request(
         "textDocument/semanticTokens/full",
         json!({"textDocument": {"uri": uri}}),
     );
-    assert_eq!(data(&tokens["result"]), Vec::<u64>::new());
+    let found = spans("Patients with Wilson disease.", &data(&tokens["result"]));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].1.as_str(), found[0].2),
+        ("Wilson disease", DISEASE)
+    );
     let hover = client.request(
         "textDocument/hover",
         json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 16}}),
     );
-    assert!(hover["result"].is_null(), "{hover}");
+    let value = hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(value.contains("MESH:D006527"), "{hover}");
     let status = status(&mut client);
     assert!(status["model"].is_null());
     assert!(status["problem"]

@@ -89,6 +89,18 @@ impl LexiconBuilder {
         self.by_xref.get(id).copied()
     }
 
+    /// Makes `name` the preferred name of `concept` (it stays one of its names).
+    pub fn rename(&mut self, concept: u32, name: &str) {
+        let record = &mut self.concepts[concept as usize];
+        let old = std::mem::replace(&mut record.name, name.trim().to_string());
+        let new_key = key::key(&record.name);
+        record.synonyms.retain(|s| key::key(s) != new_key);
+        if record.synonyms.len() < SHOWN_SYNONYMS && key::key(&old) != new_key {
+            record.synonyms.insert(0, old);
+        }
+        self.name(concept, name, NameKind::Preferred);
+    }
+
     pub fn preferred_name(&self, concept: u32) -> &str {
         &self.concepts[concept as usize].name
     }

@@ -64,6 +64,7 @@ pub struct Lexicon {
     records: Section,
     concept_count: u32,
     bytes_on_disk: u64,
+    fingerprint: String,
 }
 
 impl std::fmt::Debug for Lexicon {
@@ -95,6 +96,11 @@ impl Lexicon {
 
     fn from_backing(path: &Path, backing: Backing) -> Result<Lexicon, LexiconError> {
         let bytes_on_disk = backing.len() as u64;
+        let fingerprint = backing[backing.len().saturating_sub(32)..]
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let layout = store::layout(path, backing)?;
         let names = fst::Map::new(layout.fst).map_err(|e| LexiconError::Corrupt {
             path: path.to_path_buf(),
@@ -108,6 +114,7 @@ impl Lexicon {
             records: layout.records,
             concept_count: layout.concept_count,
             bytes_on_disk,
+            fingerprint,
         })
     }
 
@@ -122,6 +129,11 @@ impl Lexicon {
 
     pub fn concept_count(&self) -> u32 {
         self.concept_count
+    }
+
+    /// A short identity of the lexicon's content (the start of its checksum), for cache keys.
+    pub fn fingerprint(&self) -> String {
+        self.fingerprint.clone()
     }
 
     pub fn bytes_on_disk(&self) -> u64 {

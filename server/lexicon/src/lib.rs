@@ -4,7 +4,8 @@
 //! compact concept table (identifier, type, preferred name, a few synonyms, cross-references),
 //! memory-mapped at run time. [`build`] makes it from the shared sources ([`sources`], plus a
 //! user's UMLS release through [`umls`]); [`normalize`] ranks the concepts for a mention, using
-//! abbreviations defined in the same document ([`abbreviations`]).
+//! abbreviations defined in the same document ([`abbreviations`]); [`recover`] finds the precise
+//! names that a model missed.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ pub mod concept;
 pub mod key;
 pub mod lexicon;
 pub mod normalize;
+pub mod recover;
 pub mod sources;
 mod store;
 pub mod umls;

@@ -7,7 +7,7 @@
 //! Cellosaurus and the Cell Ontology. Other sources add names and cross-references to the
 //! concept their mapping names.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -200,7 +200,7 @@ pub fn read_sources(
     builder: &mut LexiconBuilder,
 ) -> Result<(), LexiconError> {
     let mut merged = Merged::default();
-    let headings = mesh(dir, options.scope, builder)?;
+    let (headings, organisms) = mesh(dir, options.scope, builder)?;
     disease_variants(dir, &headings, builder)?;
     let mut parents = Vec::new();
     disease_ontologies(dir, builder, &mut merged, &mut parents)?;
@@ -210,7 +210,7 @@ pub fn read_sources(
     genes(dir, builder, &mut merged)?;
     famplex(dir, builder)?;
     mouse_and_rat(dir, builder)?;
-    taxa(dir, options.scope, builder)?;
+    taxa(dir, options.scope, &organisms, builder)?;
     cell_lines(dir, builder)?;
     cell_types(dir, builder)?;
     if let Some(umls) = &options.umls {
@@ -245,16 +245,20 @@ fn mesh_type(tree_numbers: &str) -> Option<EntityType> {
 
 /// MeSH descriptors (C tree and F03: diseases; D tree: chemicals), then supplementary
 /// concepts typed by the descriptors they map to. Returns the descriptors by the key of their
-/// heading.
+/// heading, and the keys of the organism headings (B tree).
 fn mesh(
     dir: &Path,
     scope: Scope,
     builder: &mut LexiconBuilder,
-) -> Result<HashMap<String, u32>, LexiconError> {
+) -> Result<(HashMap<String, u32>, HashSet<String>), LexiconError> {
     let mut descriptor_types: HashMap<String, EntityType> = HashMap::new();
     let mut headings: HashMap<String, u32> = HashMap::new();
+    let mut organisms: HashSet<String> = HashSet::new();
     Table::open(&dir.join("mesh/mesh_descriptors.tsv"))?.each_row(true, |f| {
         let (id, name) = (field(f, 0), field(f, 1));
+        if list(field(f, 3), &['|']).any(|t| t.starts_with('B')) {
+            organisms.insert(crate::key::key(name));
+        }
         let Some(entity_type) = mesh_type(field(f, 3)) else {
             return Ok(());
         };
@@ -304,7 +308,7 @@ fn mesh(
         }
         Ok(())
     })?;
-    Ok(headings)
+    Ok((headings, organisms))
 }
 
 /// The key under which MeSH headings are joined by name: singular, so that "gentamicin" finds
@@ -907,7 +911,12 @@ const COMMON_ORGANISM_NAMES: [(&str, u32); 46] = [
 
 /// NCBI Taxonomy: eukaryotes with scientific and common names, then every domain's names
 /// (bacteria, archaea, viruses) from the older full dump; people words for Homo sapiens.
-fn taxa(dir: &Path, scope: Scope, builder: &mut LexiconBuilder) -> Result<(), LexiconError> {
+fn taxa(
+    dir: &Path,
+    scope: Scope,
+    organisms: &HashSet<String>,
+    builder: &mut LexiconBuilder,
+) -> Result<(), LexiconError> {
     let taxon = |id: &str| ConceptId::new(Namespace::NcbiTaxon, id);
     // Homonyms carry a rank in angle brackets ("Mus <genus>"): not part of the name.
     let bare = |name: &str| -> String {
@@ -936,13 +945,23 @@ fn taxa(dir: &Path, scope: Scope, builder: &mut LexiconBuilder) -> Result<(), Le
         }
         Ok(())
     })?;
+    // This dump lists a taxon's names alphabetically, without saying which is the scientific
+    // one ("Bacillus coli" comes before "Escherichia coli"): a name that is a MeSH organism
+    // heading becomes the preferred name of a taxon first seen here.
     let path = dir.join("ncbitaxon/ncbitaxon_all_names_genomeinfodbdata-1.2.9.tsv.gz");
+    let mut first_seen_here: HashSet<u32> = HashSet::new();
     Table::open(&path)?.each_row(true, |f| {
         let (id, name) = (field(f, 0), field(f, 1));
         if !scope.keeps_taxon(name) {
             return Ok(());
         }
+        let known = builder.find(&taxon(id));
         let concept = builder.concept(taxon(id), EntityType::Species, &bare(name));
+        if known.is_none() {
+            first_seen_here.insert(concept);
+        } else if first_seen_here.contains(&concept) && organisms.contains(&crate::key::key(name)) {
+            builder.rename(concept, &bare(name));
+        }
         builder.name(concept, name, NameKind::Synonym);
         Ok(())
     })?;

@@ -213,3 +213,42 @@ fn the_shipped_lexicon_rebuilds_from_the_shared_sources() {
         l.concept_count()
     });
 }
+
+#[test]
+fn recovery_finds_precise_multi_word_names_only() {
+    use bioscope_lexicon::recover::{recover, word_spans, Strictness};
+    let (dir, _) = build(&compact());
+    let lexicon = bioscope_lexicon::open(dir.path()).unwrap();
+    // "Escherichia coli" is also a DrugBank biologic in the sources: ambiguous, not recovered.
+    let text = "Breast neoplasms (BRCA1) in Mus musculus and Escherichia coli, and tumor \
+                necrosis factor of a case.";
+    let words = word_spans(text);
+    let all = EntityType::ALL;
+    let alone = recover(&lexicon, text, &words, &[], &all, Strictness::Alone);
+    let found: Vec<(&str, EntityType)> = alone
+        .iter()
+        .map(|r| (&text[r.range.clone()], r.entity_type))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("Breast neoplasms", EntityType::Disease),
+            ("Mus musculus", EntityType::Species),
+            ("tumor necrosis factor", EntityType::Gene),
+        ]
+    );
+    // What the model found is never overlapped, and types the caller does not tag stay out.
+    let taken = [alone[0].range.clone()];
+    let genes_only = recover(
+        &lexicon,
+        text,
+        &words,
+        &taken,
+        &[EntityType::Gene],
+        Strictness::Alone,
+    );
+    assert_eq!(genes_only.len(), 1);
+    assert_eq!(&text[genes_only[0].range.clone()], "tumor necrosis factor");
+    // Beside a model, only names that annotators marked (none in these fixtures) are added.
+    assert!(recover(&lexicon, text, &words, &[], &all, Strictness::BesideModel).is_empty());
+}

@@ -7,8 +7,12 @@ use std::path::{Path, PathBuf};
 
 use bioscope_core::corrections::{DecidedEntity, Overrides};
 use bioscope_core::segment::DocFormat;
+use bioscope_core::EntityType;
 use bioscope_lexicon::Lexicon;
-use bioscope_tagger::{CacheStats, CachedTagger, Tagger, TaggerOptions};
+use bioscope_tagger::cache::RECOVERED_SCORE;
+use bioscope_tagger::{
+    CacheStats, CachedTagger, TaggedParagraph, Tagger, TaggerOptions, TextEntity,
+};
 use std::sync::Arc;
 
 /// Paragraphs kept in the result cache.
@@ -49,21 +53,31 @@ impl Engine {
     /// the engine's problems.
     pub fn load(model_dir: &Path, lexicon_dir: &Path, options: TaggerOptions) -> Engine {
         let (lexicon, lexicon_problem) = load_lexicon(lexicon_dir);
-        let with_lexicon = |engine: Engine| Engine {
+        let engine = Engine::load_model(model_dir, options, lexicon.clone());
+        Engine {
             lexicon,
             lexicon_dir: lexicon_dir.to_path_buf(),
             lexicon_problem,
             ..engine
-        };
-        with_lexicon(Engine::load_model(model_dir, options))
+        }
     }
 
-    fn load_model(model_dir: &Path, options: TaggerOptions) -> Engine {
+    /// The model's engine; with a lexicon, the model's misses that the lexicon knows precisely
+    /// are added (recall recovery).
+    fn load_model(
+        model_dir: &Path,
+        options: TaggerOptions,
+        lexicon: Option<Arc<Lexicon>>,
+    ) -> Engine {
         match Tagger::load(model_dir, options) {
             Ok(tagger) => {
                 tracing::info!(model = %model_dir.display(), "model loaded");
+                let mut cached = CachedTagger::new(tagger, CACHE_PARAGRAPHS, "");
+                if let Some(lexicon) = lexicon {
+                    cached = cached.with_recovery(lexicon);
+                }
                 Engine {
-                    tagger: Some(CachedTagger::new(tagger, CACHE_PARAGRAPHS, "")),
+                    tagger: Some(cached),
                     model_dir: model_dir.to_path_buf(),
                     problem: None,
                     ..Engine::unloaded(model_dir, Path::new(""))
@@ -71,8 +85,8 @@ impl Engine {
             }
             Err(e) => {
                 let problem = format!(
-                    "BioScope cannot load the model {}: {e}. Entities are not tagged until a \
-                     working model is configured (bioscope.modelPath).",
+                    "BioScope cannot load the model {}: {e}. Until a working model is \
+                     configured (bioscope.modelPath), only names the lexicon knows are shown.",
                     model_dir.display()
                 );
                 tracing::error!("{problem}");
@@ -142,16 +156,17 @@ impl Engine {
         document: &str,
         overrides: &Overrides,
     ) -> Vec<DecidedEntity> {
-        let Some(tagger) = &self.tagger else {
-            return Vec::new();
-        };
         let within = within.unwrap_or(0..text.len());
-        let paragraphs = tagger
-            .tag_paragraphs_in(text, format, within)
-            .unwrap_or_else(|e| {
-                tracing::error!("tagging failed: {e}");
-                Vec::new()
-            });
+        let paragraphs = match (&self.tagger, &self.lexicon) {
+            (Some(tagger), _) => tagger
+                .tag_paragraphs_in(text, format, within)
+                .unwrap_or_else(|e| {
+                    tracing::error!("tagging failed: {e}");
+                    Vec::new()
+                }),
+            (None, Some(lexicon)) => lexicon_only(lexicon, text, format, within),
+            (None, None) => return Vec::new(),
+        };
         let mut out = Vec::new();
         for p in paragraphs {
             // Decisions are kept relative to the paragraph's prose.
@@ -184,4 +199,50 @@ impl Engine {
     pub fn stats(&self) -> CacheStats {
         self.tagger.as_ref().map(|t| t.stats()).unwrap_or_default()
     }
+}
+
+/// Without a model: the names the lexicon knows (multi-word preferred names and synonyms, and
+/// the names annotators marked), per paragraph, with the recovered-mention confidence.
+fn lexicon_only(
+    lexicon: &Lexicon,
+    text: &str,
+    format: DocFormat,
+    within: Range<usize>,
+) -> Vec<TaggedParagraph> {
+    use bioscope_lexicon::recover::{recover, word_spans, Strictness};
+    bioscope_core::segment::segment(text, format)
+        .into_iter()
+        .filter(|p| p.range.start <= within.end && within.start <= p.range.end)
+        .map(|p| {
+            let prose = p.prose(text);
+            let words = word_spans(&prose);
+            let entities = recover(
+                lexicon,
+                &prose,
+                &words,
+                &[],
+                &EntityType::ALL,
+                Strictness::Alone,
+            )
+            .into_iter()
+            // Words on both sides of hidden math or code are not one name.
+            .filter(|found| {
+                let start = p.range.start + found.range.start;
+                p.content_break(text, start, p.range.start + found.range.end)
+                    .is_none()
+            })
+            .map(|found| TextEntity {
+                start: p.range.start + found.range.start,
+                end: p.range.start + found.range.end,
+                entity_type: found.entity_type,
+                score: RECOVERED_SCORE,
+            })
+            .collect();
+            TaggedParagraph {
+                range: p.range.clone(),
+                prose,
+                entities,
+            }
+        })
+        .collect()
 }

@@ -4,6 +4,9 @@
 //! Results are stored relative to the paragraph (offsets into its prose), so a paragraph that
 //! moved because text above it changed is reused as is; the caller shifts offsets by the
 //! paragraph's start. The cache is bounded (least recently used paragraphs are evicted).
+//!
+//! With a lexicon ([`CachedTagger::with_recovery`]), each paragraph also gets the lexicon's
+//! precise matches that the model missed (`bioscope_lexicon::recover`), cached with it.
 
 use std::num::NonZeroUsize;
 use std::ops::Range;
@@ -12,9 +15,14 @@ use std::sync::{Arc, Mutex};
 
 use bioscope_core::hash::Hasher;
 use bioscope_core::segment::{segment, DocFormat, Paragraph};
+use bioscope_lexicon::recover::{recover, word_spans, Strictness};
+use bioscope_lexicon::Lexicon;
 use lru::LruCache;
 
 use crate::tagger::{Tagger, TaggerError, TextEntity};
+
+/// The confidence given to a mention that the lexicon recovered (the model had none for it).
+pub const RECOVERED_SCORE: f32 = 0.75;
 
 /// Counters for tests, benchmarks and the status command.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -40,6 +48,8 @@ pub struct CachedTagger {
     /// Part of every key: what, besides the text, changes results (model hash, settings).
     key_prefix: String,
     cache: Mutex<LruCache<String, Arc<Vec<TextEntity>>>>,
+    /// The lexicon for recall recovery, if any.
+    recovery: Option<Arc<Lexicon>>,
     hits: AtomicUsize,
     misses: AtomicUsize,
 }
@@ -47,6 +57,43 @@ pub struct CachedTagger {
 impl CachedTagger {
     /// `capacity` paragraphs at most (at least one); `settings` names any option that changes
     /// results, so that changing it misses the cache.
+    /// Adds the lexicon's precise matches that the model misses to every paragraph (they carry
+    /// the confidence [`RECOVERED_SCORE`]); results cached before are not reused.
+    pub fn with_recovery(mut self, lexicon: Arc<Lexicon>) -> Self {
+        self.key_prefix.push_str(&lexicon.fingerprint());
+        self.key_prefix.push('\u{0}');
+        self.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.recovery = Some(lexicon);
+        self
+    }
+
+    /// `entities` of one paragraph's prose, with the lexicon's recovered mentions added.
+    fn with_recovered(&self, prose: &str, mut entities: Vec<TextEntity>) -> Vec<TextEntity> {
+        let Some(lexicon) = &self.recovery else {
+            return entities;
+        };
+        let taken: Vec<Range<usize>> = entities.iter().map(|e| e.start..e.end).collect();
+        let types = self.tagger.bundle.scheme.types();
+        let words = word_spans(prose);
+        for found in recover(
+            lexicon,
+            prose,
+            &words,
+            &taken,
+            types,
+            Strictness::BesideModel,
+        ) {
+            entities.push(TextEntity {
+                start: found.range.start,
+                end: found.range.end,
+                entity_type: found.entity_type,
+                score: RECOVERED_SCORE,
+            });
+        }
+        entities.sort_by_key(|e| e.start);
+        entities
+    }
+
     pub fn new(tagger: Tagger, capacity: usize, settings: &str) -> Self {
         let key_prefix = format!(
             "{}\u{0}{settings}\u{0}",
@@ -58,6 +105,7 @@ impl CachedTagger {
             cache: Mutex::new(LruCache::new(
                 NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN),
             )),
+            recovery: None,
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
         }
@@ -96,7 +144,7 @@ impl CachedTagger {
             let tagged = self.tagger.tag_texts(&texts)?;
             let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
             for (&i, entities) in missing.iter().zip(tagged) {
-                let entities = Arc::new(entities);
+                let entities = Arc::new(self.with_recovered(proses[i], entities));
                 cache.put(keys[i].clone(), entities.clone());
                 results[i] = Some(entities);
             }

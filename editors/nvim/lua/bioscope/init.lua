@@ -29,6 +29,8 @@ local function define_highlights()
   vim.api.nvim_set_hl(0, '@lsp.mod.uncertain', { link = 'BioscopeUncertain', default = true })
   vim.api.nvim_set_hl(0, 'BioscopeCorrected', { underline = true, default = true })
   vim.api.nvim_set_hl(0, '@lsp.mod.corrected', { link = 'BioscopeCorrected', default = true })
+  vim.api.nvim_set_hl(0, 'BioscopeAbbreviation', { italic = true, default = true })
+  vim.api.nvim_set_hl(0, '@lsp.mod.abbreviation', { link = 'BioscopeAbbreviation', default = true })
 end
 
 function M.setup(opts)

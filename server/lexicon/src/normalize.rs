@@ -80,6 +80,14 @@ pub struct DocumentContext {
 impl DocumentContext {
     /// Context from a document's text and the species mentions found in it.
     pub fn from_text<'a>(text: &str, species_mentions: impl IntoIterator<Item = &'a str>) -> Self {
+        DocumentContext::new(Abbreviations::from_text(text), species_mentions)
+    }
+
+    /// Context from abbreviations already found and the document's species mentions.
+    pub fn new<'a>(
+        abbreviations: Abbreviations,
+        species_mentions: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
         let mut genera: Vec<String> = Vec::new();
         for mention in species_mentions {
             let Some(first) = mention.split_whitespace().next() else {
@@ -94,7 +102,7 @@ impl DocumentContext {
             }
         }
         DocumentContext {
-            abbreviations: Abbreviations::from_text(text),
+            abbreviations,
             organism: None,
             genera,
         }

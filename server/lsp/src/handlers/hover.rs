@@ -56,10 +56,10 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
                 .filter(|e| e.entity_type == EntityType::Species)
                 .map(|e| analysis.rope.byte_slice(e.start..e.end).to_string())
                 .collect();
-            let context = DocumentContext {
-                abbreviations: analysis.abbreviations.clone(),
-                ..DocumentContext::from_text("", species.iter().map(String::as_str))
-            };
+            let context = DocumentContext::new(
+                analysis.abbreviations.clone(),
+                species.iter().map(String::as_str),
+            );
             let candidates = Normalizer::new(lexicon).candidates(
                 &text,
                 Some(entity.entity_type),

@@ -599,3 +599,87 @@ fn a_long_document_reports_progress_while_it_is_first_tagged() {
     );
     assert_eq!(client.shutdown(), Some(0));
 }
+
+#[test]
+fn uncertain_mentions_are_ranked_hinted_and_the_status_is_announced() {
+    let mut client = start();
+    // A threshold of 0.999 makes nearly every mention uncertain.
+    client.initialize(
+        json!({}),
+        json!({"bioscope": {"confidenceThreshold": 0.999, "uncertainHints": true}}),
+    );
+    let idle = client.notification("bioscope/status");
+    assert_eq!(idle["params"]["activity"], "idle", "{idle}");
+    assert_eq!(idle["params"]["model"], "bioscope-union", "{idle}");
+
+    let text = "BRCA1 mutations cause breast cancer.\n\nTamoxifen was tested in MCF-7 cells and in mice.\n";
+    let uri = "file:///work/uncertain.md";
+    open(&mut client, uri, "markdown", text);
+    let published = client.notification("textDocument/publishDiagnostics");
+    let hints = published["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(hints.len() >= 3, "{published}");
+    assert!(hints
+        .iter()
+        .all(|d| d["severity"] == 4 && d["code"] == "uncertain"));
+
+    // Walk the ranking: each step goes to another mention, confidences never decrease, and
+    // after every candidate it wraps to the first.
+    let next = |client: &mut LspClient, line: u64, character: u64| {
+        client.request(
+            "workspace/executeCommand",
+            json!({"command": "bioscope.nextUncertain", "arguments": [
+                {"uri": uri, "position": {"line": line, "character": character}}]}),
+        )["result"]
+            .clone()
+    };
+    let first = next(&mut client, 3, 0); // the blank line: on no mention
+    let count = first["remaining"].as_u64().unwrap() as usize;
+    assert_eq!(count, hints.len(), "{first}");
+    let mut seen = vec![first.clone()];
+    while seen.len() < count {
+        let at = &seen.last().unwrap()["range"]["start"];
+        let step = next(
+            &mut client,
+            at["line"].as_u64().unwrap(),
+            at["character"].as_u64().unwrap(),
+        );
+        assert!(step["confidence"].as_f64() >= seen.last().unwrap()["confidence"].as_f64());
+        assert!(!seen.iter().any(|s| s["range"] == step["range"]), "{step}");
+        seen.push(step);
+    }
+    let at = &seen.last().unwrap()["range"]["start"];
+    let wrapped = next(
+        &mut client,
+        at["line"].as_u64().unwrap(),
+        at["character"].as_u64().unwrap(),
+    );
+    assert_eq!(wrapped["range"], first["range"]);
+    let texts: Vec<&str> = seen.iter().map(|s| s["text"].as_str().unwrap()).collect();
+    assert!(texts.contains(&"BRCA1"), "{texts:?}");
+
+    // Out of range: an error, not a crash.
+    let bad = client.request(
+        "workspace/executeCommand",
+        json!({"command": "bioscope.nextUncertain", "arguments": [
+            {"uri": uri, "position": {"line": 99, "character": 0}}]}),
+    );
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside"),
+        "{bad}"
+    );
+
+    // Turning the hints off clears them.
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"bioscope": {"uncertainHints": false}}}),
+    );
+    let cleared = client.notification("textDocument/publishDiagnostics");
+    assert_eq!(cleared["params"]["diagnostics"], json!([]), "{cleared}");
+    assert_eq!(client.shutdown(), Some(0));
+}

@@ -6,6 +6,7 @@
 //! LSP positions and byte offsets; [`semantic_tokens`] encodes entities as tokens.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod activity;
 pub mod document;
 pub mod engine;
 pub mod handlers;

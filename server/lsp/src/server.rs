@@ -8,6 +8,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
+use crate::activity::Activity;
 use crate::handlers::{code_action, command, hover, semantic_tokens, symbols, sync};
 use crate::position::PositionEncoding;
 use crate::semantic_tokens::legend;
@@ -38,6 +39,8 @@ impl Backend {
         let model_changed = next.model_path != current.model_path
             || next.lexicon_path != current.lexicon_path
             || next.threads != current.threads;
+        // Hints depend on the threshold and the types shown: republish them.
+        let hints_changed = (next.uncertain_hints || current.uncertain_hints) && next != current;
         *self
             .state
             .settings
@@ -47,10 +50,14 @@ impl Backend {
             self.warn(p).await;
         }
         if model_changed {
+            self.state.announce(Activity::Loading, None, None).await;
             let engine = self.state.load_engine().await;
             for problem in engine.problem().into_iter().chain(engine.lexicon_problem()) {
                 self.warn(problem.to_string()).await;
             }
+            self.state.announce(Activity::Idle, None, None).await;
+            self.state.schedule_all();
+        } else if hints_changed {
             self.state.schedule_all();
         }
         // Results change without an edit (types shown, threshold, model).
@@ -143,6 +150,7 @@ impl LanguageServer for Backend {
         for problem in engine.problem().into_iter().chain(engine.lexicon_problem()) {
             self.warn(problem.to_string()).await;
         }
+        self.state.announce(Activity::Idle, None, None).await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -160,7 +168,11 @@ impl LanguageServer for Backend {
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri.clone();
         sync::did_close(&self.state, params);
+        if self.state.hinted.remove(&uri).is_some() {
+            self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        }
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {

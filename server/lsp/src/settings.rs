@@ -18,6 +18,7 @@ pub struct RawSettings {
     pub corrections_path: Option<PathBuf>,
     pub debounce_ms: Option<u64>,
     pub threads: Option<usize>,
+    pub uncertain_hints: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +37,8 @@ pub struct Settings {
     pub debounce: Duration,
     /// Inference threads (default: the server's command line).
     pub threads: Option<usize>,
+    /// Hint diagnostics on mentions below the confidence threshold.
+    pub uncertain_hints: bool,
 }
 
 impl Default for Settings {
@@ -48,6 +51,7 @@ impl Default for Settings {
             corrections_path: None,
             debounce: Duration::from_millis(150),
             threads: None,
+            uncertain_hints: false,
         }
     }
 }
@@ -113,6 +117,9 @@ impl Settings {
             } else {
                 problems.push("bioscope.threads must be at least 1".into());
             }
+        }
+        if let Some(on) = raw.uncertain_hints {
+            next.uncertain_hints = on;
         }
         (next, problems)
     }

@@ -78,6 +78,10 @@ pub struct State {
     pub client: OnceLock<tower_lsp_server::Client>,
     /// The client accepts `window/workDoneProgress/create`.
     pub progress_supported: AtomicBool,
+    /// Tagging in flight, for `bioscope/status`.
+    pub tagging: crate::activity::TaggingActivity,
+    /// Documents with uncertain-mention hints published (to clear them).
+    pub hinted: dashmap::DashSet<Uri>,
 }
 
 impl State {
@@ -97,6 +101,8 @@ impl State {
             generation: AtomicU64::new(0),
             client: OnceLock::new(),
             progress_supported: AtomicBool::new(false),
+            tagging: Default::default(),
+            hinted: dashmap::DashSet::new(),
         }
     }
 
@@ -236,6 +242,7 @@ impl State {
                 return; // a newer edit has its own task
             }
             let generation = state.generation();
+            let _busy = state.tagging_started();
             let first = state
                 .docs
                 .get(&uri)
@@ -246,16 +253,22 @@ impl State {
                 state.tag_range(&uri, &rope, format, None).await
             };
             let abbreviations = Abbreviations::from_text(&rope.to_string());
-            if let Some(open) = state.docs.get(&uri) {
-                if open.doc.version == version && state.generation() == generation {
-                    open.analysis.send_replace(Some(Arc::new(Analysis {
+            let published = match state.docs.get(&uri) {
+                Some(open) if open.doc.version == version && state.generation() == generation => {
+                    let analysis = Arc::new(Analysis {
                         version,
                         generation,
                         rope,
                         entities,
                         abbreviations,
-                    })));
+                    });
+                    open.analysis.send_replace(Some(analysis.clone()));
+                    Some(analysis)
                 }
+                _ => None,
+            };
+            if let Some(analysis) = published {
+                crate::handlers::uncertain::publish_hints(&state, &uri, &analysis).await;
             }
         });
     }

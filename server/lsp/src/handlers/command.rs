@@ -1,7 +1,8 @@
 //! workspace/executeCommand: `bioscope.status` (model, problem, cache counters, corrections),
 //! `bioscope.applyCorrection` (record a [`Decision`] and apply it everywhere),
 //! `bioscope.exportDocument` (a document's entities as PubTator, CoNLL, brat or BioC) and
-//! `bioscope.exportCorrections` (the decisions as PubTator or JSONL).
+//! `bioscope.exportCorrections` (the decisions as PubTator or JSONL) and
+//! `bioscope.nextUncertain` (see [`uncertain`]).
 
 use bioscope_lexicon::Normalizer;
 use std::sync::Arc;
@@ -14,12 +15,14 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::ExecuteCommandParams;
 
 use crate::handlers::code_action::{Decision, DocSpan};
+use crate::handlers::uncertain;
 use crate::state::State;
 
 pub const STATUS: &str = "bioscope.status";
 pub const APPLY_CORRECTION: &str = "bioscope.applyCorrection";
 pub const EXPORT_DOCUMENT: &str = "bioscope.exportDocument";
 pub const EXPORT_CORRECTIONS: &str = "bioscope.exportCorrections";
+pub const NEXT_UNCERTAIN: &str = "bioscope.nextUncertain";
 
 pub fn commands() -> Vec<String> {
     [
@@ -27,6 +30,7 @@ pub fn commands() -> Vec<String> {
         APPLY_CORRECTION,
         EXPORT_DOCUMENT,
         EXPORT_CORRECTIONS,
+        NEXT_UNCERTAIN,
     ]
     .map(String::from)
     .to_vec()
@@ -64,6 +68,10 @@ pub async fn execute(
                 export_corrections(state, &request.format)?
             };
             Ok((Some(content), false))
+        }
+        NEXT_UNCERTAIN => {
+            let arg = params.arguments.into_iter().next().unwrap_or(Value::Null);
+            Ok((Some(uncertain::next_uncertain(state, arg).await?), false))
         }
         other => Err(Error::invalid_params(format!("unknown command {other}"))),
     }

@@ -7,3 +7,4 @@ pub mod hover;
 pub mod semantic_tokens;
 pub mod symbols;
 pub mod sync;
+pub mod uncertain;

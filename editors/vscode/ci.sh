@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# CI for the VS Code extension: install the locked dependencies, typecheck, run the unit tests,
+# check the colour table against the Dark+/Light+ theme files when they are at hand, and package
+# the .vsix (printing its size). Works on a fresh Debian machine: installs Node.js with apt-get
+# when npm is missing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+if ! command -v npm >/dev/null 2>&1; then
+  echo "npm not found: installing nodejs and npm with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq nodejs npm >/dev/null
+fi
+echo "node $(node --version), npm $(npm --version)"
+
+# --ignore-scripts: no install script is needed (esbuild's binary comes as an optional package),
+# and none may reach the network.
+npm ci --ignore-scripts --no-audit --no-fund
+npm run --silent lint
+npm test
+npm run --silent package
+size=$(wc -c < dist/bioscope.vsix)
+echo "packaged dist/bioscope.vsix: ${size} bytes ($(( (size + 1023) / 1024 )) KiB)"
+# The .vsix holds the bundle, not node_modules.
+if [ "$size" -gt 1048576 ]; then
+  echo "the .vsix is over 1 MiB: is node_modules in it? (see .vscodeignore)" >&2
+  exit 1
+fi

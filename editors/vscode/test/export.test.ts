@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { EXPORT_CHOICES, exportPath } from '../src/logic/export.ts';
+
+const choice = (label: string) => {
+  const c = EXPORT_CHOICES.find((x) => x.label.startsWith(label));
+  assert.ok(c, label);
+  return c;
+};
+
+test('the export goes next to the document, named after it', () => {
+  assert.equal(exportPath('/ws/papers/draft.v2.md', 'draft.v2.md', '/ws', choice('PubTator')), '/ws/papers/draft.v2.pubtator');
+  assert.equal(exportPath('/ws/paper.tex', 'paper.tex', '/ws', choice('BioC')), '/ws/paper.bioc.xml');
+  assert.equal(exportPath('/ws/paper.md', 'paper.md', '/ws', choice('brat')), '/ws/paper.ann');
+  assert.equal(exportPath('/ws/paper.md', 'paper.md', '/ws', choice('Corrections (JSONL)')), '/ws/paper.corrections.jsonl');
+});
+
+test('an untitled buffer goes to the fallback folder under a safe name', () => {
+  assert.equal(exportPath(undefined, 'Untitled-1', '/home/ana', choice('CoNLL')), '/home/ana/Untitled-1.conll');
+  assert.equal(exportPath(undefined, 'a/b:c.md', '/home/ana', choice('CoNLL')), '/home/ana/a-b-c.conll');
+});
+
+test('every server export format is offered once', () => {
+  const doc = EXPORT_CHOICES.filter((c) => c.kind === 'document').map((c) => c.format).sort();
+  assert.deepEqual(doc, ['bioc', 'brat', 'conll', 'pubtator']);
+  const corr = EXPORT_CHOICES.filter((c) => c.kind === 'corrections').map((c) => c.format).sort();
+  assert.deepEqual(corr, ['jsonl', 'pubtator']);
+  assert.equal(new Set(EXPORT_CHOICES.map((c) => c.suffix)).size, EXPORT_CHOICES.length);
+});

@@ -13,6 +13,8 @@ fn neovim_shows_entity_highlights_and_hovers() {
     let text = "# Results\n\nPatients with Wilson disease carry ATP7B mutations.\n\n```\nWilson disease\n```\n";
     std::fs::write(&doc, text).unwrap();
     let out = dir.path().join("seen.json");
+    // The workspace root (for the corrections store).
+    std::fs::create_dir(dir.path().join(".bioscope")).unwrap();
     // (row, col), 0-based: inside "Wilson disease" in prose, inside "ATP7B", inside the code
     // block, on "carry" (the prose line is ASCII, so bytes are UTF-16 columns).
     let prose = text.lines().nth(2).unwrap();
@@ -57,6 +59,21 @@ fn neovim_shows_entity_highlights_and_hovers() {
         "{seen}"
     );
     assert!(at(2).is_empty(), "nothing in the code block: {seen}");
+    // A code action round trip: "Not an entity" on ATP7B removes its highlight and is stored.
+    assert_eq!(seen["rejected"], true, "{seen}");
+    assert_eq!(seen["corrections"], true, "{seen}");
+    // :BioscopeNextUncertain lands on an uncertain mention.
+    let groups = seen["uncertain_groups"].to_string();
+    assert!(groups.contains("@lsp.mod.uncertain"), "{seen}");
+    // :BioscopeExport writes the entities with identifiers.
+    let exported = seen["exported"].as_str().unwrap();
+    assert!(exported.contains("Wilson disease\tDisease\tMESH:D006527"), "{seen}");
+    assert!(!exported.contains("ATP7B\tGene"), "the rejected mention is not exported: {seen}");
+    assert!(seen["statusline"].as_str().unwrap().contains("bioscope-union"), "{seen}");
+    let health = seen["health"].as_str().unwrap();
+    for expected in ["OK server binary", "OK ONNX Runtime library", "OK model loaded: bioscope-union", "OK lexicon loaded"] {
+        assert!(health.contains(expected), "{expected} missing from :checkhealth: {health}");
+    }
     assert!(at(3).is_empty(), "nothing on a plain word: {seen}");
     let hover = seen["hover"].as_str().unwrap_or_default();
     assert!(

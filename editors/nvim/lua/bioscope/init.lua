@@ -1,14 +1,16 @@
--- BioScope for Neovim (0.11+): starts `bioscope lsp` for Markdown, LaTeX and text buffers and
--- colours the entities it reports as semantic tokens.
+-- BioScope for Neovim (0.11+): colours the entities `bioscope lsp` reports as semantic tokens,
+-- and wraps its commands (status, next uncertain mention, export, retrain).
 --
 --   require('bioscope').setup({
 --     cmd = { 'bioscope', 'lsp' },          -- the server command
 --     settings = { confidenceThreshold = 0.5, enabledTypes = { 'Gene', 'Disease' } },
 --   })
+--
+-- or, with lsp/bioscope.lua on the runtimepath: vim.lsp.enable('bioscope').
 local M = {}
 
 -- Token type (from the server's legend) -> highlight group and its default colours.
-local groups = {
+M.groups = {
   gene = { 'BioscopeGene', { fg = '#5fafff', bold = true } },
   disease = { 'BioscopeDisease', { fg = '#ff5f5f', bold = true } },
   chemical = { 'BioscopeChemical', { fg = '#5fd75f', bold = true } },
@@ -18,37 +20,254 @@ local groups = {
   variant = { 'BioscopeVariant', { fg = '#ffd75f', bold = true } },
 }
 
-local function define_highlights()
-  for token_type, spec in pairs(groups) do
+local modifiers = {
+  uncertain = { 'BioscopeUncertain', { undercurl = true } },
+  corrected = { 'BioscopeCorrected', { underline = true } },
+  abbreviation = { 'BioscopeAbbreviation', { italic = true } },
+}
+
+local export_extensions = { pubtator = '.pubtator', bioc = '.bioc.xml', brat = '.ann', conll = '.conll' }
+
+--- Defines the highlight groups; `default = true` lets a colour scheme or the user override them.
+function M.define_highlights()
+  for token_type, spec in pairs(M.groups) do
     local name, colours = spec[1], spec[2]
-    -- `default = true`: a colour scheme or the user can override the group.
     vim.api.nvim_set_hl(0, name, vim.tbl_extend('force', colours, { default = true }))
     vim.api.nvim_set_hl(0, '@lsp.type.' .. token_type, { link = name, default = true })
   end
-  vim.api.nvim_set_hl(0, 'BioscopeUncertain', { undercurl = true, default = true })
-  vim.api.nvim_set_hl(0, '@lsp.mod.uncertain', { link = 'BioscopeUncertain', default = true })
-  vim.api.nvim_set_hl(0, 'BioscopeCorrected', { underline = true, default = true })
-  vim.api.nvim_set_hl(0, '@lsp.mod.corrected', { link = 'BioscopeCorrected', default = true })
-  vim.api.nvim_set_hl(0, 'BioscopeAbbreviation', { italic = true, default = true })
-  vim.api.nvim_set_hl(0, '@lsp.mod.abbreviation', { link = 'BioscopeAbbreviation', default = true })
+  for modifier, spec in pairs(modifiers) do
+    local name, style = spec[1], spec[2]
+    vim.api.nvim_set_hl(0, name, vim.tbl_extend('force', style, { default = true }))
+    vim.api.nvim_set_hl(0, '@lsp.mod.' .. modifier, { link = name, default = true })
+  end
 end
 
-function M.setup(opts)
-  opts = opts or {}
-  define_highlights()
+--- A JSON value that is neither absent nor null (responses decode null as nil or vim.NIL).
+local function present(value)
+  return value ~= nil and value ~= vim.NIL
+end
+
+local function notify(message, level)
+  vim.notify('BioScope: ' .. message, level or vim.log.levels.INFO)
+end
+
+--- The BioScope client of the current buffer, else any running one.
+local function client()
+  local clients = vim.lsp.get_clients({ bufnr = 0, name = 'bioscope' })
+  if #clients == 0 then
+    clients = vim.lsp.get_clients({ name = 'bioscope' })
+  end
+  return clients[1]
+end
+
+--- The client, or nil after telling the user why there is none.
+local function running_client()
+  local c = client()
+  if not c then
+    notify('the server is not running (open a Markdown, LaTeX or text file)', vim.log.levels.WARN)
+  end
+  return c
+end
+
+--- Runs a server command; `on_result(result)` on success, errors are shown.
+local function execute(command, argument, on_result)
+  local c = running_client()
+  if not c then
+    return
+  end
+  c:request('workspace/executeCommand', { command = command, arguments = { argument } }, function(err, result)
+    if err then
+      notify(command .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    else
+      on_result(result, c)
+    end
+  end, 0)
+end
+
+M.present = present
+
+--- The status the server last announced (`bioscope/status`), for statuslines.
+M.activity = nil
+
+function M.on_status(params)
+  M.activity = params
+  pcall(vim.cmd.redrawstatus)
+  vim.api.nvim_exec_autocmds('User', { pattern = 'BioscopeStatus', modeline = false, data = params })
+end
+
+--- A statusline component: the model's name and what the server is doing.
+function M.statusline()
+  local a = M.activity
+  if not a then
+    return ''
+  end
+  local text = 'BioScope ' .. (present(a.model) and a.model or 'lexicon only')
+  if a.activity and a.activity ~= 'idle' then
+    text = text .. ' · ' .. a.activity
+    if present(a.percentage) then
+      text = text .. ' ' .. a.percentage .. '%'
+    end
+  end
+  return text
+end
+
+--- :BioscopeStatus
+function M.status()
+  execute('bioscope.status', vim.empty_dict(), function(s)
+    local lines = {
+      'model: ' .. (present(s.model) and s.model or 'none') .. ' (' .. s.modelDir .. ')',
+    }
+    if present(s.problem) then
+      table.insert(lines, 'problem: ' .. s.problem)
+    end
+    if present(s.lexicon) then
+      table.insert(lines, ('lexicon: %s (%d names)'):format(s.lexicon.path, s.lexicon.names))
+    elseif present(s.lexiconProblem) then
+      table.insert(lines, 'lexicon: ' .. s.lexiconProblem)
+    end
+    table.insert(lines, ('corrections: %d (%s)'):format(
+      s.corrections,
+      present(s.correctionsPath) and s.correctionsPath or 'no workspace folder'
+    ))
+    table.insert(lines, ('cache: %d paragraphs, %d hits, %d misses; %d open documents'):format(
+      s.cache.entries, s.cache.hits, s.cache.misses, s.openDocuments
+    ))
+    notify(table.concat(lines, '\n'))
+  end)
+end
+
+--- :BioscopeNextUncertain: jumps to the least confident unreviewed mention after the cursor's.
+function M.next_uncertain()
+  local c = running_client()
+  if not c then
+    return
+  end
+  local here = vim.lsp.util.make_position_params(0, c.offset_encoding)
+  local argument = { uri = here.textDocument.uri, position = here.position }
+  execute('bioscope.nextUncertain', argument, function(found)
+    if not present(found) then
+      notify('no uncertain mention left to review')
+      return
+    end
+    vim.lsp.util.show_document({ uri = found.uri, range = found.range }, c.offset_encoding, { focus = true })
+    notify(('%s "%s"? confidence %.2f (%d to review; a code action accepts, rejects or retypes it)'):format(
+      found.entityType, found.text, found.confidence, found.remaining
+    ))
+  end)
+end
+
+function M.export_formats()
+  return vim.tbl_keys(export_extensions)
+end
+
+--- The file an export of `source` in `format` goes to by default: beside it, another extension.
+function M.export_path(source, format)
+  local base = source ~= '' and vim.fn.fnamemodify(source, ':r') or (vim.fn.getcwd() .. '/untitled')
+  return base .. export_extensions[format]
+end
+
+local function write_file(path, content)
+  local f, err = io.open(path, 'wb')
+  if not f then
+    notify('cannot write ' .. path .. ': ' .. err, vim.log.levels.ERROR)
+    return false
+  end
+  f:write(content)
+  f:close()
+  return true
+end
+
+--- :BioscopeExport [format] [path]: the buffer's entities as PubTator (default), BioC XML,
+--- brat standoff (with the text beside it as .txt) or CoNLL.
+function M.export(format, path)
+  format = format or 'pubtator'
+  if not export_extensions[format] then
+    notify('unknown format ' .. format .. '; choose ' .. table.concat(M.export_formats(), ', '), vim.log.levels.ERROR)
+    return
+  end
+  local bufnr = vim.api.nvim_get_current_buf()
+  path = path or M.export_path(vim.api.nvim_buf_get_name(bufnr), format)
+  local argument = { uri = vim.uri_from_bufnr(bufnr), format = format }
+  execute('bioscope.exportDocument', argument, function(result)
+    if not write_file(path, result.content) then
+      return
+    end
+    if format == 'brat' then
+      -- brat reads the text from the .txt beside the .ann.
+      local text = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n') .. '\n'
+      write_file(vim.fn.fnamemodify(path, ':r') .. '.txt', text)
+    end
+    notify('exported ' .. format .. ' to ' .. path)
+  end)
+end
+
+--- :BioscopeRetrain: fine-tunes the model on the corrections and switches to the new one (the
+--- server reports progress; the old model keeps serving if anything fails).
+function M.retrain()
+  notify('retraining from your corrections...')
+  execute('bioscope.retrain', vim.empty_dict(), function(result)
+    notify(('now using %s, trained on %d corrections in %.0f s'):format(
+      result.model, result.corrections, result.seconds
+    ))
+  end)
+end
+
+local initialized = false
+
+--- Highlights (kept across colour scheme changes) and the user commands; safe to call twice.
+function M.init()
+  if initialized then
+    return
+  end
+  initialized = true
+  M.define_highlights()
   vim.api.nvim_create_autocmd('ColorScheme', {
     group = vim.api.nvim_create_augroup('bioscope_highlights', { clear = true }),
-    callback = define_highlights,
+    callback = M.define_highlights,
   })
-  -- An empty table would be sent as a JSON array: send an object.
-  local settings = opts.settings or vim.empty_dict()
-  vim.lsp.config('bioscope', {
-    cmd = opts.cmd or { 'bioscope', 'lsp' },
-    filetypes = opts.filetypes or { 'markdown', 'tex', 'plaintex', 'text', 'rmd', 'quarto' },
-    root_markers = { '.bioscope', '.git' },
-    init_options = { bioscope = settings },
-    settings = { bioscope = settings },
+  local command = vim.api.nvim_create_user_command
+  command('BioscopeStatus', M.status, { desc = 'BioScope: model, lexicon, corrections, cache' })
+  command('BioscopeNextUncertain', M.next_uncertain, {
+    desc = 'BioScope: go to the least confident mention not yet reviewed',
   })
+  command('BioscopeExport', function(opts)
+    M.export(opts.fargs[1], opts.fargs[2])
+  end, {
+    nargs = '*',
+    complete = function(_, line)
+      if #vim.split(line, '%s+') <= 2 then
+        return M.export_formats()
+      end
+      return vim.fn.getcompletion('', 'file')
+    end,
+    desc = "BioScope: export the buffer's entities (pubtator, bioc, brat, conll) [to a file]",
+  })
+  command('BioscopeRetrain', M.retrain, {
+    desc = 'BioScope: retrain the model from your corrections and switch to it',
+  })
+end
+
+--- Configures and enables the server; `opts` may set cmd, cmd_env, filetypes, settings.
+function M.setup(opts)
+  opts = opts or {}
+  M.init()
+  local config = {}
+  if opts.cmd then
+    config.cmd = opts.cmd
+  end
+  if opts.cmd_env then
+    config.cmd_env = opts.cmd_env
+  end
+  if opts.filetypes then
+    config.filetypes = opts.filetypes
+  end
+  if opts.settings then
+    -- An empty table would be sent as a JSON array: send an object.
+    local settings = next(opts.settings) and opts.settings or vim.empty_dict()
+    config.init_options = { bioscope = settings }
+    config.settings = { bioscope = settings }
+  end
+  vim.lsp.config('bioscope', config)
   vim.lsp.enable('bioscope')
 end
 

@@ -477,8 +477,16 @@ pub fn onnx_bytes(
     Ok(model.write_to_bytes()?)
 }
 
-/// Writes a bundle for a trained run: ONNX graph, the run's tokenizer, and the manifest.
-pub fn export_bundle(run: &LoadedRun, out: &Path, options: &ExportOptions) -> Result<Manifest> {
+/// A bundle's three files, ready to write.
+pub struct PreparedBundle {
+    /// The manifest, hashes still empty ([`Manifest::write_bundle`] fills them in).
+    pub manifest: Manifest,
+    pub model: Vec<u8>,
+    pub tokenizer: Vec<u8>,
+}
+
+/// Builds the ONNX graph and the manifest for a trained run, with the run's tokenizer.
+pub fn prepare_bundle(run: &LoadedRun, options: &ExportOptions) -> Result<PreparedBundle> {
     let info = &run.info;
     let c = &info.bert;
     if info.max_len > c.max_position_embeddings {
@@ -521,8 +529,19 @@ pub fn export_bundle(run: &LoadedRun, out: &Path, options: &ExportOptions) -> Re
         tokenizer_sha256: String::new(),
         training: info.training.clone(),
         evaluation: info.evaluation.clone(),
+        finetune: None,
     };
-    Ok(manifest.write_bundle(out, &model, &tokenizer)?)
+    Ok(PreparedBundle {
+        manifest,
+        model,
+        tokenizer,
+    })
+}
+
+/// Writes a bundle for a trained run: ONNX graph, the run's tokenizer, and the manifest.
+pub fn export_bundle(run: &LoadedRun, out: &Path, options: &ExportOptions) -> Result<Manifest> {
+    let b = prepare_bundle(run, options)?;
+    Ok(b.manifest.write_bundle(out, &b.model, &b.tokenizer)?)
 }
 
 #[cfg(test)]

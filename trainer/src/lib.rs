@@ -2,7 +2,9 @@
 //! BioScope model bundles (ONNX + tokenizer + manifest).
 //!
 //! `data` reads and encodes corpora, `bert`/`crf`/`model` define the network, `optim` and
-//! `train` fit it, `eval` scores it, `export` writes the ONNX graph (fp32 or int8).
+//! `train` fit it, `eval` scores it, `export` writes the ONNX graph (fp32 or int8), `import`
+//! reads a bundle's graph back into a trainable model, `finetune` retrains it from the user's
+//! corrections with a `replay` sample of the training corpora, `finetune_bench` measures that.
 
 pub mod bert;
 pub mod config;
@@ -10,7 +12,11 @@ pub mod crf;
 pub mod data;
 pub mod eval;
 pub mod export;
+pub mod finetune;
+pub mod finetune_bench;
+pub mod import;
 pub mod model;
 pub mod optim;
+pub mod replay;
 pub mod run;
 pub mod train;

@@ -8,9 +8,11 @@ use bioscope_train::config::TrainConfig;
 use bioscope_train::data::CorpusSpec;
 use bioscope_train::eval::{gold_types, predict, score};
 use bioscope_train::export::{export_bundle, ExportOptions};
+use bioscope_train::finetune::{finetune, Event, FinetuneRequest, FinetuneSettings};
+use bioscope_train::replay::{self, ReplayOptions};
 use bioscope_train::run::load_run;
 use bioscope_train::train::{train, RunOptions};
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// Training allocates and frees tensors of tens of megabytes every step; glibc's allocator
 /// maps and unmaps them each time (a quarter of the wall time went to page faults), mimalloc
@@ -61,6 +63,60 @@ enum Command {
         /// Quantize MatMul weights and the word embeddings to int8.
         #[arg(long)]
         int8: bool,
+    },
+    /// Retrain a bundle from the user's corrections (JSONL) into a new bundle, atomically.
+    Finetune {
+        /// The bundle to start from (model.onnx, tokenizer.json, manifest.json; replay.tsv if any).
+        #[arg(long)]
+        base: PathBuf,
+        /// The corrections file the language server writes.
+        #[arg(long)]
+        corrections: PathBuf,
+        /// The new bundle's directory (replaced only once the new bundle is complete).
+        #[arg(long)]
+        out: PathBuf,
+        /// `json`: one JSON object per line on stdout (progress events, then `done`).
+        #[arg(long, value_enum, default_value_t = ProgressMode::Text)]
+        progress: ProgressMode,
+        /// Override the fixed number of epochs.
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// Override the number of top encoder layers that train.
+        #[arg(long)]
+        trained_layers: Option<usize>,
+        /// Tests only: pause with the bundle staged before renaming it into place.
+        #[arg(long, hide = true)]
+        pause_before_publish_ms: Option<u64>,
+    },
+    /// Write the replay sample of a config's training corpora (a bundle's replay.tsv).
+    ReplaySample {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = ReplayOptions::default().per_corpus)]
+        per_corpus: usize,
+        #[arg(long, default_value_t = ReplayOptions::default().max_words)]
+        max_words: usize,
+        #[arg(long, default_value_t = ReplayOptions::default().seed)]
+        seed: u64,
+    },
+    /// Simulate corrections on a dev split, finetune on them, print wall time and F1 before/after.
+    BenchFinetune {
+        #[arg(long)]
+        base: PathBuf,
+        #[arg(long)]
+        corpus: PathBuf,
+        #[arg(long, default_value = "iob")]
+        format: String,
+        /// The types the corpus annotates (default: all the model's types).
+        #[arg(long, value_delimiter = ',')]
+        annotates: Option<Vec<String>>,
+        #[arg(long, default_value_t = 100)]
+        count: usize,
+        /// Working directory (corrections.jsonl, finetuned/, IOB files).
+        #[arg(long)]
+        work: PathBuf,
     },
     /// Measure training throughput (sequences/s, tokens/s) over a number of steps.
     Bench {
@@ -153,6 +209,88 @@ fn main() -> Result<()> {
                 out.display()
             );
         }
+        Command::Finetune {
+            base,
+            corrections,
+            out,
+            progress,
+            epochs,
+            trained_layers,
+            pause_before_publish_ms,
+        } => {
+            let mut settings = FinetuneSettings::default();
+            if let Some(e) = epochs {
+                settings.epochs = e;
+            }
+            if let Some(l) = trained_layers {
+                settings.trained_layers = l;
+            }
+            let request = FinetuneRequest {
+                base,
+                corrections,
+                out,
+                settings,
+                pause_before_publish: pause_before_publish_ms.map(std::time::Duration::from_millis),
+            };
+            run_finetune(&request, progress)?;
+        }
+        Command::ReplaySample {
+            config,
+            out,
+            per_corpus,
+            max_words,
+            seed,
+        } => {
+            let cfg = TrainConfig::from_file(&config)?;
+            let options = ReplayOptions {
+                per_corpus,
+                max_words,
+                seed,
+            };
+            let sample = replay::sample(&cfg, &options)?;
+            let header = format!(
+                "BioScope replay sample: {} sentences of the training corpora of {}, {} per corpus \
+                 (4 to {} words), seed {}.\nRebuild: bioscope-train replay-sample --config {} --out {}\n\
+                 Columns: annotated types, words, BIO tags (tab-separated; words and tags space-separated).",
+                sample.len(),
+                config.display(),
+                per_corpus,
+                max_words,
+                seed,
+                config.display(),
+                out.display()
+            );
+            let text = replay::to_text(&sample, &header);
+            std::fs::write(&out, &text)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!(
+                "wrote {} sentences ({} bytes) to {}",
+                sample.len(),
+                text.len(),
+                out.display()
+            );
+        }
+        Command::BenchFinetune {
+            base,
+            corpus,
+            format,
+            annotates,
+            count,
+            work,
+        } => {
+            bioscope_train::finetune_bench::run(&bioscope_train::finetune_bench::BenchOptions {
+                base,
+                corpus: CorpusSpec {
+                    path: corpus,
+                    format,
+                    fraction: None,
+                    annotates,
+                },
+                count,
+                work,
+                exe: std::env::current_exe().context("cannot find this executable")?,
+            })?;
+        }
         Command::Bench {
             config,
             steps,
@@ -187,6 +325,57 @@ fn main() -> Result<()> {
             );
             let _ = std::fs::remove_dir_all(&out);
         }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ProgressMode {
+    Text,
+    Json,
+}
+
+fn run_finetune(request: &FinetuneRequest, mode: ProgressMode) -> Result<()> {
+    let mut report = |event: Event| match (event, mode) {
+        (
+            Event::Progress {
+                percentage,
+                message,
+            },
+            ProgressMode::Json,
+        ) => println!(
+            "{}",
+            serde_json::json!({"event": "progress", "percentage": percentage, "message": message})
+        ),
+        (
+            Event::Progress {
+                percentage,
+                message,
+            },
+            ProgressMode::Text,
+        ) => {
+            eprintln!("[{percentage:>3}%] {message}")
+        }
+        (Event::Warning(w), _) => eprintln!("warning: {w}"),
+    };
+    let outcome = finetune(request, &mut report)?;
+    match mode {
+        ProgressMode::Json => println!(
+            "{}",
+            serde_json::json!({
+                "event": "done",
+                "bundle": request.out.display().to_string(),
+                "corrections": outcome.corrections,
+                "seconds": outcome.seconds,
+            })
+        ),
+        ProgressMode::Text => println!(
+            "fine-tuned {} on {} corrections in {:.1} s -> {}",
+            outcome.manifest.name,
+            outcome.corrections,
+            outcome.seconds,
+            request.out.display()
+        ),
     }
     Ok(())
 }

@@ -79,7 +79,7 @@ pub fn build_model(
 }
 
 /// The parameters that train: all, or all but the embeddings and the lowest `frozen` layers.
-fn trainable(model: &TokenClassifier, frozen: usize) -> Vec<Param> {
+pub(crate) fn trainable(model: &TokenClassifier, frozen: usize) -> Vec<Param> {
     model
         .sorted_vars()
         .into_iter()
@@ -111,7 +111,7 @@ fn trainable(model: &TokenClassifier, frozen: usize) -> Vec<Param> {
 }
 
 /// Hidden states after the frozen layers, one `[len, hidden]` tensor per example.
-fn cache_frozen(
+pub(crate) fn cache_frozen(
     model: &TokenClassifier,
     examples: &[Example],
     frozen: usize,
@@ -137,7 +137,7 @@ fn cache_frozen(
 }
 
 /// Stacks cached hidden states of a batch, zero-padded to the longest.
-fn stack_cached(cache: &[Tensor], members: &[usize]) -> Result<Tensor> {
+pub(crate) fn stack_cached(cache: &[Tensor], members: &[usize]) -> Result<Tensor> {
     let t = members
         .iter()
         .map(|&i| cache[i].dim(0))

@@ -56,6 +56,29 @@ pub struct TrainingRecord {
     pub wall_seconds: f64,
 }
 
+/// How a bundle was fine-tuned from another on user corrections (`bioscope-train finetune`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FinetuneRecord {
+    /// The base bundle's name and `model.onnx` SHA-256.
+    pub base_name: String,
+    pub base_model_sha256: String,
+    /// SHA-256 of the corrections file as read, the records used and the lines skipped.
+    pub corrections_sha256: String,
+    pub corrections: usize,
+    pub skipped_lines: usize,
+    /// Distinct paragraphs the corrections came from, and replay sentences mixed in.
+    pub paragraphs: usize,
+    pub replay_sentences: usize,
+    /// Top encoder layers trained (the others, and the embeddings, were frozen and cached).
+    pub trained_layers: usize,
+    pub epochs: usize,
+    pub steps: usize,
+    pub lr: f64,
+    pub head_lr: f64,
+    pub seed: u64,
+    pub wall_seconds: f64,
+}
+
 /// One evaluation figure stored with the bundle.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvaluationRecord {
@@ -88,6 +111,10 @@ pub struct Manifest {
     pub training: TrainingRecord,
     #[serde(default)]
     pub evaluation: Vec<EvaluationRecord>,
+    /// Set when this bundle was fine-tuned from another on user corrections; `training` is then
+    /// the base model's record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finetune: Option<FinetuneRecord>,
 }
 
 /// What is wrong with a bundle; every message names the file.
@@ -304,6 +331,7 @@ mod tests {
             tokenizer_sha256: String::new(),
             training: TrainingRecord::default(),
             evaluation: vec![],
+            finetune: None,
         }
     }
 

@@ -1,0 +1,792 @@
+//! Fast retraining from the user's corrections: `bioscope-train finetune --base BUNDLE
+//! --corrections FILE --out DIR`.
+//!
+//! 1. The base bundle's weights are imported from its `model.onnx` ([`crate::import`]): users
+//!    have bundles, not training runs.
+//! 2. Each corrected paragraph becomes a training sequence ([`teach_paragraphs`]): the corrected
+//!    spans carry their decided labels (a rejected or ignored span is `O`, a retyped, resized or
+//!    tagged span its new label, an accepted one stays); elsewhere the base model's own
+//!    confident decisions (posterior ≥ `confidence` on every word of an entity, or on an `O`
+//!    word) are kept, and the words it is unsure of are left open (partial-label CRF loss), so
+//!    that an untouched mention is never taught as `O`. Records are applied in file order: a
+//!    later decision replaces earlier ones whose spans it overlaps.
+//! 3. The bundle's `replay.tsv` ([`crate::replay`]) is mixed in, `replay_per_paragraph`
+//!    sentences per corrected paragraph, so the model does not forget the original corpora.
+//! 4. Only the top `trained_layers` encoder layers, the classifier and the CRF train; the
+//!    embeddings and lower layers run once and their outputs are cached. Epochs, learning rates
+//!    and seed are fixed ([`FinetuneSettings`]), so a run repeats exactly.
+//! 5. The new bundle (same weight format as the base; its `replay.tsv` copied) is written into
+//!    `OUT.tmp-PID` and renamed to `OUT` only when complete ([`publish`]): a killed run leaves
+//!    no `OUT` or its previous version untouched; stale `OUT.tmp-PID` directories of dead
+//!    processes are removed by the next run.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use bioscope_core::bundle::{FinetuneRecord, Manifest, WeightFormat, MANIFEST_FILE};
+use bioscope_core::corpus::{split_words, Sentence};
+use bioscope_core::corrections::{self, Action, Correction, SkippedLine};
+use bioscope_core::decode::{decode_window_scored, tag_runs};
+use bioscope_core::encoding::{plan_batches, WordPieceEncoder, WINDOW_CONTEXT};
+use bioscope_core::entity::Tag;
+use bioscope_core::hash::sha256_hex;
+use bioscope_core::{EntityType, LabelScheme};
+use serde::{Deserialize, Serialize};
+
+use crate::data::{encode, make_batch, Example};
+use crate::export::{prepare_bundle, ExportOptions};
+use crate::import::import_bundle;
+use crate::model::TokenClassifier;
+use crate::optim::{schedule, AdamW};
+use crate::replay::{self, REPLAY_FILE};
+use crate::train::{cache_frozen, stack_cached, trainable};
+
+/// The fixed training settings of a finetune run. The defaults keep 100 corrections within a
+/// minute on two CPU cores with the shipped six-layer model (see models/README.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FinetuneSettings {
+    /// Top encoder layers that train (the rest and the embeddings are frozen and cached).
+    pub trained_layers: usize,
+    pub epochs: usize,
+    /// Padded pieces per batch.
+    pub batch_tokens: usize,
+    pub lr: f64,
+    pub head_lr: f64,
+    pub weight_decay: f64,
+    pub warmup: f64,
+    pub clip: f64,
+    pub dropout: f64,
+    pub seed: u64,
+    /// Each corrected paragraph appears this many times per epoch.
+    pub paragraph_repeats: usize,
+    /// Replay sentences per corrected paragraph (at most the whole replay file).
+    pub replay_per_paragraph: usize,
+    /// The base model's decisions with at least this posterior probability are kept as labels.
+    pub confidence: f32,
+}
+
+impl Default for FinetuneSettings {
+    fn default() -> Self {
+        FinetuneSettings {
+            trained_layers: 2,
+            epochs: 4,
+            batch_tokens: 1024,
+            lr: 1e-4,
+            head_lr: 1e-3,
+            weight_decay: 0.01,
+            warmup: 0.1,
+            clip: 1.0,
+            dropout: 0.1,
+            seed: 42,
+            paragraph_repeats: 2,
+            replay_per_paragraph: 2,
+            confidence: 0.9,
+        }
+    }
+}
+
+/// What a finetune run is asked to do.
+#[derive(Clone, Debug)]
+pub struct FinetuneRequest {
+    pub base: PathBuf,
+    pub corrections: PathBuf,
+    pub out: PathBuf,
+    pub settings: FinetuneSettings,
+    /// Tests only: wait this long with the complete bundle in `OUT.tmp-PID` before renaming it,
+    /// so that a test can kill the process there.
+    pub pause_before_publish: Option<Duration>,
+}
+
+/// A progress report for the language server (or a terminal).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    Progress { percentage: u32, message: String },
+    Warning(String),
+}
+
+/// The result of a finetune run.
+#[derive(Clone, Debug)]
+pub struct FinetuneOutcome {
+    pub manifest: Manifest,
+    /// Correction records used.
+    pub corrections: usize,
+    pub skipped: Vec<SkippedLine>,
+    pub seconds: f64,
+}
+
+/// A decided span of a paragraph: `Some(type)`, or `None` for "not an entity".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub start: usize,
+    pub end: usize,
+    pub label: Option<EntityType>,
+}
+
+/// A corrected paragraph: its text (as stored with the decisions) and the decisions that stand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeachParagraph {
+    pub text: String,
+    pub decisions: Vec<Decision>,
+}
+
+/// The decisions one record makes, in the order they apply (a later one wins on overlap).
+fn decisions_of(c: &Correction) -> Vec<Decision> {
+    let span = |s: &bioscope_core::corrections::SpanLabel, label| Decision {
+        start: s.start,
+        end: s.end,
+        label,
+    };
+    match c.action {
+        Action::Reject | Action::Ignore => c
+            .old
+            .as_ref()
+            .or(c.new.as_ref())
+            .map(|s| vec![span(s, None)])
+            .unwrap_or_default(),
+        Action::Accept | Action::Retype | Action::Resize | Action::Tag => {
+            let mut out = Vec::new();
+            if let (Some(old), Some(new)) = (&c.old, &c.new) {
+                if (old.start, old.end) != (new.start, new.end) {
+                    out.push(span(old, None));
+                }
+            }
+            if let Some(s) = c.new.as_ref().or(c.old.as_ref()) {
+                out.push(span(s, Some(s.entity_type)));
+            }
+            out
+        }
+    }
+}
+
+/// Groups records by paragraph text (first-seen order) and resolves their decisions: records
+/// apply in file order, and each replaces the earlier decisions whose spans it overlaps.
+pub fn teach_paragraphs(records: &[Correction]) -> Vec<TeachParagraph> {
+    let mut order: Vec<TeachParagraph> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for c in records {
+        let new = decisions_of(c);
+        if new.is_empty() {
+            continue;
+        }
+        let i = *index.entry(c.paragraph.as_str()).or_insert_with(|| {
+            order.push(TeachParagraph {
+                text: c.paragraph.clone(),
+                decisions: Vec::new(),
+            });
+            order.len() - 1
+        });
+        let p = &mut order[i];
+        p.decisions
+            .retain(|d| new.iter().all(|n| d.end <= n.start || d.start >= n.end));
+        p.decisions.extend(new);
+    }
+    order
+}
+
+/// Word labels of a paragraph: `Some(tag)` to teach, `None` left open.
+pub fn word_labels(
+    text: &str,
+    decisions: &[Decision],
+    predicted: &[(Tag, f32)],
+    confidence: f32,
+) -> Vec<Option<Tag>> {
+    let words = split_words(text);
+    debug_assert_eq!(words.len(), predicted.len());
+    let mut labels: Vec<Option<Tag>> = vec![None; words.len()];
+    let overlapping = |start: usize, end: usize| -> Vec<usize> {
+        (0..words.len())
+            .filter(|&w| words[w].start < end && words[w].end > start)
+            .collect()
+    };
+    let decided: Vec<Vec<usize>> = decisions
+        .iter()
+        .map(|d| overlapping(d.start, d.end))
+        .collect();
+    let in_decision = |w: usize| decided.iter().any(|ws| ws.contains(&w));
+    // The base model's confident decisions.
+    for (w, (tag, p)) in predicted.iter().enumerate() {
+        if *tag == Tag::Outside && *p >= confidence {
+            labels[w] = Some(Tag::Outside);
+        }
+    }
+    for run in tag_runs(predicted.iter().map(|(t, _)| *t)) {
+        let range = run.start..run.end;
+        let sure = predicted[range.clone()]
+            .iter()
+            .all(|(_, p)| *p >= confidence);
+        // A predicted mention cut by a decision is not kept in pieces.
+        let cut = decided.iter().any(|ws| {
+            ws.iter().any(|w| range.contains(w)) && *ws != range.clone().collect::<Vec<_>>()
+        });
+        if sure && !cut {
+            for w in range {
+                labels[w] = Some(predicted[w].0);
+            }
+        }
+    }
+    for (d, ws) in decisions.iter().zip(&decided) {
+        for (k, &w) in ws.iter().enumerate() {
+            labels[w] = Some(match (d.label, k) {
+                (None, _) => Tag::Outside,
+                (Some(t), 0) => Tag::Begin(t),
+                (Some(t), _) => Tag::Inside(t),
+            });
+        }
+    }
+    // An `I-T` after anything but `B-T`/`I-T` would continue another mention: leave it open
+    // unless a decision made it.
+    for w in 0..labels.len() {
+        if let Some(Tag::Inside(t)) = labels[w] {
+            let continues =
+                w > 0 && matches!(labels[w - 1], Some(Tag::Begin(p) | Tag::Inside(p)) if p == t);
+            if !continues && !in_decision(w) {
+                labels[w] = None;
+            }
+        }
+    }
+    labels
+}
+
+/// `(tag, confidence)` per word of each word sequence, decoded as the tagger decodes.
+pub fn predict_scored(
+    model: &TokenClassifier,
+    encoder: &WordPieceEncoder,
+    sequences: &[Vec<String>],
+    max_len: usize,
+    batch_tokens: usize,
+) -> Result<Vec<Vec<(Tag, f32)>>> {
+    let sentences: Vec<Sentence> = sequences
+        .iter()
+        .map(|w| Sentence {
+            words: w.clone(),
+            tags: vec![Tag::Outside; w.len()],
+        })
+        .collect();
+    let examples = encode(
+        &sentences,
+        encoder,
+        &model.scheme,
+        model.scheme.types(),
+        max_len,
+        WINDOW_CONTEXT,
+    )?;
+    let crf = model.crf.to_transitions()?;
+    let mut out: Vec<Vec<(Tag, f32)>> = sequences
+        .iter()
+        .map(|w| vec![(Tag::Outside, 1.0); w.len()])
+        .collect();
+    let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
+    for members in plan_batches(&lengths, batch_tokens, None) {
+        let batch = make_batch(&examples, &members)?;
+        let logits: Vec<Vec<Vec<f32>>> = model.logits(&batch.ids, &batch.mask, false)?.to_vec3()?;
+        for (row, &i) in members.iter().enumerate() {
+            let e = &examples[i];
+            let emissions: Vec<f32> = logits[row][..e.ids.len()].concat();
+            let words = decode_window_scored(&e.window, &emissions, &model.scheme, &crf);
+            out[e.sentence][e.window.keep_first..e.window.keep_end].copy_from_slice(&words);
+        }
+    }
+    Ok(out)
+}
+
+/// Training windows of a paragraph whose word labels may be open (`None`: any label).
+fn encode_open(
+    words: &[String],
+    labels: &[Option<Tag>],
+    encoder: &WordPieceEncoder,
+    scheme: &LabelScheme,
+    max_len: usize,
+) -> Result<Vec<Example>> {
+    let all = (1u32 << scheme.len()) - 1;
+    let tags: Vec<Tag> = labels.iter().map(|l| l.unwrap_or(Tag::Outside)).collect();
+    let mut out = Vec::new();
+    for window in encoder.encode_words_with_context(words, max_len, 0)? {
+        let labels_idx: Vec<u32> = window
+            .piece_tags(&tags)
+            .into_iter()
+            .map(|t| scheme.index(t) as u32)
+            .collect();
+        let allowed = labels_idx
+            .iter()
+            .zip(&window.piece_word)
+            .map(|(&l, w)| match w {
+                Some(w) if labels[*w].is_none() => all,
+                _ => 1 << l,
+            })
+            .collect();
+        out.push(Example {
+            ids: window.ids.clone(),
+            labels: labels_idx,
+            allowed: Some(allowed),
+            window,
+            sentence: 0,
+        });
+    }
+    Ok(out)
+}
+
+/// Runs a finetune and publishes the bundle at `request.out`.
+pub fn finetune(
+    request: &FinetuneRequest,
+    report: &mut dyn FnMut(Event),
+) -> Result<FinetuneOutcome> {
+    let started = Instant::now();
+    let s = &request.settings;
+    progress(report, 0, "reading corrections".into());
+    let (records, skipped, corrections_sha256) = read_corrections(&request.corrections)?;
+    for line in &skipped {
+        report(Event::Warning(format!(
+            "{}: line {} skipped: {}",
+            request.corrections.display(),
+            line.line,
+            line.reason
+        )));
+    }
+    let paragraphs = teach_paragraphs(&records);
+    if paragraphs.is_empty() {
+        bail!(
+            "{} holds no usable correction ({} records, {} lines skipped): nothing to learn",
+            request.corrections.display(),
+            records.len(),
+            skipped.len()
+        );
+    }
+    let staging = Staging::create(&request.out)?;
+
+    progress(report, 2, format!("loading {}", request.base.display()));
+    if !request.base.join(MANIFEST_FILE).is_file() {
+        bail!(
+            "{} is not a model bundle (no {MANIFEST_FILE})",
+            request.base.display()
+        );
+    }
+    let mut base = import_bundle(&request.base)?;
+    let replay_path = request.base.join(REPLAY_FILE);
+    let replay_all = if replay_path.is_file() {
+        replay::read(&replay_path)?
+    } else {
+        report(Event::Warning(format!(
+            "{} has no {REPLAY_FILE}: training on the corrections alone, the model may forget \
+             what it knew (write one with `bioscope-train replay-sample`)",
+            request.base.display()
+        )));
+        Vec::new()
+    };
+    let model = &base.run.model;
+    let scheme = model.scheme.clone();
+    let max_len = base.run.info.max_len;
+    let layers = model.encoder.num_layers();
+    let frozen = layers - s.trained_layers.min(layers);
+    // Dropout of the layers that train (frozen ones run without it when cached).
+    set_dropout(&mut base, s.dropout)?;
+    let model = &base.run.model;
+    let encoder = &base.run.encoder;
+
+    progress(
+        report,
+        8,
+        format!(
+            "tagging {} corrected paragraphs with the base model",
+            paragraphs.len()
+        ),
+    );
+    let word_seqs: Vec<Vec<String>> = paragraphs
+        .iter()
+        .map(|p| {
+            split_words(&p.text)
+                .iter()
+                .map(|w| p.text[w.start..w.end].to_string())
+                .collect()
+        })
+        .collect();
+    let predicted = predict_scored(model, encoder, &word_seqs, max_len, s.batch_tokens * 2)?;
+    let mut examples = Vec::new();
+    for ((p, words), pred) in paragraphs.iter().zip(&word_seqs).zip(&predicted) {
+        let labels = word_labels(&p.text, &p.decisions, pred, s.confidence);
+        examples.extend(encode_open(words, &labels, encoder, &scheme, max_len)?);
+    }
+    let correction_examples = examples.len();
+    let replay_count = (paragraphs.len() * s.replay_per_paragraph).min(replay_all.len());
+    // An even spread over the file, so every corpus of the sample is represented.
+    let replay_chosen: Vec<&replay::ReplaySentence> = (0..replay_count)
+        .map(|k| &replay_all[k * replay_all.len() / replay_count.max(1)])
+        .collect();
+    for r in &replay_chosen {
+        examples.extend(encode(
+            std::slice::from_ref(&r.sentence),
+            encoder,
+            &scheme,
+            &r.annotates,
+            max_len,
+            0,
+        )?);
+    }
+
+    progress(
+        report,
+        15,
+        format!(
+            "caching the frozen layers for {} windows ({} from corrections, {} replayed sentences)",
+            examples.len(),
+            correction_examples,
+            replay_chosen.len()
+        ),
+    );
+    let mut cache = cache_frozen(model, &examples, frozen, s.batch_tokens)?;
+    for _ in 1..s.paragraph_repeats.max(1) {
+        for i in 0..correction_examples {
+            examples.push(examples[i].clone());
+            cache.push(cache[i].clone());
+        }
+    }
+    let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
+    let mut opt = AdamW::new(trainable(model, frozen), s.weight_decay)?;
+    let steps_per_epoch = plan_batches(&lengths, s.batch_tokens, Some(s.seed)).len();
+    let total = steps_per_epoch * s.epochs;
+    let warmup = ((total as f64) * s.warmup).ceil() as usize;
+    let mut step = 0;
+    for epoch in 0..s.epochs {
+        let batches = plan_batches(&lengths, s.batch_tokens, Some(s.seed + epoch as u64));
+        let mut loss_sum = 0.0;
+        for members in &batches {
+            let batch = make_batch(&examples, members)?;
+            let logits = model.logits_from_layer(
+                stack_cached(&cache, members)?,
+                &batch.mask,
+                frozen,
+                true,
+            )?;
+            let loss = model.crf.partial_nll(
+                &logits,
+                &batch.labels,
+                &batch.allowed(&examples),
+                &batch.lengths,
+            )?;
+            let grads = loss.backward()?;
+            let factor = schedule(step, warmup, total);
+            opt.step(&grads, s.lr * factor, s.head_lr * factor, s.clip)?;
+            loss_sum += loss.to_scalar::<f32>()? as f64;
+            step += 1;
+        }
+        progress(
+            report,
+            25 + (65 * (epoch + 1) / s.epochs.max(1)) as u32,
+            format!(
+                "epoch {}/{}: {} steps, mean loss {:.3}",
+                epoch + 1,
+                s.epochs,
+                batches.len(),
+                loss_sum / batches.len().max(1) as f64
+            ),
+        );
+    }
+
+    progress(report, 92, "exporting the bundle".into());
+    let int8 = base.manifest.weights == WeightFormat::Int8;
+    let mut prepared = prepare_bundle(&base.run, &ExportOptions { int8 })?;
+    let m = &mut prepared.manifest;
+    if !m.name.ends_with("-finetuned") {
+        m.name.push_str("-finetuned");
+    }
+    // The base model's figures do not describe this one.
+    m.evaluation.clear();
+    m.finetune = Some(FinetuneRecord {
+        base_name: base.manifest.name.clone(),
+        base_model_sha256: base.manifest.model_sha256.clone(),
+        corrections_sha256,
+        corrections: records.len(),
+        skipped_lines: skipped.len(),
+        paragraphs: paragraphs.len(),
+        replay_sentences: replay_chosen.len(),
+        trained_layers: layers - frozen,
+        epochs: s.epochs,
+        steps: step,
+        lr: s.lr,
+        head_lr: s.head_lr,
+        seed: s.seed,
+        wall_seconds: started.elapsed().as_secs_f64(),
+    });
+    let manifest = prepared
+        .manifest
+        .write_bundle(&staging.tmp, &prepared.model, &prepared.tokenizer)
+        .with_context(|| format!("cannot write the bundle to {}", staging.tmp.display()))?;
+    if replay_path.is_file() {
+        fs::copy(&replay_path, staging.tmp.join(REPLAY_FILE))
+            .with_context(|| format!("cannot copy {}", replay_path.display()))?;
+    }
+    if let Some(pause) = request.pause_before_publish {
+        progress(report, 98, "waiting before publishing (test pause)".into());
+        std::thread::sleep(pause);
+    }
+    staging.publish()?;
+    let seconds = started.elapsed().as_secs_f64();
+    progress(report, 100, format!("wrote {}", request.out.display()));
+    Ok(FinetuneOutcome {
+        manifest,
+        corrections: records.len(),
+        skipped,
+        seconds,
+    })
+}
+
+fn progress(report: &mut dyn FnMut(Event), percentage: u32, message: String) {
+    report(Event::Progress {
+        percentage,
+        message,
+    });
+}
+
+fn set_dropout(base: &mut crate::import::ImportedBundle, p: f64) -> Result<()> {
+    if (base.run.model.config.hidden_dropout_prob - p).abs() < f64::EPSILON {
+        return Ok(());
+    }
+    // The dropout probability is part of the model's config: rebuild it with the same weights.
+    let mut config = base.run.model.config.clone();
+    config.hidden_dropout_prob = p;
+    config.attention_probs_dropout_prob = p;
+    let model = TokenClassifier::new(&config, base.run.model.scheme.clone(), 0)?;
+    let weights = base.run.model.named_tensors();
+    for (name, var) in model.sorted_vars() {
+        var.set(&weights[&name])?;
+    }
+    base.run.model = model;
+    base.run.info.bert = config;
+    Ok(())
+}
+
+/// Reads the corrections file: records, skipped lines, and the file's SHA-256.
+fn read_corrections(path: &Path) -> Result<(Vec<Correction>, Vec<SkippedLine>, String)> {
+    let bytes = fs::read(path).with_context(|| {
+        format!(
+            "cannot read the corrections file {} (pass the JSONL file the language server writes)",
+            path.display()
+        )
+    })?;
+    let (records, skipped) = corrections::read(path)
+        .with_context(|| format!("cannot read the corrections file {}", path.display()))?;
+    Ok((records, skipped, sha256_hex(&bytes)))
+}
+
+/// The temporary directory a bundle is written into before it is renamed into place.
+struct Staging {
+    tmp: PathBuf,
+    out: PathBuf,
+    published: bool,
+}
+
+fn with_suffix(parent: &Path, name: &std::ffi::OsStr, suffix: &str) -> PathBuf {
+    let mut s = OsString::from(name);
+    s.push(suffix);
+    parent.join(s)
+}
+
+impl Staging {
+    /// Checks that `out` may be (re)placed, removes stale staging directories of dead
+    /// processes, and creates `OUT.tmp-PID`.
+    fn create(out: &Path) -> Result<Staging> {
+        let name = out
+            .file_name()
+            .with_context(|| format!("--out {} must name a directory", out.display()))?;
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if out.exists() && !out.join(MANIFEST_FILE).is_file() {
+            let empty = fs::read_dir(out)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false);
+            if !empty {
+                bail!(
+                    "{} exists and is not a model bundle: refusing to replace it (choose another --out)",
+                    out.display()
+                );
+            }
+        }
+        remove_stale(&parent, name);
+        let tmp = with_suffix(&parent, name, &format!(".tmp-{}", std::process::id()));
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp).with_context(|| format!("cannot remove {}", tmp.display()))?;
+        }
+        fs::create_dir_all(&tmp).with_context(|| {
+            format!(
+                "cannot create {} (is {} writable?)",
+                tmp.display(),
+                parent.display()
+            )
+        })?;
+        Ok(Staging {
+            tmp,
+            out: out.to_path_buf(),
+            published: false,
+        })
+    }
+
+    /// Syncs the staged files and renames the directory to `out` (replacing a previous bundle
+    /// there: it is first renamed aside, then removed).
+    fn publish(mut self) -> Result<()> {
+        for entry in fs::read_dir(&self.tmp)? {
+            let path = entry?.path();
+            fs::File::open(&path)
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("cannot sync {}", path.display()))?;
+        }
+        if let Ok(dir) = fs::File::open(&self.tmp) {
+            let _ = dir.sync_all();
+        }
+        let name = self.out.file_name().unwrap_or_default().to_os_string();
+        let parent = self.tmp.parent().map(Path::to_path_buf).unwrap_or_default();
+        let old = with_suffix(&parent, &name, &format!(".old-{}", std::process::id()));
+        let replaced = self.out.exists();
+        if replaced {
+            fs::rename(&self.out, &old).with_context(|| {
+                format!("cannot move the previous {} aside", self.out.display())
+            })?;
+        }
+        if let Err(e) = fs::rename(&self.tmp, &self.out) {
+            if replaced {
+                let _ = fs::rename(&old, &self.out);
+            }
+            return Err(e).with_context(|| {
+                format!(
+                    "cannot rename {} to {}",
+                    self.tmp.display(),
+                    self.out.display()
+                )
+            });
+        }
+        self.published = true;
+        if replaced {
+            let _ = fs::remove_dir_all(&old);
+        }
+        if let Ok(dir) = fs::File::open(&parent) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// Removes `NAME.tmp-PID` and `NAME.old-PID` directories whose process is gone (a killed
+/// run's leftovers). Only where `/proc` tells which processes live.
+fn remove_stale(parent: &Path, name: &std::ffi::OsStr) {
+    let proc_dir = Path::new("/proc");
+    if !proc_dir.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let name = name.to_string_lossy();
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        let Some(rest) = file.strip_prefix(name.as_ref()) else {
+            continue;
+        };
+        let pid = rest
+            .strip_prefix(".tmp-")
+            .or_else(|| rest.strip_prefix(".old-"));
+        if let Some(pid) = pid.filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+            if !proc_dir.join(pid).exists() {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bioscope_core::corrections::{Scope, SpanLabel, SCHEMA_VERSION};
+
+    fn record(
+        action: Action,
+        old: Option<(usize, usize)>,
+        new: Option<(usize, usize)>,
+    ) -> Correction {
+        let span = |(start, end): (usize, usize), t| SpanLabel {
+            start,
+            end,
+            entity_type: t,
+        };
+        Correction {
+            schema: SCHEMA_VERSION,
+            action,
+            scope: Scope::Here,
+            document: "a.md".into(),
+            paragraph: "BRCA1 causes hereditary breast cancer in TNF mice .".into(),
+            old: old.map(|s| span(s, EntityType::Disease)),
+            new: new.map(|s| span(s, EntityType::Gene)),
+            model_sha256: String::new(),
+            timestamp: String::new(),
+        }
+    }
+
+    #[test]
+    fn later_decisions_replace_overlapping_earlier_ones() {
+        let records = vec![
+            record(Action::Reject, Some((13, 37)), None),
+            record(Action::Tag, None, Some((41, 44))),
+            // Resize "hereditary breast cancer" to "breast cancer" (as Gene, for the test).
+            record(Action::Resize, Some((13, 37)), Some((24, 37))),
+        ];
+        let p = teach_paragraphs(&records);
+        assert_eq!(p.len(), 1);
+        assert_eq!(
+            p[0].decisions,
+            vec![
+                Decision {
+                    start: 41,
+                    end: 44,
+                    label: Some(EntityType::Gene)
+                },
+                Decision {
+                    start: 13,
+                    end: 37,
+                    label: None
+                },
+                Decision {
+                    start: 24,
+                    end: 37,
+                    label: Some(EntityType::Gene)
+                },
+            ]
+        );
+        let words = split_words(&p[0].text);
+        let d = Tag::Begin(EntityType::Disease);
+        let g = Tag::Begin(EntityType::Gene);
+        // The model: BRCA1 a confident gene, "hereditary breast cancer" a disease, "in" unsure.
+        let mut predicted = vec![(Tag::Outside, 0.99); words.len()];
+        predicted[0] = (g, 0.95);
+        predicted[2] = (d, 0.97);
+        predicted[3] = (Tag::Inside(EntityType::Disease), 0.97);
+        predicted[4] = (Tag::Inside(EntityType::Disease), 0.97);
+        predicted[5] = (Tag::Outside, 0.5);
+        let labels = word_labels(&p[0].text, &p[0].decisions, &predicted, 0.9);
+        assert_eq!(
+            labels,
+            vec![
+                Some(g),
+                Some(Tag::Outside),
+                Some(Tag::Outside),
+                Some(g),
+                Some(Tag::Inside(EntityType::Gene)),
+                None,
+                Some(g),
+                Some(Tag::Outside),
+                Some(Tag::Outside),
+            ]
+        );
+    }
+}

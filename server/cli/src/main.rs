@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 mod eval;
 mod eval_normalization;
 mod lexicon_cmd;
+mod model_cmd;
 mod progress;
 mod score;
 mod tag;
@@ -66,6 +67,11 @@ enum Command {
         /// settings (bioscope.lexiconPath).
         #[arg(long, env = "BIOSCOPE_LEXICON")]
         lexicon: Option<PathBuf>,
+        /// The trainer executable that `bioscope.retrain` runs (default: bioscope-train beside
+        /// this binary). Only the command line or the environment can name it, never a
+        /// workspace's settings.
+        #[arg(long, env = "BIOSCOPE_TRAINER")]
+        trainer: Option<PathBuf>,
         /// Accepted for editors that pass it; stdio is the only transport.
         #[arg(long, hide = true)]
         stdio: bool,
@@ -141,6 +147,24 @@ enum Command {
 enum ModelCommand {
     /// Check a bundle and print its manifest summary.
     Info { dir: PathBuf },
+    /// List the bundles a workspace fine-tuned from its corrections (.bioscope/models), marking
+    /// the one the language server uses there.
+    List {
+        /// The workspace folder (default: the current directory).
+        #[arg(long, default_value = ".")]
+        workspace: PathBuf,
+    },
+    /// Make a workspace bundle (a name from `list`, or `default`) the one the server uses.
+    Use {
+        name: String,
+        #[arg(long, default_value = ".")]
+        workspace: PathBuf,
+    },
+    /// Go back to the bundle the workspace used before.
+    Rollback {
+        #[arg(long, default_value = ".")]
+        workspace: PathBuf,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -263,12 +287,14 @@ fn run() -> Result<()> {
         Command::Lsp {
             model,
             lexicon,
+            trainer,
             stdio: _,
         } => {
             let options = bioscope_lsp::ServerOptions {
                 model_dir: model.unwrap_or_else(default_model),
                 lexicon_dir: lexicon.unwrap_or_else(lexicon_cmd::default_lexicon),
                 tagger: options,
+                trainer: trainer.or_else(trainer_beside_exe),
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -306,8 +332,24 @@ fn run() -> Result<()> {
                 .with_context(|| format!("bundle {} does not load", dir.display()))?;
             print_info(&manifest, tagger.model().num_labels());
         }
+        Command::Model {
+            command: ModelCommand::List { workspace },
+        } => model_cmd::list(&workspace)?,
+        Command::Model {
+            command: ModelCommand::Use { name, workspace },
+        } => model_cmd::use_bundle(&workspace, &name)?,
+        Command::Model {
+            command: ModelCommand::Rollback { workspace },
+        } => model_cmd::rollback(&workspace)?,
     }
     Ok(())
+}
+
+/// `bioscope-train` in the same folder as this executable (as cargo builds and installs them).
+fn trainer_beside_exe() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let trainer = exe.with_file_name(format!("bioscope-train{}", std::env::consts::EXE_SUFFIX));
+    trainer.is_file().then_some(trainer)
 }
 
 /// The bundle shipped in the repository's models/ directory: found next to the executable

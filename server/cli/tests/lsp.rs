@@ -683,3 +683,66 @@ fn uncertain_mentions_are_ranked_hinted_and_the_status_is_announced() {
     assert_eq!(cleared["params"]["diagnostics"], json!([]), "{cleared}");
     assert_eq!(client.shutdown(), Some(0));
 }
+
+#[test]
+fn a_failed_retraining_keeps_the_old_model_serving_and_says_why() {
+    let workspace = tempfile::tempdir().unwrap();
+    let root = format!("file://{}", workspace.path().display());
+    let uri = format!("{root}/paper.md");
+    let text = "Patients with Wilson disease were seen.\n";
+    let model = shipped_model();
+    // A trainer that fails at once, as a crashed one would.
+    let mut client = LspClient::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_bioscope")),
+        &[
+            "lsp",
+            "--threads",
+            "1",
+            "--model",
+            model.to_str().unwrap(),
+            "--trainer",
+            "/bin/false",
+        ],
+        &[("ORT_DYLIB_PATH", &ort_library())],
+    );
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": root, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    open(&mut client, &uri, "markdown", text);
+    let retrain = |client: &mut LspClient| {
+        client.request(
+            "workspace/executeCommand",
+            json!({"command": "bioscope.retrain", "arguments": [{}]}),
+        )
+    };
+    let none = retrain(&mut client);
+    assert!(
+        none["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no corrections yet"),
+        "{none}"
+    );
+
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 17},
+               "end": {"line": 0, "character": 17}}, "context": {"diagnostics": []}}),
+    );
+    run_action(&mut client, &actions, "Not an entity: “Wilson disease”");
+    let failed = retrain(&mut client);
+    let message = failed["error"]["message"].as_str().unwrap();
+    assert!(message.contains("the trainer failed"), "{failed}");
+    assert!(message.contains("keeps using bioscope-union"), "{failed}");
+    // Still serving with the same model, and no bundle was made current.
+    assert_eq!(status(&mut client)["model"], "bioscope-union");
+    assert!(!workspace.path().join(".bioscope/models/history").exists());
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert!(tokens.get("error").is_none(), "{tokens}");
+    assert_eq!(client.shutdown(), Some(0));
+}

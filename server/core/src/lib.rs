@@ -17,5 +17,6 @@ pub mod export;
 pub mod hash;
 pub mod metrics;
 pub mod segment;
+pub mod workspace_models;
 
 pub use entity::{EntityType, LabelScheme};

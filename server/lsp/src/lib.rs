@@ -11,6 +11,7 @@ pub mod document;
 pub mod engine;
 pub mod handlers;
 pub mod position;
+pub mod retrain;
 pub mod semantic_tokens;
 pub mod server;
 pub mod settings;
@@ -25,10 +26,16 @@ pub use state::ServerOptions;
 /// errors and skipped ([`transport`]).
 pub async fn run_stdio(options: ServerOptions) {
     let state = Arc::new(state::State::new(options));
-    let (service, socket) = tower_lsp_server::LspService::new(|client| {
+    let (service, socket) = tower_lsp_server::LspService::build(|client| {
         let _ = state.client.set(client.clone());
         server::Backend::new(client, state)
-    });
+    })
+    // Not in the LanguageServer trait of tower-lsp-server 0.23.
+    .custom_method(
+        "window/workDoneProgress/cancel",
+        server::Backend::work_done_progress_cancel,
+    )
+    .finish();
     let (server_in, filtered) = tokio::io::duplex(1 << 20);
     let (server_out, to_client) = tokio::io::duplex(1 << 20);
     let (errors_tx, errors_rx) = tokio::sync::mpsc::channel(16);

@@ -24,6 +24,13 @@ impl Backend {
         Backend { client, state }
     }
 
+    /// `window/workDoneProgress/cancel`: the user pressed cancel on the retraining's progress.
+    pub async fn work_done_progress_cancel(&self, params: WorkDoneProgressCancelParams) {
+        if self.state.retraining.cancel(&params.token) {
+            tracing::info!("retraining cancelled by the user");
+        }
+    }
+
     async fn warn(&self, message: String) {
         tracing::warn!("{message}");
         self.client

@@ -53,6 +53,8 @@ pub struct ServerOptions {
     pub model_dir: std::path::PathBuf,
     pub lexicon_dir: std::path::PathBuf,
     pub tagger: TaggerOptions,
+    /// The trainer executable for `bioscope.retrain` (command line or environment only).
+    pub trainer: Option<std::path::PathBuf>,
 }
 
 /// The user's decisions: the records read or written so far and the rules they make.
@@ -82,6 +84,7 @@ pub struct State {
     pub tagging: crate::activity::TaggingActivity,
     /// Documents with uncertain-mention hints published (to clear them).
     pub hinted: dashmap::DashSet<Uri>,
+    pub retraining: crate::retrain::Retraining,
 }
 
 impl State {
@@ -103,6 +106,7 @@ impl State {
             progress_supported: AtomicBool::new(false),
             tagging: Default::default(),
             hinted: dashmap::DashSet::new(),
+            retraining: Default::default(),
         }
     }
 
@@ -124,14 +128,35 @@ impl State {
             .clone()
     }
 
-    /// Loads the model the settings name (or the server's default) off the async runtime and
-    /// makes it current; returns the engine (check its problem).
-    pub async fn load_engine(&self) -> Arc<Engine> {
-        let settings = self.settings();
-        let dir = settings
+    /// The model bundle to use: the settings' `modelPath`, else the workspace's current
+    /// fine-tuned bundle (`.bioscope/models`), else the server's default.
+    pub fn model_dir(&self) -> std::path::PathBuf {
+        let workspace = || {
+            let root = self.root.get().cloned().flatten()?;
+            bioscope_core::workspace_models::WorkspaceModels::new(&root).current()
+        };
+        self.settings()
             .model_path
-            .clone()
-            .unwrap_or_else(|| self.options.model_dir.clone());
+            .or_else(workspace)
+            .unwrap_or_else(|| self.options.model_dir.clone())
+    }
+
+    /// Loads the model [`model_dir`](Self::model_dir) names off the async runtime and makes it
+    /// current; returns the engine (check its problem).
+    pub async fn load_engine(&self) -> Arc<Engine> {
+        let engine = self.load_engine_from(self.model_dir()).await;
+        self.set_engine(engine.clone());
+        engine
+    }
+
+    pub fn set_engine(&self, engine: Arc<Engine>) {
+        *self.engine.write().unwrap_or_else(|e| e.into_inner()) = engine;
+    }
+
+    /// Loads the bundle in `dir` (and the lexicon the settings name) off the async runtime,
+    /// without making it current.
+    pub async fn load_engine_from(&self, dir: std::path::PathBuf) -> Arc<Engine> {
+        let settings = self.settings();
         let lexicon_dir = settings
             .lexicon_path
             .clone()
@@ -140,12 +165,10 @@ impl State {
         if let Some(threads) = settings.threads {
             options.threads = threads;
         }
-        let engine = tokio::task::spawn_blocking(move || Engine::load(&dir, &lexicon_dir, options))
+        tokio::task::spawn_blocking(move || Engine::load(&dir, &lexicon_dir, options))
             .await
             .map(Arc::new)
-            .unwrap_or_else(|_| self.engine());
-        *self.engine.write().unwrap_or_else(|e| e.into_inner()) = engine.clone();
-        engine
+            .unwrap_or_else(|_| self.engine())
     }
 
     pub fn overrides(&self) -> Arc<Overrides> {

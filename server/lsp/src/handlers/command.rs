@@ -2,7 +2,7 @@
 //! `bioscope.applyCorrection` (record a [`Decision`] and apply it everywhere),
 //! `bioscope.exportDocument` (a document's entities as PubTator, CoNLL, brat or BioC) and
 //! `bioscope.exportCorrections` (the decisions as PubTator or JSONL) and
-//! `bioscope.nextUncertain` (see [`uncertain`]).
+//! `bioscope.nextUncertain` (see [`uncertain`]) and `bioscope.retrain` (see [`crate::retrain`]).
 
 use bioscope_lexicon::Normalizer;
 use std::sync::Arc;
@@ -23,6 +23,7 @@ pub const APPLY_CORRECTION: &str = "bioscope.applyCorrection";
 pub const EXPORT_DOCUMENT: &str = "bioscope.exportDocument";
 pub const EXPORT_CORRECTIONS: &str = "bioscope.exportCorrections";
 pub const NEXT_UNCERTAIN: &str = "bioscope.nextUncertain";
+pub const RETRAIN: &str = "bioscope.retrain";
 
 pub fn commands() -> Vec<String> {
     [
@@ -31,6 +32,7 @@ pub fn commands() -> Vec<String> {
         EXPORT_DOCUMENT,
         EXPORT_CORRECTIONS,
         NEXT_UNCERTAIN,
+        RETRAIN,
     ]
     .map(String::from)
     .to_vec()
@@ -73,6 +75,8 @@ pub async fn execute(
             let arg = params.arguments.into_iter().next().unwrap_or(Value::Null);
             Ok((Some(uncertain::next_uncertain(state, arg).await?), false))
         }
+        // The new model changes every document's results.
+        RETRAIN => Ok((Some(crate::retrain::retrain(state).await?), true)),
         other => Err(Error::invalid_params(format!("unknown command {other}"))),
     }
 }

@@ -1,0 +1,299 @@
+//! `bioscope.retrain`: fine-tunes the current model on the workspace's corrections by running
+//! the trainer (`bioscope-train finetune`) as a child process, reports its progress
+//! (`$/progress`, cancellable, and `bioscope/status`), and switches to the new bundle only once
+//! it loads; on any failure the old model keeps serving and the error says why.
+//!
+//! The trainer executable comes only from the server's command line or environment
+//! (`--trainer`, `BIOSCOPE_TRAINER`, else `bioscope-train` beside the server binary), never from
+//! workspace settings. New bundles go to `.bioscope/models/` in the workspace
+//! ([`WorkspaceModels`]), and the choice of bundle survives a restart.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bioscope_core::workspace_models::WorkspaceModels;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::sync::oneshot;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::ProgressToken;
+
+use crate::activity::Activity;
+use crate::engine::Engine;
+use crate::state::State;
+
+/// Lines of the trainer's stderr kept for the error message.
+const STDERR_TAIL: usize = 12;
+
+/// At most one retraining at a time, and the way to cancel it.
+#[derive(Default)]
+pub struct Retraining {
+    running: AtomicBool,
+    cancel: Mutex<Option<(ProgressToken, oneshot::Sender<()>)>>,
+}
+
+/// Clears the running flag however the retraining ends.
+struct RunningGuard<'a>(&'a Retraining);
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        *self.0.cancel.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.0.running.store(false, Ordering::SeqCst);
+    }
+}
+
+impl Retraining {
+    /// Cancels the retraining whose progress token this is (`window/workDoneProgress/cancel`).
+    pub fn cancel(&self, token: &ProgressToken) -> bool {
+        let mut cancel = self.cancel.lock().unwrap_or_else(|e| e.into_inner());
+        if cancel.as_ref().is_some_and(|(t, _)| t == token) {
+            if let Some((_, tx)) = cancel.take() {
+                let _ = tx.send(());
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// One line of `bioscope-train finetune --progress json`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+enum TrainerEvent {
+    Progress {
+        percentage: Option<f64>,
+        message: Option<String>,
+    },
+    Done {
+        bundle: PathBuf,
+        corrections: Option<u64>,
+        seconds: Option<f64>,
+    },
+}
+
+fn failed(message: String) -> Error {
+    Error {
+        code: ErrorCode::InternalError,
+        message: message.into(),
+        data: None,
+    }
+}
+
+/// Runs the retraining; the result names the new model, its bundle and the figures.
+pub async fn retrain(state: &Arc<State>) -> Result<Value> {
+    let retraining = &state.retraining;
+    if retraining.running.swap(true, Ordering::SeqCst) {
+        return Err(Error::invalid_params("BioScope is already retraining"));
+    }
+    let _running = RunningGuard(retraining);
+    let old = state.engine();
+    let old_name = old.model_name().unwrap_or("no model").to_string();
+    let keep = format!("BioScope keeps using {old_name}");
+    let trainer = state.options.trainer.clone().ok_or_else(|| {
+        failed(format!(
+            "no trainer: start the server with --trainer PATH (or BIOSCOPE_TRAINER), or install \
+             bioscope-train beside the bioscope binary. {keep}."
+        ))
+    })?;
+    if old.model_name().is_none() {
+        return Err(failed(format!(
+            "there is no model to retrain ({}); configure one first",
+            old.problem().unwrap_or("not loaded")
+        )));
+    }
+    let (Some(corrections), Some(root)) = (
+        state.corrections_path(),
+        state.root.get().cloned().flatten(),
+    ) else {
+        return Err(failed(
+            "retraining needs a workspace folder (for .bioscope/models) with corrections".into(),
+        ));
+    };
+    let count = state
+        .decisions
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .records
+        .len();
+    if count == 0 {
+        return Err(failed(format!(
+            "no corrections yet in {}: accept, reject or retype some mentions first",
+            corrections.display()
+        )));
+    }
+    let models = WorkspaceModels::new(&root);
+    std::fs::create_dir_all(models.dir()).map_err(|e| {
+        failed(format!(
+            "cannot create {}: {e}. {keep}.",
+            models.dir().display()
+        ))
+    })?;
+    let out = models.new_bundle_path(&old_name);
+
+    let started = Instant::now();
+    let mut child = tokio::process::Command::new(&trainer)
+        .arg("finetune")
+        .arg("--base")
+        .arg(old.model_dir())
+        .arg("--corrections")
+        .arg(&corrections)
+        .arg("--out")
+        .arg(&out)
+        .args(["--progress", "json"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true) // a cancelled request or a server exit stops it
+        .spawn()
+        .map_err(|e| {
+            failed(format!(
+                "cannot start the trainer {}: {e}. {keep}.",
+                trainer.display()
+            ))
+        })?;
+    tracing::info!(trainer = %trainer.display(), out = %out.display(), corrections = count, "retraining");
+
+    // Progress: `$/progress` with a cancel button where the client supports it.
+    let (cancel_tx, mut cancel_rx) = oneshot::channel();
+    let token = ProgressToken::String(format!("bioscope/retrain/{}", state.next_result_id()));
+    let client = state
+        .client
+        .get()
+        .filter(|_| state.progress_supported.load(Ordering::Relaxed));
+    let progress = match client {
+        Some(client)
+            if client
+                .create_work_done_progress(token.clone())
+                .await
+                .is_ok() =>
+        {
+            *retraining.cancel.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((token.clone(), cancel_tx));
+            Some(
+                client
+                    .progress(token, format!("BioScope: retraining {old_name}"))
+                    .with_percentage(0)
+                    .with_cancel_button()
+                    .begin()
+                    .await,
+            )
+        }
+        _ => None,
+    };
+    state
+        .announce(
+            Activity::Retraining,
+            Some(format!("{count} corrections")),
+            Some(0),
+        )
+        .await;
+
+    let stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let stderr_task = tokio::spawn(async move {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text).await;
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(STDERR_TAIL)..].join("\n")
+    });
+    let mut lines = BufReader::new(stdout).lines();
+    let mut done = None;
+    let outcome: std::result::Result<(), String> = loop {
+        tokio::select! {
+            line = lines.next_line() => match line {
+                Ok(Some(line)) => match serde_json::from_str::<TrainerEvent>(&line) {
+                    Ok(TrainerEvent::Progress { percentage, message }) => {
+                        let pct = percentage.map(|p| p.clamp(0.0, 100.0) as u32);
+                        if let Some(p) = &progress {
+                            p.report_with_message(message.clone().unwrap_or_default(), pct.unwrap_or(0), None).await;
+                        }
+                        state.announce(Activity::Retraining, message, pct).await;
+                    }
+                    Ok(event @ TrainerEvent::Done { .. }) => done = Some(event),
+                    Err(_) => tracing::info!(trainer = %line),
+                },
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(format!("reading the trainer's output: {e}")),
+            },
+            _ = &mut cancel_rx => {
+                let _ = child.kill().await;
+                break Err("cancelled".into());
+            }
+        }
+    };
+    let status = child.wait().await;
+    let stderr_tail = stderr_task.await.unwrap_or_default();
+    if let Some(p) = progress {
+        p.finish().await;
+    }
+    let result = match (outcome, status) {
+        (Err(reason), _) => Err(reason),
+        (Ok(()), Err(e)) => Err(format!("the trainer did not finish: {e}")),
+        (Ok(()), Ok(status)) if !status.success() => Err(format!(
+            "the trainer failed ({status}): {}",
+            if stderr_tail.is_empty() {
+                "no message"
+            } else {
+                &stderr_tail
+            }
+        )),
+        (Ok(()), Ok(_)) => match done {
+            Some(TrainerEvent::Done {
+                bundle,
+                corrections,
+                seconds,
+            }) => switch_to(state, &models, bundle).await.map(|engine| {
+                json!({
+                    "model": engine.model_name(),
+                    "bundle": engine.model_dir(),
+                    "corrections": corrections.unwrap_or(count as u64),
+                    "seconds": seconds.unwrap_or_else(|| started.elapsed().as_secs_f64()),
+                })
+            }),
+            _ => Err("the trainer ended without saying where the new model is".into()),
+        },
+    };
+    state.announce(Activity::Idle, None, None).await;
+    result.map_err(|reason| {
+        tracing::warn!("retraining failed: {reason}");
+        failed(format!("Retraining failed: {reason}. {keep}."))
+    })
+}
+
+/// Loads the new bundle and makes it current (for this server and, through the workspace's
+/// model history, for the next start); the old engine stays if it does not load.
+async fn switch_to(
+    state: &Arc<State>,
+    models: &WorkspaceModels,
+    bundle: PathBuf,
+) -> std::result::Result<Arc<Engine>, String> {
+    let inside = bundle
+        .parent()
+        .zip(models.dir().canonicalize().ok())
+        .is_some_and(|(parent, dir)| parent.canonicalize().ok() == Some(dir));
+    let name = bundle
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string);
+    let (true, Some(name)) = (inside, name) else {
+        return Err(format!(
+            "the trainer wrote {} outside {}",
+            bundle.display(),
+            models.dir().display()
+        ));
+    };
+    let engine = state.load_engine_from(bundle).await;
+    if let Some(problem) = engine.problem() {
+        return Err(format!("the new model does not load: {problem}"));
+    }
+    models
+        .use_bundle(&name)
+        .map_err(|e| format!("the new model works but cannot be recorded as current: {e}"))?;
+    state.set_engine(engine.clone());
+    state.schedule_all();
+    Ok(engine)
+}

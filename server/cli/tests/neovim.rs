@@ -67,12 +67,32 @@ fn neovim_shows_entity_highlights_and_hovers() {
     assert!(groups.contains("@lsp.mod.uncertain"), "{seen}");
     // :BioscopeExport writes the entities with identifiers.
     let exported = seen["exported"].as_str().unwrap();
-    assert!(exported.contains("Wilson disease\tDisease\tMESH:D006527"), "{seen}");
-    assert!(!exported.contains("ATP7B\tGene"), "the rejected mention is not exported: {seen}");
-    assert!(seen["statusline"].as_str().unwrap().contains("bioscope-union"), "{seen}");
+    assert!(
+        exported.contains("Wilson disease\tDisease\tMESH:D006527"),
+        "{seen}"
+    );
+    assert!(
+        !exported.contains("ATP7B\tGene"),
+        "the rejected mention is not exported: {seen}"
+    );
+    assert!(
+        seen["statusline"]
+            .as_str()
+            .unwrap()
+            .contains("bioscope-union"),
+        "{seen}"
+    );
     let health = seen["health"].as_str().unwrap();
-    for expected in ["OK server binary", "OK ONNX Runtime library", "OK model loaded: bioscope-union", "OK lexicon loaded"] {
-        assert!(health.contains(expected), "{expected} missing from :checkhealth: {health}");
+    for expected in [
+        "OK server binary",
+        "OK ONNX Runtime library",
+        "OK model loaded: bioscope-union",
+        "OK lexicon loaded",
+    ] {
+        assert!(
+            health.contains(expected),
+            "{expected} missing from :checkhealth: {health}"
+        );
     }
     assert!(at(3).is_empty(), "nothing on a plain word: {seen}");
     let hover = seen["hover"].as_str().unwrap_or_default();

@@ -355,15 +355,15 @@ pub fn finetune(
             skipped.len()
         );
     }
-    let staging = Staging::create(&request.out)?;
-
-    progress(report, 2, format!("loading {}", request.base.display()));
     if !request.base.join(MANIFEST_FILE).is_file() {
         bail!(
             "{} is not a model bundle (no {MANIFEST_FILE})",
             request.base.display()
         );
     }
+    let staging = Staging::create(&request.out)?;
+
+    progress(report, 2, format!("loading {}", request.base.display()));
     let mut base = import_bundle(&request.base)?;
     let replay_path = request.base.join(REPLAY_FILE);
     let replay_all = if replay_path.is_file() {

@@ -33,6 +33,7 @@ pub struct BenchOptions {
     pub corpus: CorpusSpec,
     pub count: usize,
     pub work: PathBuf,
+    pub finetune_args: Vec<String>,
     /// The `bioscope-train` binary to run `finetune` with.
     pub exe: PathBuf,
 }
@@ -196,6 +197,7 @@ pub fn run(options: &BenchOptions) -> Result<()> {
         .arg(&path)
         .arg("--out")
         .arg(&out)
+        .args(&options.finetune_args)
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
         .status()
@@ -230,7 +232,10 @@ pub fn run(options: &BenchOptions) -> Result<()> {
         types.len(),
         types
     );
-    println!("finetune wall time {wall:.1} s (whole command: load, cache, train, export)");
+    println!(
+        "finetune {} wall time {wall:.1} s (whole command: load, cache, train, export)",
+        options.finetune_args.join(" ")
+    );
     println!(
         "{}",
         f1_line("corrected sentences", cb, ca, corrected.len())

@@ -84,6 +84,18 @@ enum Command {
         /// Override the number of top encoder layers that train.
         #[arg(long)]
         trained_layers: Option<usize>,
+        /// Override the encoder's peak learning rate.
+        #[arg(long)]
+        lr: Option<f64>,
+        /// Override the classifier's and CRF's peak learning rate.
+        #[arg(long)]
+        head_lr: Option<f64>,
+        /// Override the replay sentences per corrected paragraph.
+        #[arg(long)]
+        replay_per_paragraph: Option<usize>,
+        /// Override how often each corrected paragraph appears per epoch.
+        #[arg(long)]
+        paragraph_repeats: Option<usize>,
         /// Tests only: pause with the bundle staged before renaming it into place.
         #[arg(long, hide = true)]
         pause_before_publish_ms: Option<u64>,
@@ -117,6 +129,9 @@ enum Command {
         /// Working directory (corrections.jsonl, finetuned/, IOB files).
         #[arg(long)]
         work: PathBuf,
+        /// Extra arguments for `finetune` (e.g. `--epochs 3`), split at white space.
+        #[arg(long, allow_hyphen_values = true, default_value = "")]
+        finetune_args: String,
     },
     /// Measure training throughput (sequences/s, tokens/s) over a number of steps.
     Bench {
@@ -216,9 +231,18 @@ fn main() -> Result<()> {
             progress,
             epochs,
             trained_layers,
+            lr,
+            head_lr,
+            replay_per_paragraph,
+            paragraph_repeats,
             pause_before_publish_ms,
         } => {
             let mut settings = FinetuneSettings::default();
+            settings.lr = lr.unwrap_or(settings.lr);
+            settings.head_lr = head_lr.unwrap_or(settings.head_lr);
+            settings.replay_per_paragraph =
+                replay_per_paragraph.unwrap_or(settings.replay_per_paragraph);
+            settings.paragraph_repeats = paragraph_repeats.unwrap_or(settings.paragraph_repeats);
             if let Some(e) = epochs {
                 settings.epochs = e;
             }
@@ -277,6 +301,7 @@ fn main() -> Result<()> {
             annotates,
             count,
             work,
+            finetune_args,
         } => {
             bioscope_train::finetune_bench::run(&bioscope_train::finetune_bench::BenchOptions {
                 base,
@@ -288,6 +313,10 @@ fn main() -> Result<()> {
                 },
                 count,
                 work,
+                finetune_args: finetune_args
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect(),
                 exe: std::env::current_exe().context("cannot find this executable")?,
             })?;
         }

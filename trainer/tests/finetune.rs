@@ -255,7 +255,11 @@ fn corrections_retrain_a_bundle_that_tags_the_text_as_corrected() {
     assert_eq!(bundle.manifest.training, base.manifest.training);
 
     let after = paragraph_tags(&out);
-    assert_eq!(&after[2..4], &[Tag::Outside, Tag::Outside], "{after:?} {events:?}");
+    assert_eq!(
+        &after[2..4],
+        &[Tag::Outside, Tag::Outside],
+        "{after:?} {events:?}"
+    );
     assert_eq!(after[6], Tag::Begin(EntityType::Gene), "{after:?}");
     // Words no decision touched keep the base model's tags.
     assert_eq!(after[0], before[0]);

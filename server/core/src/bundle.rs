@@ -382,6 +382,20 @@ mod tests {
     }
 
     #[test]
+    fn finetune_record_is_optional() {
+        let json = serde_json::to_string(&manifest()).unwrap();
+        assert!(!json.contains("finetune"), "{json}");
+        let mut m = manifest();
+        m.finetune = Some(FinetuneRecord {
+            base_name: "base".into(),
+            corrections: 3,
+            ..FinetuneRecord::default()
+        });
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(serde_json::from_str::<Manifest>(&json).unwrap(), m);
+    }
+
+    #[test]
     fn garbage_manifest_is_reported_with_its_path() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(MANIFEST_FILE), b"{not json").unwrap();

@@ -1,0 +1,246 @@
+//! The learning loop end to end: corrections made over LSP → `bioscope.retrain` (the real
+//! `bioscope-train finetune` as the server's child process, on a tiny model so it runs in
+//! seconds) → the server switches to the new bundle, whose own predictions follow the
+//! corrections; the choice survives a restart and `bioscope model rollback` undoes it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use bioscope_tests::lsp_client::LspClient;
+use bioscope_tests::{ort_library, trained_tiny_run};
+use bioscope_train::export::{export_bundle, ExportOptions};
+use serde_json::{json, Value};
+
+const PARAGRAPH: &str = "mice with breast cancer were given aspirin .";
+
+fn bioscope() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_bioscope"))
+}
+
+/// `bioscope-train`, built beside `bioscope` (by `cargo test --workspace`, else built here).
+fn trainer_binary() -> PathBuf {
+    let path = bioscope().with_file_name("bioscope-train");
+    if !path.is_file() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--release", "--locked", "-p", "bioscope-train"])
+            .status()
+            .unwrap();
+        assert!(status.success(), "cannot build bioscope-train");
+    }
+    assert!(path.is_file(), "{} missing", path.display());
+    path
+}
+
+/// A trainer command with settings a tiny model learns from in seconds, as a user's own
+/// `--trainer` wrapper script would pass them.
+fn tiny_trainer(dir: &Path) -> PathBuf {
+    let script = dir.join("tiny-trainer.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nexec '{}' \"$@\" --epochs 40 --trained-layers 1 --lr 3e-3 --head-lr 1e-2 --paragraph-repeats 4\n",
+            trainer_binary().display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    script
+}
+
+fn start(model: &Path, trainer: &Path) -> LspClient {
+    LspClient::start(
+        bioscope(),
+        &[
+            "lsp",
+            "--threads",
+            "1",
+            "--model",
+            model.to_str().unwrap(),
+            "--trainer",
+            trainer.to_str().unwrap(),
+        ],
+        &[("ORT_DYLIB_PATH", &ort_library())],
+    )
+}
+
+fn initialize(client: &mut LspClient, root: &str) {
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": root,
+               "capabilities": {"window": {"workDoneProgress": true}}}),
+    );
+    client.notify("initialized", json!({}));
+}
+
+fn command(client: &mut LspClient, name: &str, argument: Value) -> Value {
+    client.request(
+        "workspace/executeCommand",
+        json!({"command": name, "arguments": [argument]}),
+    )
+}
+
+/// Runs the code action with this title at `range`.
+fn act(client: &mut LspClient, uri: &str, mention: &str, title: &str) {
+    let start = PARAGRAPH.find(mention).unwrap() as u64;
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": start},
+               "end": {"line": 0, "character": start + mention.len() as u64}},
+               "context": {"diagnostics": []}}),
+    );
+    let action = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == title)
+        .unwrap_or_else(|| panic!("no action {title}: {actions}"))
+        .clone();
+    let done = command(
+        client,
+        action["command"]["command"].as_str().unwrap(),
+        action["command"]["arguments"][0].clone(),
+    );
+    assert!(done.get("error").is_none(), "{done}");
+}
+
+/// The model's own mentions of the paragraph (no lexicon, no decisions): (text, type).
+fn model_mentions(model: &Path, dir: &Path) -> Vec<(String, String)> {
+    let file = dir.join("probe.txt");
+    std::fs::write(&file, PARAGRAPH).unwrap();
+    let out = Command::new(bioscope())
+        .args([
+            "tag",
+            "--format",
+            "json",
+            "--no-lexicon",
+            "--threads",
+            "1",
+            "--model",
+        ])
+        .arg(model)
+        .arg(&file)
+        .env("ORT_DYLIB_PATH", ort_library())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["text"].as_str().unwrap().to_string(),
+                e["type"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn corrections_retrain_the_model_and_the_server_switches_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("tiny-bundle");
+    let run = trained_tiny_run(&dir.path().join("run"));
+    export_bundle(&run, &base, &ExportOptions { int8: true }).unwrap();
+    let before = model_mentions(&base, dir.path());
+    assert!(
+        before.contains(&("breast cancer".into(), "Disease".into())),
+        "the tiny model tags the disease to begin with: {before:?}"
+    );
+    assert!(!before.iter().any(|(t, _)| t == "aspirin"), "{before:?}");
+
+    let workspace = dir.path().join("ws");
+    std::fs::create_dir_all(&workspace).unwrap();
+    let root = format!("file://{}", workspace.display());
+    let uri = format!("{root}/paper.txt");
+    let trainer = tiny_trainer(dir.path());
+    let mut client = start(&base, &trainer);
+    initialize(&mut client, &root);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": PARAGRAPH}}),
+    );
+    act(
+        &mut client,
+        &uri,
+        "breast cancer",
+        "Not an entity: “breast cancer”",
+    );
+    act(&mut client, &uri, "aspirin", "Tag “aspirin” as Gene");
+
+    let retrained = command(&mut client, "bioscope.retrain", json!({}));
+    let result = &retrained["result"];
+    assert!(retrained.get("error").is_none(), "{retrained}");
+    assert_eq!(result["corrections"], 2, "{result}");
+    let bundle = PathBuf::from(result["bundle"].as_str().unwrap());
+    assert!(
+        bundle.starts_with(workspace.join(".bioscope/models")),
+        "{result}"
+    );
+    // Progress was reported, and the status bar heard about it.
+    let kinds: Vec<&str> = client
+        .notifications
+        .iter()
+        .filter(|m| m["method"] == "$/progress")
+        .filter_map(|m| m["params"]["value"]["kind"].as_str())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"begin"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"end"), "{kinds:?}");
+    assert!(client
+        .notifications
+        .iter()
+        .any(|m| m["method"] == "bioscope/status" && m["params"]["activity"] == "retraining"));
+    let status = command(&mut client, "bioscope.status", json!({}))["result"].clone();
+    assert_eq!(status["modelDir"], bundle.display().to_string(), "{status}");
+
+    // The new model itself now follows the corrections.
+    let after = model_mentions(&bundle, dir.path());
+    assert!(
+        !after.iter().any(|(t, _)| t == "breast cancer"),
+        "rejected: {after:?}"
+    );
+    assert!(
+        after.contains(&("aspirin".into(), "Gene".into())),
+        "tagged: {after:?}"
+    );
+    assert_eq!(client.shutdown(), Some(0));
+
+    // A restart in the same workspace uses the retrained bundle; a rollback goes back.
+    let mut client = start(&base, &trainer);
+    initialize(&mut client, &root);
+    let status = command(&mut client, "bioscope.status", json!({}))["result"].clone();
+    assert_eq!(status["modelDir"], bundle.display().to_string(), "{status}");
+    assert_eq!(client.shutdown(), Some(0));
+    let listed = Command::new(bioscope())
+        .args(["model", "list", "--workspace"])
+        .arg(&workspace)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout).to_string();
+    let name = bundle.file_name().unwrap().to_str().unwrap();
+    assert!(
+        listed.contains(&format!("* {name}")) && listed.contains("on 2 corrections"),
+        "{listed}"
+    );
+    let rolled = Command::new(bioscope())
+        .args(["model", "rollback", "--workspace"])
+        .arg(&workspace)
+        .status()
+        .unwrap();
+    assert!(rolled.success());
+    let mut client = start(&base, &trainer);
+    initialize(&mut client, &root);
+    let status = command(&mut client, "bioscope.status", json!({}))["result"].clone();
+    assert_eq!(status["modelDir"], base.display().to_string(), "{status}");
+    assert_eq!(client.shutdown(), Some(0));
+}

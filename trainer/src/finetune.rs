@@ -3,7 +3,7 @@
 //!
 //! 1. The base bundle's weights are imported from its `model.onnx` ([`crate::import`]): users
 //!    have bundles, not training runs.
-//! 2. Each corrected paragraph becomes a training sequence ([`teach_paragraphs`]): the corrected
+//! 2. Each corrected paragraph becomes a training sequence ([`corrected_paragraphs`]): the corrected
 //!    spans carry their decided labels (a rejected or ignored span is `O`, a retyped, resized or
 //!    tagged span its new label, an accepted one stays); elsewhere the base model's own
 //!    confident decisions (posterior ≥ `confidence` on every word of an entity, or on an `O`
@@ -20,7 +20,6 @@
 //!    no `OUT` or its previous version untouched; stale `OUT.tmp-PID` directories of dead
 //!    processes are removed by the next run.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -29,12 +28,14 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use bioscope_core::bundle::{FinetuneRecord, Manifest, WeightFormat, MANIFEST_FILE};
 use bioscope_core::corpus::{split_words, Sentence};
-use bioscope_core::corrections::{self, Action, Correction, SkippedLine};
+use bioscope_core::corrections::{
+    self, corrected_paragraphs, Correction, SkippedLine, SpanDecision,
+};
 use bioscope_core::decode::{decode_window_scored, tag_runs};
 use bioscope_core::encoding::{plan_batches, WordPieceEncoder, WINDOW_CONTEXT};
 use bioscope_core::entity::Tag;
 use bioscope_core::hash::sha256_hex;
-use bioscope_core::{EntityType, LabelScheme};
+use bioscope_core::LabelScheme;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{encode, make_batch, Example};
@@ -120,79 +121,10 @@ pub struct FinetuneOutcome {
     pub seconds: f64,
 }
 
-/// A decided span of a paragraph: `Some(type)`, or `None` for "not an entity".
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decision {
-    pub start: usize,
-    pub end: usize,
-    pub label: Option<EntityType>,
-}
-
-/// A corrected paragraph: its text (as stored with the decisions) and the decisions that stand.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TeachParagraph {
-    pub text: String,
-    pub decisions: Vec<Decision>,
-}
-
-/// The decisions one record makes, in the order they apply (a later one wins on overlap).
-fn decisions_of(c: &Correction) -> Vec<Decision> {
-    let span = |s: &bioscope_core::corrections::SpanLabel, label| Decision {
-        start: s.start,
-        end: s.end,
-        label,
-    };
-    match c.action {
-        Action::Reject | Action::Ignore => c
-            .old
-            .as_ref()
-            .or(c.new.as_ref())
-            .map(|s| vec![span(s, None)])
-            .unwrap_or_default(),
-        Action::Accept | Action::Retype | Action::Resize | Action::Tag => {
-            let mut out = Vec::new();
-            if let (Some(old), Some(new)) = (&c.old, &c.new) {
-                if (old.start, old.end) != (new.start, new.end) {
-                    out.push(span(old, None));
-                }
-            }
-            if let Some(s) = c.new.as_ref().or(c.old.as_ref()) {
-                out.push(span(s, Some(s.entity_type)));
-            }
-            out
-        }
-    }
-}
-
-/// Groups records by paragraph text (first-seen order) and resolves their decisions: records
-/// apply in file order, and each replaces the earlier decisions whose spans it overlaps.
-pub fn teach_paragraphs(records: &[Correction]) -> Vec<TeachParagraph> {
-    let mut order: Vec<TeachParagraph> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for c in records {
-        let new = decisions_of(c);
-        if new.is_empty() {
-            continue;
-        }
-        let i = *index.entry(c.paragraph.as_str()).or_insert_with(|| {
-            order.push(TeachParagraph {
-                text: c.paragraph.clone(),
-                decisions: Vec::new(),
-            });
-            order.len() - 1
-        });
-        let p = &mut order[i];
-        p.decisions
-            .retain(|d| new.iter().all(|n| d.end <= n.start || d.start >= n.end));
-        p.decisions.extend(new);
-    }
-    order
-}
-
 /// Word labels of a paragraph: `Some(tag)` to teach, `None` left open.
 pub fn word_labels(
     text: &str,
-    decisions: &[Decision],
+    decisions: &[SpanDecision],
     predicted: &[(Tag, f32)],
     confidence: f32,
 ) -> Vec<Option<Tag>> {
@@ -348,7 +280,7 @@ pub fn finetune(
             line.reason
         )));
     }
-    let paragraphs = teach_paragraphs(&records);
+    let paragraphs = corrected_paragraphs(&records);
     if paragraphs.is_empty() {
         bail!(
             "{} holds no usable correction ({} records, {} lines skipped): nothing to learn",
@@ -710,7 +642,9 @@ fn remove_stale(parent: &Path, name: &std::ffi::OsStr) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bioscope_core::corrections::Action;
     use bioscope_core::corrections::{Scope, SpanLabel, SCHEMA_VERSION};
+    use bioscope_core::EntityType;
 
     fn record(
         action: Action,
@@ -743,22 +677,22 @@ mod tests {
             // Resize "hereditary breast cancer" to "breast cancer" (as Gene, for the test).
             record(Action::Resize, Some((13, 37)), Some((24, 37))),
         ];
-        let p = teach_paragraphs(&records);
+        let p = corrected_paragraphs(&records);
         assert_eq!(p.len(), 1);
         assert_eq!(
             p[0].decisions,
             vec![
-                Decision {
+                SpanDecision {
                     start: 41,
                     end: 44,
                     label: Some(EntityType::Gene)
                 },
-                Decision {
+                SpanDecision {
                     start: 13,
                     end: 37,
                     label: None
                 },
-                Decision {
+                SpanDecision {
                     start: 24,
                     end: 37,
                     label: Some(EntityType::Gene)

@@ -16,7 +16,7 @@ import {
   State,
 } from 'vscode-languageclient/node';
 
-import { EXPORT_CHOICES, exportPath, type ExportChoice } from './logic/export';
+import { EXPORT_CHOICES, bratTextPath, exportPath, type ExportChoice } from './logic/export';
 import {
   describeStatus,
   EXTENSION_COMMANDS,
@@ -325,6 +325,10 @@ class Bioscope implements vscode.Disposable {
     });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(result.content));
+    if (choice.format === 'brat') {
+      const text = result.text ?? manuscript?.getText() ?? '';
+      await vscode.workspace.fs.writeFile(vscode.Uri.file(bratTextPath(target.fsPath)), new TextEncoder().encode(text));
+    }
     const open = await vscode.window.showInformationMessage(`BioScope: exported ${choice.label} to ${target.fsPath}`, 'Open');
     if (open === 'Open') await vscode.window.showTextDocument(target);
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { EXPORT_CHOICES, exportPath } from '../src/logic/export.ts';
+import { EXPORT_CHOICES, bratTextPath, exportPath } from '../src/logic/export.ts';
 
 const choice = (label: string) => {
   const c = EXPORT_CHOICES.find((x) => x.label.startsWith(label));
@@ -25,6 +25,12 @@ test('every server export format is offered once', () => {
   const doc = EXPORT_CHOICES.filter((c) => c.kind === 'document').map((c) => c.format).sort();
   assert.deepEqual(doc, ['bioc', 'brat', 'conll', 'pubtator']);
   const corr = EXPORT_CHOICES.filter((c) => c.kind === 'corrections').map((c) => c.format).sort();
-  assert.deepEqual(corr, ['jsonl', 'pubtator']);
+  assert.deepEqual(corr, ['bioc', 'brat', 'conll', 'jsonl', 'pubtator']);
   assert.equal(new Set(EXPORT_CHOICES.map((c) => c.suffix)).size, EXPORT_CHOICES.length);
+});
+
+test('a brat export gets its text beside the .ann', () => {
+  assert.equal(bratTextPath('/ws/paper.ann'), '/ws/paper.txt');
+  assert.equal(bratTextPath('/ws/paper.corrections.ann'), '/ws/paper.corrections.txt');
+  assert.equal(bratTextPath('/ws/notes'), '/ws/notes.txt');
 });

@@ -53,6 +53,7 @@ test('export results need a string content', () => {
     format: 'brat',
     content: 'T1\tGene 0 5\tBRCA1\n',
   });
+  assert.deepEqual(parseExport({ format: 'brat', content: '', text: 'BRCA1 ...\n' }).text, 'BRCA1 ...\n');
   assert.throws(() => parseExport({ format: 'brat' }), /`content` should be a string/);
 });
 

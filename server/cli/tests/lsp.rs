@@ -444,9 +444,37 @@ fn corrections_apply_everywhere_persist_and_survive_a_damaged_store() {
         decided.starts_with("correction1|t|\ncorrection1|a|Patients with"),
         "{decided}"
     );
+    // Both decisions were about one paragraph: one document, with the label they leave (the
+    // rejected disease is gone, the tagged word is there).
+    assert!(!decided.contains("correction2"), "{decided}");
     assert!(
-        decided.contains("correction2\t"),
+        decided.contains("\trare\tDisease"),
         "the tag decision's label: {decided}"
+    );
+    assert!(!decided.contains("Wilson disease\tDisease"), "{decided}");
+    let brat = export(&mut client, "bioscope.exportCorrections", "brat");
+    assert_eq!(
+        brat["result"]["content"].as_str().unwrap().trim_end(),
+        format!("T1\tDisease {rare} {}\trare", rare + 4),
+        "{brat}"
+    );
+    assert!(brat["result"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Patients with Wilson disease"));
+    let conll = export(&mut client, "bioscope.exportCorrections", "conll");
+    let conll = conll["result"]["content"].as_str().unwrap();
+    assert!(
+        conll.contains("rare\tB-Disease") && conll.contains("Wilson\tO"),
+        "{conll}"
+    );
+    let bioc = export(&mut client, "bioscope.exportCorrections", "bioc");
+    assert!(
+        bioc["result"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("<text>rare</text>"),
+        "{bioc}"
     );
     let bad = export(&mut client, "bioscope.exportDocument", "docx");
     assert!(

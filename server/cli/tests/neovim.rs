@@ -75,6 +75,9 @@ fn neovim_shows_entity_highlights_and_hovers() {
         !exported.contains("ATP7B\tGene"),
         "the rejected mention is not exported: {seen}"
     );
+    // The rejection, exported as the paragraph's words with their labels.
+    let conll = seen["corrections_conll"].as_str().unwrap();
+    assert!(conll.contains("ATP7B\tO"), "{seen}");
     assert!(
         seen["statusline"]
             .as_str()

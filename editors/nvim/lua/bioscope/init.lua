@@ -201,6 +201,31 @@ function M.export(format, path)
   end)
 end
 
+local corrections_extensions = {
+  jsonl = '.jsonl',
+  pubtator = '.pubtator',
+  bioc = '.bioc.xml',
+  brat = '.ann',
+  conll = '.conll',
+}
+
+--- :BioscopeExportCorrections [format] [path]: the decisions as stored (jsonl, the default) or
+--- the corrected paragraphs with their labels (pubtator, bioc, brat with its .txt, conll).
+function M.export_corrections(format, path)
+  format = format or 'jsonl'
+  if not corrections_extensions[format] then
+    notify('unknown format ' .. format .. '; choose ' .. table.concat(vim.tbl_keys(corrections_extensions), ', '), vim.log.levels.ERROR)
+    return
+  end
+  path = path or (vim.fn.getcwd() .. '/bioscope-corrections' .. corrections_extensions[format])
+  execute('bioscope.exportCorrections', { format = format }, function(result)
+    if write_file(path, result.content) and format == 'brat' and present(result.text) then
+      write_file(vim.fn.fnamemodify(path, ':r') .. '.txt', result.text)
+    end
+    notify('exported the corrections (' .. format .. ') to ' .. path)
+  end)
+end
+
 --- :BioscopeRetrain: fine-tunes the model on the corrections and switches to the new one (the
 --- server reports progress; the old model keeps serving if anything fails).
 function M.retrain()
@@ -241,6 +266,18 @@ function M.init()
       return vim.fn.getcompletion('', 'file')
     end,
     desc = "BioScope: export the buffer's entities (pubtator, bioc, brat, conll) [to a file]",
+  })
+  command('BioscopeExportCorrections', function(opts)
+    M.export_corrections(opts.fargs[1], opts.fargs[2])
+  end, {
+    nargs = '*',
+    complete = function(_, line)
+      if #vim.split(line, '%s+') <= 2 then
+        return vim.tbl_keys(corrections_extensions)
+      end
+      return vim.fn.getcompletion('', 'file')
+    end,
+    desc = 'BioScope: export your corrections (jsonl, pubtator, bioc, brat, conll) [to a file]',
   })
   command('BioscopeRetrain', M.retrain, {
     desc = 'BioScope: retrain the model from your corrections and switch to it',

@@ -22,8 +22,16 @@ export const EXPORT_CHOICES: readonly ExportChoice[] = [
   { kind: 'document', format: 'brat', label: 'brat standoff (.ann)', description: 'offsets into the document text', suffix: '.ann' },
   { kind: 'document', format: 'conll', label: 'CoNLL (BIO per word)', description: "this document's words and tags", suffix: '.conll' },
   { kind: 'corrections', format: 'jsonl', label: 'Corrections (JSONL)', description: 'every decision so far, as stored', suffix: '.corrections.jsonl' },
-  { kind: 'corrections', format: 'pubtator', label: 'Corrections (PubTator)', description: 'one document per decision', suffix: '.corrections.pubtator' },
+  { kind: 'corrections', format: 'pubtator', label: 'Corrections (PubTator)', description: 'one document per corrected paragraph, with the labels your decisions leave', suffix: '.corrections.pubtator' },
+  { kind: 'corrections', format: 'bioc', label: 'Corrections (BioC XML)', description: 'the corrected paragraphs and their labels', suffix: '.corrections.bioc.xml' },
+  { kind: 'corrections', format: 'brat', label: 'Corrections (brat standoff)', description: 'the corrected paragraphs (.txt) and their labels (.ann)', suffix: '.corrections.ann' },
+  { kind: 'corrections', format: 'conll', label: 'Corrections (CoNLL)', description: 'the corrected paragraphs, BIO per word', suffix: '.corrections.conll' },
 ];
+
+/** brat reads the text from a `.txt` beside the `.ann`: its path for an export target. */
+export function bratTextPath(annPath: string): string {
+  return annPath.replace(/\.ann$/, '') + '.txt';
+}
 
 /**
  * The default path for an export: `dir/paper.md` → `dir/paper.pubtator`. An untitled buffer

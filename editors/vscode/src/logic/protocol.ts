@@ -96,11 +96,15 @@ export function parseStatus(value: unknown): ServerStatus {
 export interface ExportResult {
   format: string;
   content: string;
+  text?: string;
 }
 
 export function parseExport(value: unknown): ExportResult {
   const o = object(value, 'export');
-  return { format: str(o, 'format', 'export'), content: str(o, 'content', 'export') };
+  // `text`: the text a brat `.ann` refers to (corrections exports; a document's is the document).
+  const result: ExportResult = { format: str(o, 'format', 'export'), content: str(o, 'content', 'export') };
+  if (typeof o.text === 'string') result.text = o.text;
+  return result;
 }
 
 export interface LspRange {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use bioscope_core::corrections::{self, Correction, SpanLabel, SCHEMA_VERSION};
 use bioscope_core::export::{self, Annotation};
-use bioscope_core::segment::segment;
+use bioscope_core::segment::{segment, DocFormat};
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::ExecuteCommandParams;
@@ -137,38 +137,71 @@ fn unknown_format(format: &str, known: &str) -> Error {
     ))
 }
 
-/// The decisions so far: JSONL as stored, or PubTator with one document per decision (its
-/// paragraph, and the label it ends with, if any).
+/// The decisions so far: JSONL as stored, or the corrected paragraphs with the labels the
+/// decisions leave on them (later decisions win) as PubTator (one document per paragraph),
+/// BioC XML, brat standoff or CoNLL (the paragraphs one after another, a blank line between;
+/// brat's answer carries that text too, for the `.txt`).
 fn export_corrections(state: &State, format: &str) -> Result<Value> {
     let decisions = state.decisions.read().unwrap_or_else(|e| e.into_inner());
-    let content = match format {
-        "jsonl" => decisions
+    if format == "jsonl" {
+        let content: String = decisions
             .records
             .iter()
             .filter_map(|r| serde_json::to_string(r).ok())
             .map(|line| line + "\n")
-            .collect::<String>(),
-        "pubtator" => decisions
-            .records
+            .collect();
+        return Ok(json!({"format": format, "content": content}));
+    }
+    let paragraphs = corrections::corrected_paragraphs(&decisions.records);
+    let labels = |p: &corrections::CorrectedParagraph, shift: usize| -> Vec<Annotation> {
+        let mut labels: Vec<Annotation> = p
+            .decisions
+            .iter()
+            .filter_map(|d| {
+                d.label.map(|entity_type| Annotation {
+                    start: shift + d.start,
+                    end: shift + d.end,
+                    entity_type,
+                    id: None,
+                })
+            })
+            .collect();
+        labels.sort_by_key(|a| (a.start, a.end));
+        labels
+    };
+    if format == "pubtator" {
+        let content: String = paragraphs
             .iter()
             .enumerate()
-            .map(|(i, r)| {
-                let labels: Vec<Annotation> = r
-                    .new
-                    .iter()
-                    .map(|s| Annotation {
-                        start: s.start,
-                        end: s.end,
-                        entity_type: s.entity_type,
-                        id: None,
-                    })
-                    .collect();
-                export::pubtator(&format!("correction{}", i + 1), &r.paragraph, None, &labels)
+            .map(|(i, p)| {
+                export::pubtator(
+                    &format!("correction{}", i + 1),
+                    &p.text,
+                    None,
+                    &labels(p, 0),
+                )
             })
-            .collect::<String>(),
-        other => return Err(unknown_format(other, "jsonl, pubtator")),
+            .collect();
+        return Ok(json!({"format": format, "content": content}));
+    }
+    let mut text = String::new();
+    let mut annotations = Vec::new();
+    for p in &paragraphs {
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        annotations.extend(labels(p, text.len()));
+        // A paragraph's own line breaks would split it in CoNLL: keep one paragraph per block.
+        text.push_str(&p.text.replace(['\n', '\r'], " "));
+    }
+    text.push('\n');
+    let content = match format {
+        "bioc" => export::bioc("corrections", &text, &annotations),
+        "brat" => export::brat(&text, &annotations),
+        "conll" => export::conll(&text, DocFormat::Plain, &annotations),
+        other => return Err(unknown_format(other, "jsonl, pubtator, bioc, brat, conll")),
     };
-    Ok(json!({"format": format, "content": content}))
+    Ok(json!({"format": format, "content": content, "text": text}))
 }
 
 fn status(state: &State) -> Value {

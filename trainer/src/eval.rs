@@ -3,23 +3,25 @@
 
 use anyhow::Result;
 use bioscope_core::corpus::Sentence;
-use bioscope_core::decode::decode_window_into;
+use bioscope_core::decode::{decode_window_into, CrfTransitions};
 use bioscope_core::encoding::{plan_batches, WordPieceEncoder, WINDOW_CONTEXT};
 use bioscope_core::entity::Tag;
 use bioscope_core::metrics::{entities_of, restrict_to, strict_scores, types_of, EntityScores};
 use bioscope_core::EntityType;
 
-use crate::data::{encode, gold_tags, make_batch};
+use crate::data::{encode, gold_tags, make_batch, Example};
 use crate::model::TokenClassifier;
 
-/// Word tags for every sentence.
-pub fn predict(
+/// Runs the model over every window of `sentences` (length-bucketed batches) and hands each
+/// window, with its piece emissions, to `decode`.
+pub fn decode_windows(
     model: &TokenClassifier,
     encoder: &WordPieceEncoder,
     sentences: &[Sentence],
     max_len: usize,
     batch_tokens: usize,
-) -> Result<Vec<Vec<Tag>>> {
+    mut decode: impl FnMut(&Example, &[f32], &CrfTransitions),
+) -> Result<()> {
     let examples = encode(
         sentences,
         encoder,
@@ -29,10 +31,6 @@ pub fn predict(
         WINDOW_CONTEXT,
     )?;
     let crf = model.crf.to_transitions()?;
-    let mut tags: Vec<Vec<Tag>> = sentences
-        .iter()
-        .map(|s| vec![Tag::Outside; s.words.len()])
-        .collect();
     let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
     for members in plan_batches(&lengths, batch_tokens, None) {
         let batch = make_batch(&examples, &members)?;
@@ -40,15 +38,40 @@ pub fn predict(
         for (row, &i) in members.iter().enumerate() {
             let e = &examples[i];
             let emissions: Vec<f32> = logits[row][..e.ids.len()].concat();
+            decode(e, &emissions, &crf);
+        }
+    }
+    Ok(())
+}
+
+/// Word tags for every sentence.
+pub fn predict(
+    model: &TokenClassifier,
+    encoder: &WordPieceEncoder,
+    sentences: &[Sentence],
+    max_len: usize,
+    batch_tokens: usize,
+) -> Result<Vec<Vec<Tag>>> {
+    let mut tags: Vec<Vec<Tag>> = sentences
+        .iter()
+        .map(|s| vec![Tag::Outside; s.words.len()])
+        .collect();
+    decode_windows(
+        model,
+        encoder,
+        sentences,
+        max_len,
+        batch_tokens,
+        |e, emissions, crf| {
             decode_window_into(
                 &mut tags[e.sentence],
                 &e.window,
-                &emissions,
+                emissions,
                 &model.scheme,
-                &crf,
+                crf,
             );
-        }
-    }
+        },
+    )?;
     Ok(tags)
 }
 

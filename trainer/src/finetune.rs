@@ -32,13 +32,14 @@ use bioscope_core::corrections::{
     self, corrected_paragraphs, Correction, SkippedLine, SpanDecision,
 };
 use bioscope_core::decode::{decode_window_scored, tag_runs};
-use bioscope_core::encoding::{plan_batches, WordPieceEncoder, WINDOW_CONTEXT};
+use bioscope_core::encoding::{plan_batches, WordPieceEncoder};
 use bioscope_core::entity::Tag;
 use bioscope_core::hash::sha256_hex;
 use bioscope_core::LabelScheme;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{encode, make_batch, Example};
+use crate::eval::decode_windows;
 use crate::export::{prepare_bundle, ExportOptions};
 use crate::import::import_bundle;
 use crate::model::TokenClassifier;
@@ -200,30 +201,21 @@ pub fn predict_scored(
             tags: vec![Tag::Outside; w.len()],
         })
         .collect();
-    let examples = encode(
-        &sentences,
-        encoder,
-        &model.scheme,
-        model.scheme.types(),
-        max_len,
-        WINDOW_CONTEXT,
-    )?;
-    let crf = model.crf.to_transitions()?;
     let mut out: Vec<Vec<(Tag, f32)>> = sequences
         .iter()
         .map(|w| vec![(Tag::Outside, 1.0); w.len()])
         .collect();
-    let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
-    for members in plan_batches(&lengths, batch_tokens, None) {
-        let batch = make_batch(&examples, &members)?;
-        let logits: Vec<Vec<Vec<f32>>> = model.logits(&batch.ids, &batch.mask, false)?.to_vec3()?;
-        for (row, &i) in members.iter().enumerate() {
-            let e = &examples[i];
-            let emissions: Vec<f32> = logits[row][..e.ids.len()].concat();
-            let words = decode_window_scored(&e.window, &emissions, &model.scheme, &crf);
+    decode_windows(
+        model,
+        encoder,
+        &sentences,
+        max_len,
+        batch_tokens,
+        |e, emissions, crf| {
+            let words = decode_window_scored(&e.window, emissions, &model.scheme, crf);
             out[e.sentence][e.window.keep_first..e.window.keep_end].copy_from_slice(&words);
-        }
-    }
+        },
+    )?;
     Ok(out)
 }
 

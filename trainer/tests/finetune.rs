@@ -11,7 +11,7 @@ use bioscope_core::corpus::split_words;
 use bioscope_core::corrections::{self, Action, Correction, Scope, SpanLabel, SCHEMA_VERSION};
 use bioscope_core::entity::Tag;
 use bioscope_core::EntityType;
-use bioscope_train::config::TrainConfig;
+use bioscope_tests::{fixture, tiny_config};
 use bioscope_train::eval::predict;
 use bioscope_train::export::{export_bundle, ExportOptions};
 use bioscope_train::finetune::{
@@ -22,36 +22,6 @@ use bioscope_train::model::TokenClassifier;
 use bioscope_train::replay::{self, ReplayOptions, REPLAY_FILE};
 use bioscope_train::run::load_run;
 use bioscope_train::train::{train, RunOptions};
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures")
-        .join(name)
-}
-
-fn tiny_config() -> TrainConfig {
-    let text = format!(
-        r#"
-        name = "tiny"
-        encoder = "tiny"
-        tokenizer = "{tok}"
-        types = ["Gene", "Disease"]
-        max_len = 24
-        epochs = 100
-        batch_tokens = 256
-        lr = 3e-3
-        head_lr = 1e-2
-        seed = 5
-        checkpoint_every = 1000
-        [[train]]
-        path = "{corpus}"
-        format = "iob"
-        "#,
-        tok = fixture("tiny-tokenizer.json").display(),
-        corpus = fixture("tiny-corpus.tsv").display(),
-    );
-    toml::from_str(&text).unwrap()
-}
 
 /// A trained tiny run and its int8 and fp32 bundles (the int8 one with a replay sample).
 struct Setup {

@@ -45,6 +45,50 @@ fn runs(tags: &[Tag], types: &[EntityType]) -> Vec<TagRun> {
         .collect()
 }
 
+/// A sentence as a paragraph: its words joined by single spaces, and each word's byte span.
+pub fn sentence_text(words: &[String]) -> (String, Vec<(usize, usize)>) {
+    let mut offsets = Vec::with_capacity(words.len());
+    let mut text = String::new();
+    for w in words {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        offsets.push((text.len(), text.len() + w.len()));
+        text.push_str(w);
+    }
+    (text, offsets)
+}
+
+/// Runs `EXE finetune --base BASE --corrections FILE --out OUT ARGS..` as a child process
+/// (its output passes through) and returns the command's wall time in seconds.
+pub fn finetune_child(
+    exe: &Path,
+    base: &Path,
+    corrections: &Path,
+    out: &Path,
+    args: &[String],
+) -> Result<f64> {
+    let started = Instant::now();
+    let status = Command::new(exe)
+        .arg("finetune")
+        .arg("--base")
+        .arg(base)
+        .arg("--corrections")
+        .arg(corrections)
+        .arg("--out")
+        .arg(out)
+        .args(args)
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .status()
+        .with_context(|| format!("cannot run {}", exe.display()))?;
+    let wall = started.elapsed().as_secs_f64();
+    if !status.success() {
+        bail!("finetune failed ({status})");
+    }
+    Ok(wall)
+}
+
 /// Correction records for one sentence, gold against predicted tags.
 pub fn corrections_for(
     sentence: &Sentence,
@@ -52,15 +96,7 @@ pub fn corrections_for(
     types: &[EntityType],
     document: &str,
 ) -> Vec<Correction> {
-    let mut offsets = Vec::with_capacity(sentence.words.len());
-    let mut text = String::new();
-    for w in &sentence.words {
-        if !text.is_empty() {
-            text.push(' ');
-        }
-        offsets.push((text.len(), text.len() + w.len()));
-        text.push_str(w);
-    }
+    let (text, offsets) = sentence_text(&sentence.words);
     let span = |r: &TagRun| SpanLabel {
         start: offsets[r.start].0,
         end: offsets[r.end - 1].1,
@@ -112,7 +148,8 @@ pub fn corrections_for(
     out
 }
 
-fn write_iob(path: &Path, sentences: &[&Sentence]) -> Result<()> {
+/// Writes sentences as an IOB file (word TAB tag, a blank line after each sentence).
+pub fn write_iob(path: &Path, sentences: &[&Sentence]) -> Result<()> {
     let mut text = String::new();
     for s in sentences {
         for (w, t) in s.words.iter().zip(&s.tags) {
@@ -188,24 +225,13 @@ pub fn run(options: &BenchOptions) -> Result<()> {
     write_iob(&options.work.join("heldout.tsv"), &pick(&heldout))?;
 
     let out = options.work.join("finetuned");
-    let started = Instant::now();
-    let status = Command::new(&options.exe)
-        .arg("finetune")
-        .arg("--base")
-        .arg(&options.base)
-        .arg("--corrections")
-        .arg(&path)
-        .arg("--out")
-        .arg(&out)
-        .args(&options.finetune_args)
-        .stdout(Stdio::inherit())
-        .stderr(Stdio::inherit())
-        .status()
-        .with_context(|| format!("cannot run {}", options.exe.display()))?;
-    let wall = started.elapsed().as_secs_f64();
-    if !status.success() {
-        bail!("finetune failed ({status})");
-    }
+    let wall = finetune_child(
+        &options.exe,
+        &options.base,
+        &path,
+        &out,
+        &options.finetune_args,
+    )?;
     let after_bundle = import_bundle(&out)?;
     let scores = |idx: &[usize]| -> Result<(f64, f64)> {
         let subset: Vec<Sentence> = idx.iter().map(|&i| sentences[i].clone()).collect();

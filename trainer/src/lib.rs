@@ -4,7 +4,8 @@
 //! `data` reads and encodes corpora, `bert`/`crf`/`model` define the network, `optim` and
 //! `train` fit it, `eval` scores it, `export` writes the ONNX graph (fp32 or int8), `import`
 //! reads a bundle's graph back into a trainable model, `finetune` retrains it from the user's
-//! corrections with a `replay` sample of the training corpora, `finetune_bench` measures that.
+//! corrections with a `replay` sample of the training corpora, `finetune_bench` measures that,
+//! and `loop_simulation` measures the whole learning loop (uncertainty against random review).
 
 pub mod bert;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod export;
 pub mod finetune;
 pub mod finetune_bench;
 pub mod import;
+pub mod loop_simulation;
 pub mod model;
 pub mod optim;
 pub mod replay;

@@ -9,6 +9,7 @@ use bioscope_train::data::CorpusSpec;
 use bioscope_train::eval::{gold_types, predict, score};
 use bioscope_train::export::{export_bundle, ExportOptions};
 use bioscope_train::finetune::{finetune, Event, FinetuneRequest, FinetuneSettings};
+use bioscope_train::loop_simulation::{self, LoopOptions};
 use bioscope_train::replay::{self, ReplayOptions};
 use bioscope_train::run::load_run;
 use bioscope_train::train::{train, RunOptions};
@@ -132,6 +133,48 @@ enum Command {
         /// Extra arguments for `finetune` (e.g. `--epochs 3`), split at white space.
         #[arg(long, allow_hyphen_values = true, default_value = "")]
         finetune_args: String,
+    },
+    /// Simulate the learning loop: K corrections chosen by uncertainty or at random, answered
+    /// by gold, a finetune each, test F1 and retrain times (table, JSON, CSV, SVG plot).
+    SimulateLoop {
+        #[arg(long)]
+        base: PathBuf,
+        /// The split the simulated user corrects.
+        #[arg(long)]
+        pool: PathBuf,
+        /// The split the retrained models are scored on.
+        #[arg(long)]
+        test: PathBuf,
+        #[arg(long, default_value = "iob")]
+        format: String,
+        /// The types the corpus annotates (default: all the model's types).
+        #[arg(long, value_delimiter = ',')]
+        annotates: Option<Vec<String>>,
+        /// Numbers of corrections.
+        #[arg(long, value_delimiter = ',', default_value = "25,50,100,200")]
+        ks: Vec<usize>,
+        /// Seeds of the random strategy.
+        #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+        seeds: Vec<u64>,
+        /// Near misses: runs of words not tagged T with posterior mass of T at least this
+        /// (above 1: none).
+        #[arg(long, default_value_t = 0.2)]
+        near_miss: f32,
+        /// Use only this fraction of the pool (from the start), for quick runs.
+        #[arg(long)]
+        pool_fraction: Option<f64>,
+        /// Use only this fraction of the test split (from the start), for quick runs.
+        #[arg(long)]
+        test_fraction: Option<f64>,
+        /// Working directory (per-run corrections and results, results.json/csv, plot).
+        #[arg(long)]
+        work: PathBuf,
+        /// Extra arguments for `finetune`, split at white space.
+        #[arg(long, allow_hyphen_values = true, default_value = "")]
+        finetune_args: String,
+        /// Keep each retrained bundle instead of removing it once scored.
+        #[arg(long)]
+        keep_bundles: bool,
     },
     /// Measure training throughput (sequences/s, tokens/s) over a number of steps.
     Bench {
@@ -319,6 +362,45 @@ fn main() -> Result<()> {
                     .collect(),
                 exe: std::env::current_exe().context("cannot find this executable")?,
             })?;
+        }
+        Command::SimulateLoop {
+            base,
+            pool,
+            test,
+            format,
+            annotates,
+            ks,
+            seeds,
+            near_miss,
+            pool_fraction,
+            test_fraction,
+            work,
+            finetune_args,
+            keep_bundles,
+        } => {
+            let spec = |path, fraction| CorpusSpec {
+                path,
+                format: format.clone(),
+                fraction,
+                annotates: annotates.clone(),
+            };
+            let options = LoopOptions {
+                base,
+                pool: spec(pool, pool_fraction),
+                test: spec(test, test_fraction),
+                ks,
+                seeds,
+                near_miss,
+                work,
+                finetune_args: finetune_args
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect(),
+                keep_bundles,
+                exe: std::env::current_exe().context("cannot find this executable")?,
+            };
+            loop_simulation::check(&options)?;
+            loop_simulation::run(&options)?;
         }
         Command::Bench {
             config,

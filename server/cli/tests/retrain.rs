@@ -33,13 +33,13 @@ fn trainer_binary() -> PathBuf {
 }
 
 /// A trainer command with settings a tiny model learns from in seconds, as a user's own
-/// `--trainer` wrapper script would pass them.
-fn tiny_trainer(dir: &Path) -> PathBuf {
+/// `--trainer` wrapper script would pass them (`extra`: more flags).
+fn tiny_trainer(dir: &Path, extra: &str) -> PathBuf {
     let script = dir.join("tiny-trainer.sh");
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\nexec '{}' \"$@\" --epochs 40 --trained-layers 1 --lr 3e-3 --head-lr 1e-2 --paragraph-repeats 4\n",
+            "#!/bin/sh\nexec '{}' \"$@\" --epochs 40 --trained-layers 1 --lr 3e-3 --head-lr 1e-2 --paragraph-repeats 4 {extra}\n",
             trainer_binary().display()
         ),
     )
@@ -163,7 +163,7 @@ fn corrections_retrain_the_model_and_the_server_switches_to_it() {
     std::fs::create_dir_all(&workspace).unwrap();
     let root = format!("file://{}", workspace.display());
     let uri = format!("{root}/paper.txt");
-    let trainer = tiny_trainer(dir.path());
+    let trainer = tiny_trainer(dir.path(), "");
     let mut client = start(&base, &trainer);
     initialize(&mut client, &root);
     client.notify(
@@ -243,4 +243,61 @@ fn corrections_retrain_the_model_and_the_server_switches_to_it() {
     let status = command(&mut client, "bioscope.status", json!({}))["result"].clone();
     assert_eq!(status["modelDir"], base.display().to_string(), "{status}");
     assert_eq!(client.shutdown(), Some(0));
+}
+
+#[test]
+fn a_cancelled_retraining_leaves_no_bundle_and_the_old_model_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("tiny-bundle");
+    let run = trained_tiny_run(&dir.path().join("run"));
+    export_bundle(&run, &base, &ExportOptions { int8: true }).unwrap();
+    let workspace = dir.path().join("ws");
+    std::fs::create_dir_all(&workspace).unwrap();
+    let root = format!("file://{}", workspace.display());
+    let uri = format!("{root}/paper.txt");
+    // The trainer waits, its bundle staged, before publishing it: time to cancel.
+    let trainer = tiny_trainer(dir.path(), "--pause-before-publish-ms 60000");
+    let mut client = start(&base, &trainer);
+    initialize(&mut client, &root);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": PARAGRAPH}}),
+    );
+    act(
+        &mut client,
+        &uri,
+        "breast cancer",
+        "Not an entity: “breast cancer”",
+    );
+    let id = client.send_request(
+        "workspace/executeCommand",
+        json!({"command": "bioscope.retrain", "arguments": [{}]}),
+    );
+    // The trainer staged the bundle and pauses before publishing it: cancel now.
+    let report = client.wait_for(|m| {
+        m["method"] == "$/progress"
+            && m["params"]["value"]["message"]
+                .as_str()
+                .is_some_and(|s| s.contains("before publishing"))
+    });
+    client.notify(
+        "window/workDoneProgress/cancel",
+        json!({"token": report["params"]["token"]}),
+    );
+    let cancelled = client.response(id);
+    let message = cancelled["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("cancelled") && message.contains("keeps using tiny"),
+        "{cancelled}"
+    );
+    let status = command(&mut client, "bioscope.status", json!({}))["result"].clone();
+    assert_eq!(status["modelDir"], base.display().to_string(), "{status}");
+    assert_eq!(client.shutdown(), Some(0));
+    let listed = Command::new(bioscope())
+        .args(["model", "list", "--workspace"])
+        .arg(&workspace)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout).to_string();
+    assert!(listed.contains("no fine-tuned bundles"), "{listed}");
 }

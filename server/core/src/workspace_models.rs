@@ -79,6 +79,12 @@ impl WorkspaceModels {
         let mut bundles: Vec<WorkspaceBundle> = entries
             .filter_map(Result::ok)
             .filter(|e| e.path().join("manifest.json").is_file())
+            // A trainer's staging folders (`NAME.tmp-PID`, `NAME.old-PID`) are not bundles.
+            .filter(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                !name.contains(".tmp-") && !name.contains(".old-")
+            })
             .filter_map(|e| {
                 let name = e.file_name().to_str()?.to_string();
                 let path = e.path();
@@ -214,6 +220,7 @@ mod tests {
         ));
         fake_bundle(&models, "a");
         fake_bundle(&models, "b");
+        fake_bundle(&models, "c.tmp-123");
         models.use_bundle("a").unwrap();
         models.use_bundle("b").unwrap();
         assert_eq!(models.current(), Some(models.dir().join("b")));

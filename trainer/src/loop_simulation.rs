@@ -41,14 +41,14 @@ use anyhow::{bail, Context, Result};
 use bioscope_core::corpus::Sentence;
 use bioscope_core::corrections::{self, Action, Correction, Scope, SpanLabel, SCHEMA_VERSION};
 use bioscope_core::decode::{decode_window_scored, marginals, tag_runs, TagRun};
-use bioscope_core::encoding::{plan_batches, WordPieceEncoder, WINDOW_CONTEXT};
+use bioscope_core::encoding::WordPieceEncoder;
 use bioscope_core::entity::Tag;
 use bioscope_core::hash::sha256_hex;
 use bioscope_core::EntityType;
 use serde::{Deserialize, Serialize};
 
-use crate::data::{encode, gold_tags, make_batch, CorpusSpec};
-use crate::eval::{predict, score};
+use crate::data::{gold_tags, CorpusSpec};
+use crate::eval::{decode_windows, predict, score};
 use crate::finetune_bench::{finetune_child, sentence_text};
 use crate::import::import_bundle;
 use crate::model::TokenClassifier;
@@ -95,15 +95,6 @@ pub fn predict_posteriors(
     batch_tokens: usize,
 ) -> Result<Vec<Vec<WordPosterior>>> {
     let scheme = &model.scheme;
-    let examples = encode(
-        sentences,
-        encoder,
-        scheme,
-        scheme.types(),
-        max_len,
-        WINDOW_CONTEXT,
-    )?;
-    let crf = model.crf.to_transitions()?;
     let n = scheme.len();
     let labels: Vec<(usize, usize)> = types
         .iter()
@@ -118,16 +109,16 @@ pub fn predict_posteriors(
         .iter()
         .map(|s| vec![empty.clone(); s.words.len()])
         .collect();
-    let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
-    for members in plan_batches(&lengths, batch_tokens, None) {
-        let batch = make_batch(&examples, &members)?;
-        let logits: Vec<Vec<Vec<f32>>> = model.logits(&batch.ids, &batch.mask, false)?.to_vec3()?;
-        for (row, &i) in members.iter().enumerate() {
-            let e = &examples[i];
+    decode_windows(
+        model,
+        encoder,
+        sentences,
+        max_len,
+        batch_tokens,
+        |e, emissions, crf| {
             let w = &e.window;
-            let emissions: Vec<f32> = logits[row][..e.ids.len()].concat();
-            let scored = decode_window_scored(w, &emissions, scheme, &crf);
-            let probs = marginals(&emissions, scheme, &crf);
+            let scored = decode_window_scored(w, emissions, scheme, crf);
+            let probs = marginals(emissions, scheme, crf);
             let mut first_piece = vec![None; w.end_word - w.first_word];
             let mut prev = None;
             for (p, &word) in w.piece_word.iter().enumerate() {
@@ -152,8 +143,8 @@ pub fn predict_posteriors(
                     mass,
                 };
             }
-        }
-    }
+        },
+    )?;
     Ok(out)
 }
 
@@ -445,6 +436,11 @@ pub fn run(options: &LoopOptions) -> Result<Vec<RunResult>> {
     );
     drop(posteriors);
 
+    let title = format!(
+        "Strict {} F1 on {} after K corrections",
+        types.iter().map(|t| t.name()).collect::<Vec<_>>().join("/"),
+        corpus_label(&options.test.path)
+    );
     let mut strategies = vec![Strategy::Uncertainty];
     strategies.extend(options.seeds.iter().map(|&s| Strategy::Random(s)));
     let document = options.pool.path.display().to_string();
@@ -497,7 +493,7 @@ pub fn run(options: &LoopOptions) -> Result<Vec<RunResult>> {
                 result.retrain_seconds
             );
             results.push(result);
-            write_outputs(&options.work, &results)?;
+            write_outputs(&options.work, &results, &title)?;
         }
     }
     print!("{}", table(&results));
@@ -506,7 +502,7 @@ pub fn run(options: &LoopOptions) -> Result<Vec<RunResult>> {
         "candle, weights imported from each bundle; figures in {}",
         options.work.display()
     );
-    write_outputs(&options.work, &results)?;
+    write_outputs(&options.work, &results, &title)?;
     Ok(results)
 }
 
@@ -655,7 +651,7 @@ pub fn summary(results: &[RunResult]) -> String {
     s
 }
 
-fn write_outputs(work: &Path, results: &[RunResult]) -> Result<()> {
+fn write_outputs(work: &Path, results: &[RunResult], title: &str) -> Result<()> {
     let json = serde_json::to_string_pretty(results)?;
     fs::write(work.join("results.json"), json)?;
     let mut csv = String::from(
@@ -680,16 +676,16 @@ fn write_outputs(work: &Path, results: &[RunResult]) -> Result<()> {
         );
     }
     fs::write(work.join("results.csv"), csv)?;
-    fs::write(work.join("loop-simulation.svg"), plot_svg(results))?;
+    fs::write(work.join("loop-simulation.svg"), plot_svg(results, title))?;
     Ok(())
 }
 
 /// F1 against K as an SVG line plot: uncertainty, the random mean with its seeds as dots, the
 /// base at K = 0.
-pub fn plot_svg(results: &[RunResult]) -> String {
+pub fn plot_svg(results: &[RunResult], title: &str) -> String {
     let curves = curves(results);
-    let (w, h) = (560.0, 340.0);
-    let (left, right, top, bottom) = (58.0, 150.0, 30.0, 48.0);
+    let (w, h) = (580.0, 340.0);
+    let (left, right, top, bottom) = (58.0, 160.0, 30.0, 48.0);
     let values: Vec<f64> = curves
         .iter()
         .flat_map(|(_, u, r)| u.iter().chain(r.iter()).copied())
@@ -714,7 +710,7 @@ pub fn plot_svg(results: &[RunResult]) -> String {
     let (x0, x1, y0, y1) = (left, w - right, top, h - bottom);
     let _ = writeln!(
         s,
-        r#"<text x="{}" y="18" text-anchor="middle" font-size="13">Strict F1 on the test split after K corrections</text>"#,
+        r#"<text x="{}" y="18" text-anchor="middle" font-size="13">{title}</text>"#,
         (x0 + x1) / 2.0
     );
     let step = if hi - lo > 12.0 { 2.0 } else { 1.0 };
@@ -812,14 +808,15 @@ pub fn plot_svg(results: &[RunResult]) -> String {
     );
     let _ = writeln!(
         s,
-        r##"<line x1="{lx}" y1="{}" x2="{}" y2="{}" stroke="{orange}" stroke-width="2" stroke-dasharray="6 4"/><text x="{}" y="{}">random (mean</text><text x="{}" y="{}">of {seeds} seeds; dots)</text>"##,
+        r##"<line x1="{lx}" y1="{}" x2="{}" y2="{}" stroke="{orange}" stroke-width="2" stroke-dasharray="6 4"/><text x="{}" y="{}">random (mean</text><text x="{}" y="{}">of {seeds} seed{}; dots)</text>"##,
         y0 + 42.0,
         lx + 24.0,
         y0 + 42.0,
         lx + 30.0,
         y0 + 46.0,
         lx + 30.0,
-        y0 + 61.0
+        y0 + 61.0,
+        if seeds == 1 { "" } else { "s" }
     );
     let _ = writeln!(
         s,
@@ -828,6 +825,23 @@ pub fn plot_svg(results: &[RunResult]) -> String {
     );
     s.push_str("</svg>\n");
     s
+}
+
+/// A short name for a corpus file: the folder under `corpora` and the file's stem
+/// (`ncbi-disease test`), else the file's stem.
+fn corpus_label(path: &Path) -> String {
+    let parts: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match parts.iter().position(|p| p == "corpora") {
+        Some(i) if i + 1 < parts.len() => format!("{} {stem}", parts[i + 1]),
+        _ => stem,
+    }
 }
 
 /// Checks the options before any work is done.

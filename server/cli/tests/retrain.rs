@@ -290,6 +290,30 @@ fn a_cancelled_retraining_leaves_no_bundle_and_the_old_model_serving() {
         message.contains("cancelled") && message.contains("keeps using tiny"),
         "{cancelled}"
     );
+
+    // The editor may instead cancel the request itself ($/cancelRequest): the trainer is
+    // killed with the request, and the progress still ends.
+    client.notifications.clear();
+    let id = client.send_request(
+        "workspace/executeCommand",
+        json!({"command": "bioscope.retrain", "arguments": [{}]}),
+    );
+    let report = client.wait_for(|m| {
+        m["method"] == "$/progress"
+            && m["params"]["value"]["message"]
+                .as_str()
+                .is_some_and(|s| s.contains("before publishing"))
+    });
+    let token = report["params"]["token"].clone();
+    client.notify("$/cancelRequest", json!({"id": id}));
+    let cancelled = client.response(id);
+    assert_eq!(cancelled["error"]["code"], -32800, "{cancelled}");
+    client.wait_for(|m| {
+        m["method"] == "$/progress"
+            && m["params"]["token"] == token
+            && m["params"]["value"]["kind"] == "end"
+    });
+
     let status = command(&mut client, "bioscope.status", json!({}))["result"].clone();
     assert_eq!(status["modelDir"], base.display().to_string(), "{status}");
     assert_eq!(client.shutdown(), Some(0));

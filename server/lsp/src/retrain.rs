@@ -21,6 +21,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::sync::oneshot;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::ProgressToken;
+use tower_lsp_server::{Bounded, Cancellable, OngoingProgress};
 
 use crate::activity::Activity;
 use crate::engine::Engine;
@@ -36,13 +37,27 @@ pub struct Retraining {
     cancel: Mutex<Option<(ProgressToken, oneshot::Sender<()>)>>,
 }
 
-/// Clears the running flag however the retraining ends.
-struct RunningGuard<'a>(&'a Retraining);
+/// However the retraining ends (also when the client cancels the request and its future is
+/// dropped, which kills the trainer): clears the running flag, ends the `$/progress` and
+/// announces "idle".
+struct RunningGuard {
+    state: Arc<State>,
+    progress: Option<OngoingProgress<Bounded, Cancellable>>,
+}
 
-impl Drop for RunningGuard<'_> {
+impl Drop for RunningGuard {
     fn drop(&mut self) {
-        *self.0.cancel.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        self.0.running.store(false, Ordering::SeqCst);
+        let retraining = &self.state.retraining;
+        *retraining.cancel.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        retraining.running.store(false, Ordering::SeqCst);
+        let progress = self.progress.take();
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            if let Some(p) = progress {
+                p.finish().await;
+            }
+            state.announce(Activity::Idle, None, None).await;
+        });
     }
 }
 
@@ -89,7 +104,10 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
     if retraining.running.swap(true, Ordering::SeqCst) {
         return Err(Error::invalid_params("BioScope is already retraining"));
     }
-    let _running = RunningGuard(retraining);
+    let mut guard = RunningGuard {
+        state: state.clone(),
+        progress: None,
+    };
     let old = state.engine();
     let old_name = old.model_name().unwrap_or("no model").to_string();
     let keep = format!("BioScope keeps using {old_name}");
@@ -164,7 +182,7 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
         .client
         .get()
         .filter(|_| state.progress_supported.load(Ordering::Relaxed));
-    let progress = match client {
+    guard.progress = match client {
         Some(client)
             if client
                 .create_work_done_progress(token.clone())
@@ -208,7 +226,7 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
                 Ok(Some(line)) => match serde_json::from_str::<TrainerEvent>(&line) {
                     Ok(TrainerEvent::Progress { percentage, message }) => {
                         let pct = percentage.map(|p| p.clamp(0.0, 100.0) as u32);
-                        if let Some(p) = &progress {
+                        if let Some(p) = &guard.progress {
                             p.report_with_message(message.clone().unwrap_or_default(), pct.unwrap_or(0), None).await;
                         }
                         state.announce(Activity::Retraining, message, pct).await;
@@ -227,9 +245,6 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
     };
     let status = child.wait().await;
     let stderr_tail = stderr_task.await.unwrap_or_default();
-    if let Some(p) = progress {
-        p.finish().await;
-    }
     let result = match (outcome, status) {
         (Err(reason), _) => Err(reason),
         (Ok(()), Err(e)) => Err(format!("the trainer did not finish: {e}")),
@@ -257,7 +272,7 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
             _ => Err("the trainer ended without saying where the new model is".into()),
         },
     };
-    state.announce(Activity::Idle, None, None).await;
+    drop(guard); // ends the progress and announces "idle"
     result.map_err(|reason| {
         tracing::warn!("retraining failed: {reason}");
         failed(format!("Retraining failed: {reason}. {keep}."))

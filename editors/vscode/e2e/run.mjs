@@ -98,12 +98,22 @@ try {
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   await page.waitForTimeout(3000);
-  await page.keyboard.press('Control+P');
-  await page.waitForSelector('.quick-input-widget input', { timeout: 20_000 });
-  await page.keyboard.type('manuscript.md');
-  await page.waitForTimeout(1000);
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('.view-lines', { timeout: 20_000 });
+  // Quick open: wait for the file to be listed before choosing it (the file search is slow on
+  // a busy machine), and try again if the editor does not open.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+P');
+    await page.waitForSelector('.quick-input-widget input', { timeout: 60_000 });
+    await page.keyboard.type('manuscript.md');
+    try {
+      await page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="manuscript.md"]', { timeout: 60_000 });
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('.view-lines', { timeout: 60_000 });
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
   if (await page.isVisible('.part.sidebar')) await page.keyboard.press('Control+B');
 
   // Spans of the editor's text and their colours.
@@ -147,9 +157,9 @@ try {
   // The theme picker, as a person would switch (a change to settings.json is not picked up).
   await page.keyboard.press('Control+K');
   await page.keyboard.press('Control+T');
-  await page.waitForSelector('.quick-input-widget input', { timeout: 20_000 });
+  await page.waitForSelector('.quick-input-widget input', { timeout: 60_000 });
   await page.keyboard.type('Light+');
-  await page.waitForTimeout(1000);
+  await page.waitForSelector('.quick-input-list .monaco-list-row.focused[aria-label*="Light+"]', { timeout: 60_000 });
   await page.keyboard.press('Enter');
   await check('Light+', 'light');
 } catch (e) {

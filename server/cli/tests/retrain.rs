@@ -146,37 +146,90 @@ fn model_mentions(model: &Path, dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-#[test]
-fn corrections_retrain_the_model_and_the_server_switches_to_it() {
+/// A tiny base bundle and an empty workspace with one document, `paper.txt` (PARAGRAPH).
+struct Setup {
+    dir: tempfile::TempDir,
+    base: PathBuf,
+    workspace: PathBuf,
+    root: String,
+    uri: String,
+}
+
+fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("tiny-bundle");
     let run = trained_tiny_run(&dir.path().join("run"));
     export_bundle(&run, &base, &ExportOptions { int8: true }).unwrap();
-    let before = model_mentions(&base, dir.path());
+    let workspace = dir.path().join("ws");
+    std::fs::create_dir_all(&workspace).unwrap();
+    let root = format!("file://{}", workspace.display());
+    let uri = format!("{root}/paper.txt");
+    Setup {
+        dir,
+        base,
+        workspace,
+        root,
+        uri,
+    }
+}
+
+/// A server on the tiny base in the workspace, with the document open.
+fn serve(s: &Setup, trainer: &Path) -> LspClient {
+    let mut client = start(&s.base, trainer);
+    initialize(&mut client, &s.root);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": s.uri, "languageId": "plaintext", "version": 1, "text": PARAGRAPH}}),
+    );
+    client
+}
+
+/// Starts a retraining without waiting; returns the request id and the progress token once the
+/// trainer has staged its bundle and pauses before publishing it.
+fn retrain_until_staged(client: &mut LspClient) -> (i64, Value) {
+    let id = client.send_request(
+        "workspace/executeCommand",
+        json!({"command": "bioscope.retrain", "arguments": [{}]}),
+    );
+    let report = client.wait_for(|m| {
+        m["method"] == "$/progress"
+            && m["params"]["value"]["message"]
+                .as_str()
+                .is_some_and(|s| s.contains("before publishing"))
+    });
+    (id, report["params"]["token"].clone())
+}
+
+/// `bioscope model list` in the workspace.
+fn model_list(workspace: &Path) -> String {
+    let listed = Command::new(bioscope())
+        .args(["model", "list", "--workspace"])
+        .arg(workspace)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&listed.stdout).to_string()
+}
+
+#[test]
+fn corrections_retrain_the_model_and_the_server_switches_to_it() {
+    let s = setup();
+    let (base, workspace, root, uri) = (&s.base, &s.workspace, &s.root, &s.uri);
+    let before = model_mentions(base, s.dir.path());
     assert!(
         before.contains(&("breast cancer".into(), "Disease".into())),
         "the tiny model tags the disease to begin with: {before:?}"
     );
     assert!(!before.iter().any(|(t, _)| t == "aspirin"), "{before:?}");
 
-    let workspace = dir.path().join("ws");
-    std::fs::create_dir_all(&workspace).unwrap();
-    let root = format!("file://{}", workspace.display());
-    let uri = format!("{root}/paper.txt");
-    let trainer = tiny_trainer(dir.path(), "");
-    let mut client = start(&base, &trainer);
-    initialize(&mut client, &root);
-    client.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": PARAGRAPH}}),
-    );
+    let trainer = tiny_trainer(s.dir.path(), "");
+    let mut client = serve(&s, &trainer);
     act(
         &mut client,
-        &uri,
+        uri,
         "breast cancer",
         "Not an entity: “breast cancer”",
     );
-    act(&mut client, &uri, "aspirin", "Tag “aspirin” as Gene");
+    act(&mut client, uri, "aspirin", "Tag “aspirin” as Gene");
 
     let retrained = command(&mut client, "bioscope.retrain", json!({}));
     let result = &retrained["result"];
@@ -204,7 +257,7 @@ fn corrections_retrain_the_model_and_the_server_switches_to_it() {
     assert_eq!(status["modelDir"], bundle.display().to_string(), "{status}");
 
     // The new model itself now follows the corrections.
-    let after = model_mentions(&bundle, dir.path());
+    let after = model_mentions(&bundle, s.dir.path());
     assert!(
         !after.iter().any(|(t, _)| t == "breast cancer"),
         "rejected: {after:?}"
@@ -216,17 +269,12 @@ fn corrections_retrain_the_model_and_the_server_switches_to_it() {
     assert_eq!(client.shutdown(), Some(0));
 
     // A restart in the same workspace uses the retrained bundle; a rollback goes back.
-    let mut client = start(&base, &trainer);
-    initialize(&mut client, &root);
+    let mut client = start(base, &trainer);
+    initialize(&mut client, root);
     let status = command(&mut client, "bioscope.status", json!({}))["result"].clone();
     assert_eq!(status["modelDir"], bundle.display().to_string(), "{status}");
     assert_eq!(client.shutdown(), Some(0));
-    let listed = Command::new(bioscope())
-        .args(["model", "list", "--workspace"])
-        .arg(&workspace)
-        .output()
-        .unwrap();
-    let listed = String::from_utf8_lossy(&listed.stdout).to_string();
+    let listed = model_list(workspace);
     let name = bundle.file_name().unwrap().to_str().unwrap();
     assert!(
         listed.contains(&format!("* {name}")) && listed.contains("on 2 corrections"),
@@ -234,12 +282,12 @@ fn corrections_retrain_the_model_and_the_server_switches_to_it() {
     );
     let rolled = Command::new(bioscope())
         .args(["model", "rollback", "--workspace"])
-        .arg(&workspace)
+        .arg(workspace)
         .status()
         .unwrap();
     assert!(rolled.success());
-    let mut client = start(&base, &trainer);
-    initialize(&mut client, &root);
+    let mut client = start(base, &trainer);
+    initialize(&mut client, root);
     let status = command(&mut client, "bioscope.status", json!({}))["result"].clone();
     assert_eq!(status["modelDir"], base.display().to_string(), "{status}");
     assert_eq!(client.shutdown(), Some(0));
@@ -247,43 +295,20 @@ fn corrections_retrain_the_model_and_the_server_switches_to_it() {
 
 #[test]
 fn a_cancelled_retraining_leaves_no_bundle_and_the_old_model_serving() {
-    let dir = tempfile::tempdir().unwrap();
-    let base = dir.path().join("tiny-bundle");
-    let run = trained_tiny_run(&dir.path().join("run"));
-    export_bundle(&run, &base, &ExportOptions { int8: true }).unwrap();
-    let workspace = dir.path().join("ws");
-    std::fs::create_dir_all(&workspace).unwrap();
-    let root = format!("file://{}", workspace.display());
-    let uri = format!("{root}/paper.txt");
+    let s = setup();
     // The trainer waits, its bundle staged, before publishing it: time to cancel.
-    let trainer = tiny_trainer(dir.path(), "--pause-before-publish-ms 60000");
-    let mut client = start(&base, &trainer);
-    initialize(&mut client, &root);
-    client.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": PARAGRAPH}}),
-    );
+    let trainer = tiny_trainer(s.dir.path(), "--pause-before-publish-ms 60000");
+    let mut client = serve(&s, &trainer);
+    let uri = &s.uri;
     act(
         &mut client,
-        &uri,
+        uri,
         "breast cancer",
         "Not an entity: “breast cancer”",
     );
-    let id = client.send_request(
-        "workspace/executeCommand",
-        json!({"command": "bioscope.retrain", "arguments": [{}]}),
-    );
-    // The trainer staged the bundle and pauses before publishing it: cancel now.
-    let report = client.wait_for(|m| {
-        m["method"] == "$/progress"
-            && m["params"]["value"]["message"]
-                .as_str()
-                .is_some_and(|s| s.contains("before publishing"))
-    });
-    client.notify(
-        "window/workDoneProgress/cancel",
-        json!({"token": report["params"]["token"]}),
-    );
+    // The progress's cancel button, while the bundle is staged.
+    let (id, token) = retrain_until_staged(&mut client);
+    client.notify("window/workDoneProgress/cancel", json!({"token": token}));
     let cancelled = client.response(id);
     let message = cancelled["error"]["message"].as_str().unwrap_or_default();
     assert!(
@@ -294,17 +319,7 @@ fn a_cancelled_retraining_leaves_no_bundle_and_the_old_model_serving() {
     // The editor may instead cancel the request itself ($/cancelRequest): the trainer is
     // killed with the request, and the progress still ends.
     client.notifications.clear();
-    let id = client.send_request(
-        "workspace/executeCommand",
-        json!({"command": "bioscope.retrain", "arguments": [{}]}),
-    );
-    let report = client.wait_for(|m| {
-        m["method"] == "$/progress"
-            && m["params"]["value"]["message"]
-                .as_str()
-                .is_some_and(|s| s.contains("before publishing"))
-    });
-    let token = report["params"]["token"].clone();
+    let (id, token) = retrain_until_staged(&mut client);
     client.notify("$/cancelRequest", json!({"id": id}));
     let cancelled = client.response(id);
     assert_eq!(cancelled["error"]["code"], -32800, "{cancelled}");
@@ -315,13 +330,8 @@ fn a_cancelled_retraining_leaves_no_bundle_and_the_old_model_serving() {
     });
 
     let status = command(&mut client, "bioscope.status", json!({}))["result"].clone();
-    assert_eq!(status["modelDir"], base.display().to_string(), "{status}");
+    assert_eq!(status["modelDir"], s.base.display().to_string(), "{status}");
     assert_eq!(client.shutdown(), Some(0));
-    let listed = Command::new(bioscope())
-        .args(["model", "list", "--workspace"])
-        .arg(&workspace)
-        .output()
-        .unwrap();
-    let listed = String::from_utf8_lossy(&listed.stdout).to_string();
+    let listed = model_list(&s.workspace);
     assert!(listed.contains("no fine-tuned bundles"), "{listed}");
 }

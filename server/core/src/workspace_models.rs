@@ -118,7 +118,17 @@ impl WorkspaceModels {
     pub fn current(&self) -> Option<PathBuf> {
         let name = self.history().pop()?;
         let path = self.dir.join(&name);
-        (name != DEFAULT && path.join("manifest.json").is_file()).then_some(path)
+        (name != DEFAULT && path.join("manifest.json").is_file() && self.holds(&path))
+            .then_some(path)
+    }
+
+    /// Whether `path` really is inside the models folder: a bundle folder that is a symbolic
+    /// link to somewhere else is not (a workspace's files cannot point the server elsewhere).
+    fn holds(&self, path: &Path) -> bool {
+        match (path.canonicalize(), self.dir.canonicalize()) {
+            (Ok(path), Ok(dir)) => path.starts_with(dir),
+            _ => false,
+        }
     }
 
     /// Makes `name` (a bundle here, or [`DEFAULT`]) current.
@@ -258,6 +268,21 @@ mod tests {
         .unwrap();
         assert!(models.history().is_empty());
         assert_eq!(models.current(), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_bundle_linked_from_outside_is_not_used() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("manifest.json"), "{}").unwrap();
+        let models = WorkspaceModels::new(root.path());
+        fake_bundle(&models, "inside");
+        std::os::unix::fs::symlink(outside.path(), models.dir().join("linked")).unwrap();
+        std::fs::write(models.dir().join(HISTORY_FILE), "inside\nlinked\n").unwrap();
+        assert_eq!(models.current(), None, "the link is refused");
+        std::fs::write(models.dir().join(HISTORY_FILE), "linked\ninside\n").unwrap();
+        assert_eq!(models.current(), Some(models.dir().join("inside")));
     }
 
     #[test]

@@ -150,6 +150,14 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
             models.dir().display()
         ))
     })?;
+    // A workspace's `.bioscope` or `models` that links elsewhere cannot send the trainer there.
+    if !crate::settings::is_inside(models.dir(), &root) {
+        return Err(failed(format!(
+            "{} leads outside the workspace folder {}: remove the link. {keep}.",
+            models.dir().display(),
+            root.display()
+        )));
+    }
     let out = models.new_bundle_path(&old_name);
 
     let started = Instant::now();

@@ -1,7 +1,15 @@
 //! The `LanguageServer` implementation: capabilities and one short call per method into
 //! [`crate::handlers`].
+//!
+//! Every method runs under [`Backend::guarded`]: a panic in a handler is caught, logged and
+//! shown, a request gets an internal error (-32603) that says so, and the server keeps serving
+//! (tower-lsp-server would otherwise stop at the first panic, taking the process with it).
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::Result;
@@ -12,16 +20,135 @@ use crate::activity::Activity;
 use crate::handlers::{code_action, command, hover, semantic_tokens, symbols, sync};
 use crate::position::PositionEncoding;
 use crate::semantic_tokens::legend;
+use crate::settings::Confinement;
 use crate::state::State;
+
+/// Names an LSP method whose handler panics on purpose, to test that panics are caught. Read
+/// once from the server's environment at start-up, which no workspace can set.
+pub const TEST_PANIC_ENV: &str = "BIOSCOPE_TEST_PANIC_METHOD";
 
 pub struct Backend {
     client: Client,
     state: Arc<State>,
+    /// Open documents over the size limits or binary: in sync, not tagged.
+    untagged: sync::Untagged,
+    panic_on: Option<String>,
+}
+
+/// A future whose panics become an `Err` with the panic's payload.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let future = self.0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 impl Backend {
     pub fn new(client: Client, state: Arc<State>) -> Self {
-        Backend { client, state }
+        Backend {
+            client,
+            state,
+            untagged: Default::default(),
+            panic_on: std::env::var(TEST_PANIC_ENV).ok().filter(|m| !m.is_empty()),
+        }
+    }
+
+    /// Runs `work` (the handler of `method`); a panic is logged, shown to the user and returned
+    /// as an internal error, and the server goes on.
+    async fn guarded<T>(&self, method: &str, work: impl Future<Output = Result<T>>) -> Result<T> {
+        let panic_on = self.panic_on.as_deref() == Some(method);
+        let work = async move {
+            if panic_on {
+                panic!("{TEST_PANIC_ENV} asked for a panic in {method}");
+            }
+            work.await
+        };
+        match CatchUnwind(Box::pin(work)).await {
+            Ok(result) => result,
+            Err(panic) => {
+                let message = format!(
+                    "BioScope hit an internal error in {method}: {}. The server keeps running; \
+                     please report this with the log.",
+                    panic_message(panic.as_ref())
+                );
+                tracing::error!("{message}");
+                self.client
+                    .show_message(MessageType::ERROR, message.clone())
+                    .await;
+                Err(tower_lsp_server::jsonrpc::Error {
+                    code: tower_lsp_server::jsonrpc::ErrorCode::InternalError,
+                    message: message.into(),
+                    data: None,
+                })
+            }
+        }
+    }
+
+    /// [`guarded`](Self::guarded) for a notification (no answer to carry the error).
+    async fn guarded_notification(&self, method: &str, work: impl Future<Output = ()>) {
+        let _ = self
+            .guarded(method, async move {
+                work.await;
+                Ok(())
+            })
+            .await;
+    }
+
+    /// Where the client's settings may point (see [`Confinement`]).
+    fn confinement(&self) -> Confinement {
+        let options = &self.state.options;
+        Confinement {
+            workspace: self.state.root.get().cloned().flatten(),
+            machine: [&options.model_dir, &options.lexicon_dir]
+                .into_iter()
+                .filter_map(|dir| dir.parent().map(|p| p.to_path_buf()))
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect(),
+        }
+    }
+
+    /// `current` updated from a client's settings, paths confined; the problems.
+    fn updated_settings(&self, value: &Value) -> (crate::settings::Settings, Vec<String>) {
+        let current = self.state.settings();
+        let (next, mut problems) = current.updated(value);
+        let (next, confined) = self.confinement().apply(&current, next);
+        problems.extend(confined);
+        (next, problems)
+    }
+
+    /// Reloads the model and re-tags every open document; the problems are shown.
+    pub async fn reload(&self) {
+        self.state.announce(Activity::Loading, None, None).await;
+        let engine = self.state.load_engine().await;
+        for problem in engine.problem().into_iter().chain(engine.lexicon_problem()) {
+            self.warn(problem.to_string()).await;
+        }
+        self.state.announce(Activity::Idle, None, None).await;
+        self.state.schedule_all();
+    }
+
+    /// An empty token set, for documents that are not tagged.
+    fn no_tokens(&self) -> SemanticTokens {
+        SemanticTokens {
+            result_id: Some(self.state.next_result_id()),
+            data: Vec::new(),
+        }
     }
 
     /// `window/workDoneProgress/cancel`: the user pressed cancel on the retraining's progress.
@@ -42,10 +169,14 @@ impl Backend {
     /// engine and re-tags every open document.
     async fn apply_settings(&self, value: &Value) {
         let current = self.state.settings();
-        let (next, problems) = current.updated(value);
+        let (next, problems) = self.updated_settings(value);
+        // A model that did not load is tried again: the cause may be fixed.
         let model_changed = next.model_path != current.model_path
             || next.lexicon_path != current.lexicon_path
-            || next.threads != current.threads;
+            || next.threads != current.threads
+            || self.state.engine().problem().is_some();
+        let limits_changed = (next.max_document_bytes, next.max_line_bytes)
+            != (current.max_document_bytes, current.max_line_bytes);
         // Hints depend on the threshold and the types shown: republish them.
         let hints_changed = (next.uncertain_hints || current.uncertain_hints) && next != current;
         *self
@@ -56,14 +187,13 @@ impl Backend {
         for p in problems {
             self.warn(p).await;
         }
-        if model_changed {
-            self.state.announce(Activity::Loading, None, None).await;
-            let engine = self.state.load_engine().await;
-            for problem in engine.problem().into_iter().chain(engine.lexicon_problem()) {
-                self.warn(problem.to_string()).await;
+        if limits_changed {
+            for message in sync::recheck(&self.state, &self.untagged) {
+                self.warn(message).await;
             }
-            self.state.announce(Activity::Idle, None, None).await;
-            self.state.schedule_all();
+        }
+        if model_changed {
+            self.reload().await;
         } else if hints_changed {
             self.state.schedule_all();
         }
@@ -72,8 +202,9 @@ impl Backend {
     }
 }
 
-impl LanguageServer for Backend {
-    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+impl Backend {
+    /// `initialize`: encoding, progress support, workspace root, settings, decisions, model.
+    async fn start(&self, params: InitializeParams) -> Result<InitializeResult> {
         let offered = params
             .capabilities
             .general
@@ -90,17 +221,6 @@ impl LanguageServer for Backend {
             .progress_supported
             .store(progress, std::sync::atomic::Ordering::Relaxed);
         let _ = self.state.encoding.set(encoding);
-        if let Some(options) = &params.initialization_options {
-            let (settings, problems) = self.state.settings().updated(options);
-            *self
-                .state
-                .settings
-                .write()
-                .unwrap_or_else(|e| e.into_inner()) = settings;
-            for p in problems {
-                self.warn(p).await;
-            }
-        }
         #[allow(deprecated)] // root_uri: older clients send only this
         let root = params
             .workspace_folders
@@ -110,6 +230,17 @@ impl LanguageServer for Backend {
             .or(params.root_uri.clone())
             .and_then(|uri| crate::state::file_path(uri.as_str()));
         let _ = self.state.root.set(root);
+        if let Some(options) = &params.initialization_options {
+            let (settings, problems) = self.updated_settings(options);
+            *self
+                .state
+                .settings
+                .write()
+                .unwrap_or_else(|e| e.into_inner()) = settings;
+            for p in problems {
+                self.warn(p).await;
+            }
+        }
         if let Some(problem) = self.state.load_decisions() {
             self.warn(problem).await;
         }
@@ -151,13 +282,22 @@ impl LanguageServer for Backend {
             ..Default::default()
         })
     }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        self.guarded("initialize", self.start(params)).await
+    }
 
     async fn initialized(&self, _: InitializedParams) {
-        let engine = self.state.engine();
-        for problem in engine.problem().into_iter().chain(engine.lexicon_problem()) {
-            self.warn(problem.to_string()).await;
-        }
-        self.state.announce(Activity::Idle, None, None).await;
+        self.guarded_notification("initialized", async {
+            let engine = self.state.engine();
+            for problem in engine.problem().into_iter().chain(engine.lexicon_problem()) {
+                self.warn(problem.to_string()).await;
+            }
+            self.state.announce(Activity::Idle, None, None).await;
+        })
+        .await
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -165,75 +305,139 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        sync::did_open(&self.state, params);
+        self.guarded_notification("textDocument/didOpen", async {
+            if let Some(message) = sync::did_open(&self.state, &self.untagged, params) {
+                self.warn(message).await;
+            }
+        })
+        .await
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        if let Some(problem) = sync::did_change(&self.state, params) {
-            self.warn(problem).await;
-        }
+        self.guarded_notification("textDocument/didChange", async {
+            if let Some(problem) = sync::did_change(&self.state, &self.untagged, params) {
+                self.warn(problem).await;
+            }
+        })
+        .await
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        let uri = params.text_document.uri.clone();
-        sync::did_close(&self.state, params);
-        if self.state.hinted.remove(&uri).is_some() {
-            self.client.publish_diagnostics(uri, Vec::new(), None).await;
-        }
+        self.guarded_notification("textDocument/didClose", async {
+            let uri = params.text_document.uri.clone();
+            sync::did_close(&self.state, &self.untagged, params);
+            if self.state.hinted.remove(&uri).is_some() {
+                self.client.publish_diagnostics(uri, Vec::new(), None).await;
+            }
+        })
+        .await
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        self.apply_settings(&params.settings).await;
+        self.guarded_notification(
+            "workspace/didChangeConfiguration",
+            self.apply_settings(&params.settings),
+        )
+        .await
     }
 
     async fn semantic_tokens_full(
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        semantic_tokens::full(&self.state, params).await
+        if self.untagged.contains(&params.text_document.uri) {
+            return Ok(Some(SemanticTokensResult::Tokens(self.no_tokens())));
+        }
+        self.guarded(
+            "textDocument/semanticTokens/full",
+            semantic_tokens::full(&self.state, params),
+        )
+        .await
     }
 
     async fn semantic_tokens_full_delta(
         &self,
         params: SemanticTokensDeltaParams,
     ) -> Result<Option<SemanticTokensFullDeltaResult>> {
-        semantic_tokens::full_delta(&self.state, params).await
+        if self.untagged.contains(&params.text_document.uri) {
+            return Ok(Some(SemanticTokensFullDeltaResult::Tokens(
+                self.no_tokens(),
+            )));
+        }
+        self.guarded(
+            "textDocument/semanticTokens/full/delta",
+            semantic_tokens::full_delta(&self.state, params),
+        )
+        .await
     }
 
     async fn semantic_tokens_range(
         &self,
         params: SemanticTokensRangeParams,
     ) -> Result<Option<SemanticTokensRangeResult>> {
-        semantic_tokens::range(self.state.clone(), params).await
+        if self.untagged.contains(&params.text_document.uri) {
+            return Ok(Some(SemanticTokensRangeResult::Tokens(self.no_tokens())));
+        }
+        self.guarded(
+            "textDocument/semanticTokens/range",
+            semantic_tokens::range(self.state.clone(), params),
+        )
+        .await
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        hover::hover(&self.state, params).await
+        self.guarded("textDocument/hover", hover::hover(&self.state, params))
+            .await
     }
 
     async fn document_symbol(
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        symbols::document_symbols(&self.state, params).await
+        self.guarded(
+            "textDocument/documentSymbol",
+            symbols::document_symbols(&self.state, params),
+        )
+        .await
     }
 
     async fn symbol(
         &self,
         params: WorkspaceSymbolParams,
     ) -> Result<Option<WorkspaceSymbolResponse>> {
-        symbols::workspace_symbols(&self.state, params)
+        self.guarded("workspace/symbol", async {
+            symbols::workspace_symbols(&self.state, params)
+        })
+        .await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        code_action::code_action(&self.state, params).await
+        self.guarded(
+            "textDocument/codeAction",
+            code_action::code_action(&self.state, params),
+        )
+        .await
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
-        let (value, changed) = command::execute(&self.state, params).await?;
-        if changed {
-            let _ = self.client.semantic_tokens_refresh().await;
-        }
-        Ok(value)
+        self.guarded("workspace/executeCommand", async {
+            if params.command == command::RELOAD_MODEL {
+                self.reload().await;
+                return Ok(Some(command::status_value(&self.state)));
+            }
+            if params.command == command::DOCUMENT_TEXT {
+                return Ok(Some(command::document_text(
+                    &self.state,
+                    &self.untagged,
+                    params.arguments,
+                )?));
+            }
+            let (value, changed) = command::execute(&self.state, params).await?;
+            if changed {
+                let _ = self.client.semantic_tokens_refresh().await;
+            }
+            Ok(value)
+        })
+        .await
     }
 }

@@ -2,7 +2,7 @@
 //! optional, under a `bioscope` key or at the top level); [`Settings`] is validated, and every
 //! problem becomes a message while the previous value of that setting is kept.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use bioscope_core::EntityType;
@@ -19,6 +19,8 @@ pub struct RawSettings {
     pub debounce_ms: Option<u64>,
     pub threads: Option<usize>,
     pub uncertain_hints: Option<bool>,
+    pub max_document_bytes: Option<usize>,
+    pub max_line_bytes: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -39,7 +41,17 @@ pub struct Settings {
     pub threads: Option<usize>,
     /// Hint diagnostics on mentions below the confidence threshold.
     pub uncertain_hints: bool,
+    /// Larger documents are kept in sync but not tagged (with a message).
+    pub max_document_bytes: usize,
+    /// Documents with a longer line (minified or data files) are kept in sync but not tagged.
+    pub max_line_bytes: usize,
 }
+
+/// Default [`Settings::max_document_bytes`]: a long thesis is under 1 MB of Markdown; tagging
+/// 2 MiB takes a few minutes of CPU on two cores.
+pub const MAX_DOCUMENT_BYTES: usize = 2 << 20;
+/// Default [`Settings::max_line_bytes`]: a paragraph is re-tagged whole after each edit.
+pub const MAX_LINE_BYTES: usize = 100_000;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -52,6 +64,8 @@ impl Default for Settings {
             debounce: Duration::from_millis(150),
             threads: None,
             uncertain_hints: false,
+            max_document_bytes: MAX_DOCUMENT_BYTES,
+            max_line_bytes: MAX_LINE_BYTES,
         }
     }
 }
@@ -121,6 +135,132 @@ impl Settings {
         if let Some(on) = raw.uncertain_hints {
             next.uncertain_hints = on;
         }
+        let limit = crate::transport::MAX_MESSAGE_BYTES;
+        for (name, value, field) in [
+            (
+                "maxDocumentBytes",
+                raw.max_document_bytes,
+                &mut next.max_document_bytes,
+            ),
+            ("maxLineBytes", raw.max_line_bytes, &mut next.max_line_bytes),
+        ] {
+            match value {
+                Some(n) if (1..=limit).contains(&n) => *field = n,
+                Some(n) => problems.push(format!(
+                    "bioscope.{name} must be between 1 and {limit}, not {n}"
+                )),
+                None => {}
+            }
+        }
+        (next, problems)
+    }
+}
+
+/// `path` made absolute (relative paths are under `base`), with the symbolic links of the part
+/// that exists resolved and `.` and `..` applied; `None` for a relative path without a base.
+pub fn resolve(path: &Path, base: Option<&Path>) -> Option<PathBuf> {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base?.join(path)
+    };
+    let components: Vec<Component> = absolute.components().collect();
+    for split in (1..=components.len()).rev() {
+        let existing: PathBuf = components[..split].iter().collect();
+        if let Ok(mut out) = existing.canonicalize() {
+            for c in &components[split..] {
+                match c {
+                    Component::ParentDir => {
+                        out.pop();
+                    }
+                    Component::Normal(name) => out.push(name),
+                    _ => {}
+                }
+            }
+            return Some(out);
+        }
+    }
+    None
+}
+
+/// Whether `path` lies inside `folder` once both are [resolved](resolve).
+pub fn is_inside(path: &Path, folder: &Path) -> bool {
+    match (resolve(path, None), resolve(folder, None)) {
+        (Some(path), Some(folder)) => path.starts_with(folder),
+        _ => false,
+    }
+}
+
+/// Where a client's settings may point the server at files on disk.
+///
+/// A client's settings can come from a workspace, so its paths are confined: `modelPath` and
+/// `lexiconPath` to the workspace folder or to the folders that hold the model and lexicon the
+/// server's command line named (machine settings reach the server that way);
+/// `correctionsPath` to the workspace folder. Relative paths are under the workspace folder.
+#[derive(Clone, Debug, Default)]
+pub struct Confinement {
+    pub workspace: Option<PathBuf>,
+    /// Folders the command line chose.
+    pub machine: Vec<PathBuf>,
+}
+
+impl Confinement {
+    /// `next` with every path setting that changed from `previous` checked: a path outside
+    /// where it may point is refused with a message and the previous value kept; the others
+    /// are made absolute.
+    pub fn apply(&self, previous: &Settings, mut next: Settings) -> (Settings, Vec<String>) {
+        let mut problems = Vec::new();
+        let workspace = self.workspace.as_deref();
+        let anywhere: Vec<&Path> = workspace
+            .into_iter()
+            .chain(self.machine.iter().map(PathBuf::as_path))
+            .collect();
+        let checks = [
+            (
+                "modelPath",
+                &mut next.model_path,
+                &previous.model_path,
+                anywhere.as_slice(),
+            ),
+            (
+                "lexiconPath",
+                &mut next.lexicon_path,
+                &previous.lexicon_path,
+                anywhere.as_slice(),
+            ),
+            (
+                "correctionsPath",
+                &mut next.corrections_path,
+                &previous.corrections_path,
+                workspace.as_slice(),
+            ),
+        ];
+        for (name, value, old, allowed) in checks {
+            let Some(path) = value.clone().filter(|p| Some(p) != old.as_ref()) else {
+                continue;
+            };
+            let resolved = resolve(&path, workspace);
+            match resolved {
+                Some(resolved) if allowed.iter().any(|f| is_inside(&resolved, f)) => {
+                    *value = Some(resolved);
+                }
+                _ => {
+                    *value = old.clone();
+                    let places: Vec<String> =
+                        allowed.iter().map(|f| f.display().to_string()).collect();
+                    problems.push(format!(
+                        "bioscope.{name} {} ignored: settings may only name paths inside {} \
+                         (anything else goes on the server's command line, from a machine setting)",
+                        path.display(),
+                        if places.is_empty() {
+                            "a workspace folder, and none is open".to_string()
+                        } else {
+                            places.join(" or ")
+                        }
+                    ));
+                }
+            }
+        }
         (next, problems)
     }
 }
@@ -161,5 +301,52 @@ mod tests {
         let (same, problems) = s.updated(&json!({"bioscope": []}));
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(same, s);
+    }
+
+    #[test]
+    fn paths_in_settings_are_confined_to_the_workspace_or_the_machine_folders() {
+        let workspace = tempfile::tempdir().unwrap();
+        let machine = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let confinement = Confinement {
+            workspace: Some(workspace.path().to_path_buf()),
+            machine: vec![machine.path().to_path_buf()],
+        };
+        let base = Settings::default();
+        let (s, problems) = base.updated(&json!({
+            "modelPath": "models/mine", "lexiconPath": machine.path().join("lexicon"),
+            "correctionsPath": "notes/decisions.jsonl"
+        }));
+        assert!(problems.is_empty());
+        let (s, problems) = confinement.apply(&base, s);
+        assert!(problems.is_empty(), "{problems:?}");
+        let ws = workspace.path().canonicalize().unwrap();
+        assert_eq!(s.model_path, Some(ws.join("models/mine")));
+        assert_eq!(s.corrections_path, Some(ws.join("notes/decisions.jsonl")));
+        // Outside, `..` out of the workspace, a link out of it, corrections in a machine
+        // folder: refused, the previous value kept.
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(elsewhere.path(), workspace.path().join("link")).unwrap();
+        for (key, value) in [
+            ("modelPath", elsewhere.path().to_path_buf()),
+            ("modelPath", PathBuf::from("../../../../etc")),
+            ("lexiconPath", PathBuf::from("link/lexicon")),
+            ("correctionsPath", machine.path().join("c.jsonl")),
+            ("correctionsPath", PathBuf::from("link/c.jsonl")),
+        ] {
+            let (next, problems) = s.updated(&json!({ key: value }));
+            assert!(problems.is_empty());
+            let (next, problems) = confinement.apply(&s, next);
+            assert_eq!(next, s, "{key} {value:?}");
+            assert_eq!(problems.len(), 1, "{key} {value:?}");
+            assert!(problems[0].contains("ignored"), "{problems:?}");
+        }
+        // Without a workspace, only the machine folders.
+        let none = Confinement {
+            workspace: None,
+            machine: vec![machine.path().to_path_buf()],
+        };
+        let (next, _) = base.updated(&json!({"correctionsPath": "/tmp/c.jsonl"}));
+        assert_eq!(none.apply(&base, next).0.corrections_path, None);
     }
 }

@@ -2,7 +2,10 @@
 //! `bioscope.applyCorrection` (record a [`Decision`] and apply it everywhere),
 //! `bioscope.exportDocument` (a document's entities as PubTator, CoNLL, brat or BioC) and
 //! `bioscope.exportCorrections` (the decisions as PubTator or JSONL) and
-//! `bioscope.nextUncertain` (see [`uncertain`]) and `bioscope.retrain` (see [`crate::retrain`]).
+//! `bioscope.nextUncertain` (see [`uncertain`]) and `bioscope.retrain` (see [`crate::retrain`]);
+//! `bioscope.reloadModel` (load the model again once its problem is fixed; run by the server,
+//! which owns the messages) and `bioscope.documentText` (what the server holds for a document:
+//! version and text, to diagnose an editor out of sync; not advertised).
 
 use bioscope_lexicon::Normalizer;
 use std::sync::Arc;
@@ -24,6 +27,8 @@ pub const EXPORT_DOCUMENT: &str = "bioscope.exportDocument";
 pub const EXPORT_CORRECTIONS: &str = "bioscope.exportCorrections";
 pub const NEXT_UNCERTAIN: &str = "bioscope.nextUncertain";
 pub const RETRAIN: &str = "bioscope.retrain";
+pub const RELOAD_MODEL: &str = "bioscope.reloadModel";
+pub const DOCUMENT_TEXT: &str = "bioscope.documentText";
 
 pub fn commands() -> Vec<String> {
     [
@@ -33,6 +38,7 @@ pub fn commands() -> Vec<String> {
         EXPORT_CORRECTIONS,
         NEXT_UNCERTAIN,
         RETRAIN,
+        RELOAD_MODEL,
     ]
     .map(String::from)
     .to_vec()
@@ -204,6 +210,33 @@ fn export_corrections(state: &State, format: &str) -> Result<Value> {
     Ok(json!({"format": format, "content": content, "text": text}))
 }
 
+/// The `bioscope.status` answer.
+pub fn status_value(state: &State) -> Value {
+    status(state)
+}
+
+/// `bioscope.documentText`: `{uri}` → `{version, text, tagged}` of an open document.
+pub fn document_text(
+    state: &State,
+    untagged: &crate::handlers::sync::Untagged,
+    arguments: Vec<Value>,
+) -> Result<Value> {
+    #[derive(serde::Deserialize)]
+    struct Request {
+        uri: tower_lsp_server::ls_types::Uri,
+    }
+    let arg = arguments.into_iter().next().unwrap_or(Value::Null);
+    let request: Request = serde_json::from_value(arg)
+        .map_err(|e| Error::invalid_params(format!("{DOCUMENT_TEXT} needs {{uri}}: {e}")))?;
+    if let Some(open) = state.docs.get(&request.uri) {
+        return Ok(json!({"version": open.doc.version, "text": open.doc.text(), "tagged": true}));
+    }
+    let (text, version) = untagged
+        .text(&request.uri)
+        .ok_or_else(|| Error::invalid_params("the document is not open"))?;
+    Ok(json!({"version": version, "text": text, "tagged": false}))
+}
+
 fn status(state: &State) -> Value {
     let engine = state.engine();
     let stats = engine.stats();
@@ -231,8 +264,10 @@ fn status(state: &State) -> Value {
     })
 }
 
-/// Records the decision in the store (durably) and applies it to every open document.
-async fn apply_correction(state: &Arc<State>, d: Decision) -> Result<String> {
+/// Records the decision in the store (durably) and applies it to every open document; the
+/// store's path, or `None` when it could not be written (the decision still applies in memory
+/// and the user is told).
+async fn apply_correction(state: &Arc<State>, d: Decision) -> Result<Option<String>> {
     let Some((rope, version, format)) = state.snapshot(&d.uri) else {
         return Err(Error::invalid_params("the document is not open"));
     };
@@ -282,11 +317,37 @@ async fn apply_correction(state: &Arc<State>, d: Decision) -> Result<String> {
     };
     let to_store = record.clone();
     let store = path.clone();
-    tokio::task::spawn_blocking(move || corrections::append(&store, &to_store))
-        .await
-        .map_err(|e| Error::invalid_params(e.to_string()))?
-        .map_err(|e| Error::invalid_params(e.to_string()))?;
+    let root = state.root.get().cloned().flatten();
+    let stored = tokio::task::spawn_blocking(move || {
+        // The folder may have become a link out of the workspace since the setting was read.
+        if let Some(root) = root.filter(|r| !crate::settings::is_inside(&store, r)) {
+            return Err(format!(
+                "{} is outside the workspace folder {}",
+                store.display(),
+                root.display()
+            ));
+        }
+        corrections::append(&store, &to_store).map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("the write did not finish: {e}")));
+    // The decision applies either way; the user is told when it is not on disk.
     state.add_decision(record);
     state.schedule_all();
-    Ok(path.display().to_string())
+    match stored {
+        Ok(()) => Ok(Some(path.display().to_string())),
+        Err(problem) => {
+            let message = format!(
+                "BioScope could not save the decision: {problem}. It applies until the server \
+                 stops; fix the store and decide again to keep it."
+            );
+            tracing::warn!("{message}");
+            if let Some(client) = state.client.get() {
+                client
+                    .show_message(tower_lsp_server::ls_types::MessageType::WARNING, message)
+                    .await;
+            }
+            Ok(None)
+        }
+    }
 }

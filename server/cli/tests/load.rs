@@ -66,7 +66,7 @@ fn fifty_documents_edited_ten_times_a_second_stay_in_sync() {
     let mut texts: Vec<String> = (0..DOCUMENTS)
         .map(|i| base.replace("Wilson disease", &format!("Wilson disease (cohort {i})")))
         .collect();
-    let mut versions = vec![1; DOCUMENTS];
+    let mut versions = [1; DOCUMENTS];
     let uri = |i: usize| format!("file:///load/doc{i:02}.md");
     for (i, text) in texts.iter().enumerate() {
         client.notify(

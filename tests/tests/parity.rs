@@ -7,7 +7,7 @@ use bioscope_core::corpus::{read_iob, Sentence};
 use bioscope_core::encoding::WordPieceEncoder;
 use bioscope_core::metrics::entities_of;
 use bioscope_core::{EntityType, LabelScheme};
-use bioscope_tagger::{Tagger, TaggerOptions};
+use bioscope_tagger::{Priority, Tagger, TaggerOptions};
 use bioscope_tests::{fixture, ort_library, pretrained_encoder, trained_tiny_run};
 use bioscope_train::data::CorpusSpec;
 use bioscope_train::eval::predict;
@@ -36,7 +36,10 @@ fn candle_logits(model: &TokenClassifier, ids: &[u32]) -> Vec<Vec<f32>> {
 /// Max |candle - ort| over every real (unpadded) position of a padded ONNX batch.
 fn max_logit_diff(run: &LoadedRun, tagger: &Tagger, sequences: &[Vec<u32>]) -> f32 {
     let batch: Vec<&[u32]> = sequences.iter().map(|s| s.as_slice()).collect();
-    let (ort, t) = tagger.model().logits(&batch).unwrap();
+    let (ort, t) = tagger
+        .model()
+        .logits(&batch, Priority::Interactive)
+        .unwrap();
     let n = run.model.scheme.len();
     let mut max = 0f32;
     for (row, ids) in sequences.iter().enumerate() {
@@ -135,9 +138,15 @@ fn int8_export_runs_and_stays_close() {
     // Activations are quantized per token: a sequence's logits do not depend on its batch.
     let n = run.model.scheme.len();
     let alone = &seqs[0];
-    let (solo, _) = tagger.model().logits(&[alone.as_slice()]).unwrap();
+    let (solo, _) = tagger
+        .model()
+        .logits(&[alone.as_slice()], Priority::Interactive)
+        .unwrap();
     let batch: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
-    let (batched, t) = tagger.model().logits(&batch).unwrap();
+    let (batched, t) = tagger
+        .model()
+        .logits(&batch, Priority::Interactive)
+        .unwrap();
     let drift = (0..alone.len() * n)
         .map(|k| (solo[k] - batched[(k / n) * n + k % n]).abs())
         .fold(0f32, f32::max);

@@ -110,7 +110,7 @@ fn masked_markdown_is_never_tagged() {
 }
 
 #[test]
-fn cache_reruns_only_changed_paragraphs_and_shifts_offsets() {
+fn cache_reruns_only_changed_sentences_and_shifts_offsets() {
     let tagger = CachedTagger::new(shipped(), 64, "");
     let doc = "Wilson disease is rare.\n\nWe studied TP53 in mice.\n\nPatients with Menkes disease were excluded.\n";
     let first = tagger.tag_document(doc, DocFormat::Plain).unwrap();
@@ -161,6 +161,31 @@ fn cache_reruns_only_changed_paragraphs_and_shifts_offsets() {
     let other = CachedTagger::new(shipped(), 64, "threshold=0.9");
     assert_ne!(other.tag_paragraphs(&["Wilson disease."]).unwrap().len(), 0);
     assert_eq!(other.stats().misses, 1);
+}
+
+#[test]
+fn an_edit_reruns_only_the_sentence_it_touched() {
+    let tagger = CachedTagger::new(shipped(), 64, "");
+    let doc = "Wilson disease is rare. We studied TP53 in mice. Patients with Menkes disease \
+               were excluded.\n";
+    tagger.tag_document(doc, DocFormat::Plain).unwrap();
+    assert_eq!(tagger.stats().misses, 3, "one paragraph, three sentences");
+    let edited = doc.replace("TP53 in mice", "TP53 and BRCA1 in mice");
+    let after = tagger.tag_document(&edited, DocFormat::Plain).unwrap();
+    assert_eq!(
+        (tagger.stats().hits, tagger.stats().misses),
+        (2, 4),
+        "only the edited sentence goes through the model"
+    );
+    let fresh = CachedTagger::new(shipped(), 64, "")
+        .tag_document(&edited, DocFormat::Plain)
+        .unwrap();
+    assert_eq!(after, fresh, "cached sentences give what a fresh run gives");
+    let texts: Vec<&str> = after.iter().map(|e| &edited[e.start..e.end]).collect();
+    assert!(
+        texts.contains(&"BRCA1") && texts.contains(&"Menkes disease"),
+        "{texts:?}"
+    );
 }
 
 #[test]

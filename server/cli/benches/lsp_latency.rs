@@ -1,119 +1,173 @@
-//! Time from `didChange` to updated semantic tokens on a 5,000-word Markdown document, through
-//! the real `bioscope lsp` over stdio with the shipped model. Prints p50/p99 and the server's
-//! RSS; never asserts timings.
+//! What a writer feels, through the real `bioscope lsp` over stdio with the shipped model and
+//! lexicon, on the committed 10,000-word Markdown manuscript (`benches/data/manuscript-10k.md`,
+//! built from shared abstracts by `benches/make_manuscript.py`). Prints figures; never asserts
+//! timings.
 //!
 //!   cargo bench -p bioscope-cli --bench lsp_latency            (after `bash .ci/setup`)
 //!
-//! Each round inserts a word into one paragraph (a different one each time) and immediately
-//! asks for `semanticTokens/full/delta`, as editors do. Measured with the debounce set to 0
-//! (the work itself) and with the default 150 ms.
+//! - Cold open: `didOpen`, then at once `semanticTokens/range` for the first 60 lines (one
+//!   screen), then `semanticTokens/full`: time to each answer.
+//! - Keystrokes: 1,000 typed characters (words typed a character at a time at word boundaries
+//!   of random prose lines, seeded), each a `didChange` followed at once by
+//!   `semanticTokens/full/delta`, as editors do: p50/p99 from `didChange` to the tokens.
+//!   Default settings (the 150 ms debounce applies to unrequested work only).
+//! - Server RSS after the open and after the edits.
+//!
+//! `BIOSCOPE_BENCH_EDITS=N` changes the number of keystrokes.
 
 use std::path::Path;
 use std::time::Instant;
 
 use bioscope_tests::lsp_client::LspClient;
-use bioscope_tests::{fixture, ort_library, shipped_model};
+use bioscope_tests::{ort_library, shipped_model};
 use serde_json::json;
 
-const ROUNDS: usize = 60;
-const WORDS: usize = 5_000;
+const VISIBLE_LINES: u32 = 60;
+const WORDS_TYPED: [&str; 6] = ["novel ", "the ", "severe ", "BRCA1 ", "mice ", "acute "];
 
-/// A Markdown document of about `WORDS` words: the sample manuscript's prose paragraphs,
-/// numbered so that no two paragraphs are identical.
-fn document() -> String {
-    let sample = std::fs::read_to_string(fixture("manuscript.md")).unwrap();
-    let paragraphs: Vec<&str> = sample
-        .split("\n\n")
-        .filter(|p| !p.starts_with("```") && !p.starts_with("---") && !p.starts_with('#'))
-        .collect();
-    let mut doc = String::from("# Benchmark manuscript\n\n");
-    let mut n = 0;
-    while doc.split_whitespace().count() < WORDS {
-        let p = paragraphs[n % paragraphs.len()];
-        doc.push_str(&format!("Cohort {n}. {p}\n\n"));
-        n += 1;
-    }
-    doc
+fn manuscript() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/manuscript-10k.md");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+fn rss_mib(pid: u32) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or("n/a".into(), |kib| format!("{:.0} MiB", kib / 1024.0))
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn run(debounce_ms: u64, text: &str) {
+/// SplitMix64: a seeded sequence, so every run types the same edits.
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) % n as u64) as usize
+    }
+}
+
+/// Lines of running prose (not headings, list markers, math or code), where typing happens.
+fn prose_lines(lines: &[String]) -> Vec<usize> {
+    let mut fenced = false;
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with("```") || line.starts_with("$$") {
+            fenced = !fenced;
+            continue;
+        }
+        if !fenced && line.len() > 20 && line.starts_with(|c: char| c.is_alphabetic()) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+fn main() {
+    let text = manuscript();
+    let edits: usize = std::env::var("BIOSCOPE_BENCH_EDITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000);
+    println!(
+        "manuscript: {} words, {} lines, {} bytes",
+        text.split_whitespace().count(),
+        text.lines().count(),
+        text.len()
+    );
     let model = shipped_model();
     let mut client = LspClient::start(
         Path::new(env!("CARGO_BIN_EXE_bioscope")),
         &["lsp", "--model", model.to_str().unwrap()],
         &[("ORT_DYLIB_PATH", &ort_library())],
     );
-    client.initialize(json!({}), json!({"bioscope": {"debounceMs": debounce_ms}}));
+    client.initialize(json!({}), json!({}));
     let uri = "file:///bench/manuscript.md";
+
+    // Cold open.
     let opened = Instant::now();
     client.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"uri": uri, "languageId": "markdown", "version": 1, "text": text}}),
     );
+    let range = client.request(
+        "textDocument/semanticTokens/range",
+        json!({"textDocument": {"uri": uri}, "range": {
+            "start": {"line": 0, "character": 0}, "end": {"line": VISIBLE_LINES, "character": 0}}}),
+    );
+    let visible_ms = opened.elapsed().as_secs_f64() * 1e3;
+    assert!(range.get("error").is_none(), "{range}");
     let full = client.request(
         "textDocument/semanticTokens/full",
         json!({"textDocument": {"uri": uri}}),
     );
-    let first = opened.elapsed().as_secs_f64() * 1e3;
+    let full_ms = opened.elapsed().as_secs_f64() * 1e3;
+    assert!(full.get("error").is_none(), "{full}");
+    println!(
+        "cold open: first {VISIBLE_LINES} lines' tokens after {visible_ms:.0} ms ({} tokens), \
+         whole document after {full_ms:.0} ms ({} tokens); server RSS {}",
+        range["result"]["data"]
+            .as_array()
+            .map_or(0, |d| d.len() / 5),
+        full["result"]["data"].as_array().map_or(0, |d| d.len() / 5),
+        rss_mib(client.pid())
+    );
     let mut result_id = full["result"]["resultId"].clone();
 
-    // Lines that start a numbered paragraph: edit a different one each round.
-    let lines: Vec<u32> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| l.starts_with("Cohort "))
-        .map(|(i, _)| i as u32)
-        .collect();
-    let mut times = Vec::with_capacity(ROUNDS);
-    for round in 0..ROUNDS {
-        let line = lines[(round * 7) % lines.len()];
-        let started = Instant::now();
-        client.notify(
-            "textDocument/didChange",
-            json!({"textDocument": {"uri": uri, "version": round + 2}, "contentChanges": [{
-                "range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}},
-                "text": "Revised "}]}),
-        );
-        let delta = client.request(
-            "textDocument/semanticTokens/full/delta",
-            json!({"textDocument": {"uri": uri}, "previousResultId": result_id}),
-        );
-        times.push(started.elapsed().as_secs_f64() * 1e3);
-        assert!(delta.get("error").is_none(), "{delta}");
-        result_id = delta["result"]["resultId"].clone();
+    // Keystrokes.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let candidates = prose_lines(&lines);
+    let mut rng = Rng(2026);
+    let mut times = Vec::with_capacity(edits);
+    let mut version = 1;
+    let mut typed = 0;
+    while typed < edits {
+        let line = candidates[rng.below(candidates.len())];
+        let word = WORDS_TYPED[rng.below(WORDS_TYPED.len())];
+        let boundaries: Vec<usize> = std::iter::once(0)
+            .chain(lines[line].match_indices(' ').map(|(i, _)| i + 1))
+            .collect();
+        let mut at = boundaries[rng.below(boundaries.len())];
+        for c in word.chars().take(edits - typed) {
+            let character = lines[line][..at].encode_utf16().count();
+            version += 1;
+            let started = Instant::now();
+            client.notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{
+                    "range": {"start": {"line": line, "character": character},
+                              "end": {"line": line, "character": character}},
+                    "text": c.to_string()}]}),
+            );
+            let delta = client.request(
+                "textDocument/semanticTokens/full/delta",
+                json!({"textDocument": {"uri": uri}, "previousResultId": result_id}),
+            );
+            times.push(started.elapsed().as_secs_f64() * 1e3);
+            assert!(delta.get("error").is_none(), "{delta}");
+            result_id = delta["result"]["resultId"].clone();
+            lines[line].insert(at, c);
+            at += c.len_utf8();
+            typed += 1;
+        }
     }
     times.sort_by(f64::total_cmp);
-    let rss =
-        rss_kib(client.pid()).map_or("n/a".into(), |k| format!("{:.0} MiB", k as f64 / 1024.0));
     println!(
-        "debounce {debounce_ms:>3} ms: didChange -> tokens p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms \
-         ({ROUNDS} edits); first tokens after didOpen {first:.0} ms; server RSS {rss}",
+        "keystrokes: didChange -> tokens p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} edits); \
+         server RSS after them {}",
         percentile(&times, 0.5),
         percentile(&times, 0.99),
         times[times.len() - 1],
+        times.len(),
+        rss_mib(client.pid())
     );
     client.shutdown();
-}
-
-fn main() {
-    let text = document();
-    println!(
-        "document: {} words, {} paragraphs, {} bytes",
-        text.split_whitespace().count(),
-        text.split("\n\n").count(),
-        text.len()
-    );
-    run(0, &text);
-    run(150, &text);
 }

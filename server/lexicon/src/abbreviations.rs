@@ -55,12 +55,10 @@ fn long_form(text: &str, open: usize, short: &str) -> Option<Range<usize>> {
     let short_len = short.chars().filter(|c| c.is_alphanumeric()).count();
     let max_words = (short_len + 5).min(short_len * 2);
     let base = before.as_ptr() as usize;
-    let words: Vec<(usize, &str)> = before[..end]
-        .split_whitespace()
-        .map(|w| (w.as_ptr() as usize - base, w))
-        .collect();
     let mut start = end;
-    for &(at, word) in words.iter().rev().take(max_words) {
+    // From the parenthesis backwards, lazily: the cost is the window's, not the text's.
+    for word in before[..end].split_whitespace().rev().take(max_words) {
+        let at = word.as_ptr() as usize - base;
         let sentence_end = start != end && word.ends_with(['.', ';', ':', '!', '?']);
         if sentence_end || word.contains(['(', ')', '[', ']']) {
             break;

@@ -11,12 +11,12 @@ use bioscope_core::EntityType;
 use bioscope_lexicon::Lexicon;
 use bioscope_tagger::cache::RECOVERED_SCORE;
 use bioscope_tagger::{
-    CacheStats, CachedTagger, TaggedParagraph, Tagger, TaggerOptions, TextEntity,
+    CacheStats, CachedTagger, Priority, TaggedParagraph, Tagger, TaggerOptions, TextEntity,
 };
 use std::sync::Arc;
 
-/// Paragraphs kept in the result cache.
-const CACHE_PARAGRAPHS: usize = 20_000;
+/// Sentences kept in the result cache (a few hundred bytes each).
+const CACHE_SENTENCES: usize = 50_000;
 
 pub struct Engine {
     tagger: Option<CachedTagger>,
@@ -72,7 +72,7 @@ impl Engine {
         match Tagger::load(model_dir, options) {
             Ok(tagger) => {
                 tracing::info!(model = %model_dir.display(), "model loaded");
-                let mut cached = CachedTagger::new(tagger, CACHE_PARAGRAPHS, "");
+                let mut cached = CachedTagger::new(tagger, CACHE_SENTENCES, "");
                 if let Some(lexicon) = lexicon {
                     cached = cached.with_recovery(lexicon);
                 }
@@ -147,6 +147,7 @@ impl Engine {
 
     /// Entities of the paragraphs of `text` that overlap `within` (all of them for `None`),
     /// with the user's decisions applied (`document` is the name they are recorded under).
+    /// `priority` says whether someone waits for the answer (see [`Priority`]).
     /// Never fails: a tagging error is logged and gives no model entities.
     pub fn tag(
         &self,
@@ -155,11 +156,12 @@ impl Engine {
         within: Option<Range<usize>>,
         document: &str,
         overrides: &Overrides,
+        priority: Priority,
     ) -> Vec<DecidedEntity> {
         let within = within.unwrap_or(0..text.len());
         let paragraphs = match (&self.tagger, &self.lexicon) {
             (Some(tagger), _) => tagger
-                .tag_paragraphs_in(text, format, within)
+                .tag_paragraphs_in(text, format, within, priority)
                 .unwrap_or_else(|e| {
                     tracing::error!("tagging failed: {e}");
                     Vec::new()

@@ -1,5 +1,7 @@
 //! The server's shared state: open documents with their latest analysis, the engine, settings,
-//! and the live-tagging scheduler (debounced, off the async runtime, stale work dropped).
+//! and the live-tagging scheduler (off the async runtime, stale work dropped). The debounce
+//! holds back work nobody asked for yet: a request for the current version's results ends it
+//! at once, so an editor that asks for tokens after each keystroke waits only for the work.
 
 use bioscope_lexicon::abbreviations::Abbreviations;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -8,7 +10,7 @@ use std::time::Duration;
 
 use bioscope_core::corrections::{self, Correction, DecidedEntity, Overrides};
 use bioscope_core::segment::DocFormat;
-use bioscope_tagger::TaggerOptions;
+use bioscope_tagger::{Priority, TaggerOptions};
 use dashmap::DashMap;
 use ropey::Rope;
 use tokio::sync::watch;
@@ -21,6 +23,16 @@ use crate::settings::Settings;
 
 /// How long a request waits for the analysis of the current version before giving up.
 const ANALYSIS_WAIT: Duration = Duration::from_secs(30);
+
+/// The most padded word pieces in one model batch in the server: a batch runs to its end, so
+/// this bounds how long an edit or a visible range waits behind background work (about 0.2 s
+/// on two cores), at little cost in throughput.
+const SERVER_BATCH_TOKENS: usize = 1024;
+
+/// A newly opened document waits this long before it is tagged whole, unless a request for its
+/// results comes first: an editor asks for the visible range right after opening, and that
+/// range is then tagged first rather than behind the rest of the document.
+const OPEN_GRACE: Duration = Duration::from_millis(50);
 
 /// A newly opened document with more paragraphs than this is tagged in steps that report
 /// `$/progress` (when the client supports it).
@@ -45,6 +57,19 @@ pub struct OpenDocument {
     pub analysis: watch::Sender<Option<Arc<Analysis>>>,
     /// The last semantic tokens sent (result id, flat data), for deltas.
     pub last_tokens: Option<(String, Vec<u32>)>,
+    /// The version a request is waiting for: its scheduled tagging skips the debounce.
+    wanted: watch::Sender<i32>,
+}
+
+impl OpenDocument {
+    pub fn new(doc: Document) -> Self {
+        OpenDocument {
+            wanted: watch::Sender::new(doc.version),
+            doc,
+            analysis: watch::Sender::new(None),
+            last_tokens: None,
+        }
+    }
 }
 
 /// What the server was started with (command line), before any client setting.
@@ -165,6 +190,7 @@ impl State {
         if let Some(threads) = settings.threads {
             options.threads = threads;
         }
+        options.batch_tokens = options.batch_tokens.min(SERVER_BATCH_TOKENS);
         tokio::task::spawn_blocking(move || Engine::load(&dir, &lexicon_dir, options))
             .await
             .map(Arc::new)
@@ -255,8 +281,24 @@ impl State {
     pub fn schedule(self: &Arc<Self>, uri: Uri, version: i32, delay: Duration) {
         let state = self.clone();
         tokio::spawn(async move {
+            let first = state
+                .docs
+                .get(&uri)
+                .is_some_and(|open| open.analysis.borrow().is_none());
+            let delay = if first && delay.is_zero() {
+                OPEN_GRACE
+            } else {
+                delay
+            };
             if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
+                let Some(mut wanted) = state.docs.get(&uri).map(|open| open.wanted.subscribe())
+                else {
+                    return;
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = wanted.wait_for(|&v| v == version) => {}
+                }
             }
             let Some((rope, current, format)) = state.snapshot(&uri) else {
                 return;
@@ -266,14 +308,14 @@ impl State {
             }
             let generation = state.generation();
             let _busy = state.tagging_started();
-            let first = state
-                .docs
-                .get(&uri)
-                .is_some_and(|open| open.analysis.borrow().is_none());
+            // A new document is tagged in the background, behind what a range request (the
+            // visible part) or an edit elsewhere is waiting for.
             let entities = if first {
                 state.tag_with_progress(&uri, &rope, format).await
             } else {
-                state.tag_range(&uri, &rope, format, None).await
+                state
+                    .tag_range(&uri, &rope, format, None, Priority::Interactive)
+                    .await
             };
             let abbreviations = Abbreviations::from_text(&rope.to_string());
             let published = match state.docs.get(&uri) {
@@ -303,14 +345,17 @@ impl State {
         rope: &Rope,
         format: DocFormat,
         within: Option<std::ops::Range<usize>>,
+        priority: Priority,
     ) -> Vec<DecidedEntity> {
         let engine = self.engine();
         let overrides = self.overrides();
         let name = self.document_name(uri);
         let text = rope.to_string();
-        tokio::task::spawn_blocking(move || engine.tag(&text, format, within, &name, &overrides))
-            .await
-            .unwrap_or_default()
+        tokio::task::spawn_blocking(move || {
+            engine.tag(&text, format, within, &name, &overrides, priority)
+        })
+        .await
+        .unwrap_or_default()
     }
 
     /// Tags a whole document; a long one in steps of paragraphs with `$/progress` reports.
@@ -326,7 +371,9 @@ impl State {
             .filter(|_| self.progress_supported.load(Ordering::Relaxed));
         let paragraphs = bioscope_core::segment::segment(&rope.to_string(), format);
         let Some(client) = client.filter(|_| paragraphs.len() > PROGRESS_MIN_PARAGRAPHS) else {
-            return self.tag_range(uri, rope, format, None).await;
+            return self
+                .tag_range(uri, rope, format, None, Priority::Background)
+                .await;
         };
         let token = tower_lsp_server::ls_types::ProgressToken::String(format!(
             "bioscope/tag/{}",
@@ -337,7 +384,9 @@ impl State {
             .await
             .is_err()
         {
-            return self.tag_range(uri, rope, format, None).await;
+            return self
+                .tag_range(uri, rope, format, None, Priority::Background)
+                .await;
         }
         let name = self.document_name(uri);
         let progress = client
@@ -350,7 +399,10 @@ impl State {
         let chunk = total.div_ceil(PROGRESS_STEPS);
         for (i, group) in paragraphs.chunks(chunk).enumerate() {
             let within = group[0].range.start..group[group.len() - 1].range.end;
-            entities.extend(self.tag_range(uri, rope, format, Some(within)).await);
+            entities.extend(
+                self.tag_range(uri, rope, format, Some(within), Priority::Background)
+                    .await,
+            );
             let done = ((i + 1) * chunk).min(total);
             progress
                 .report_with_message(
@@ -387,7 +439,13 @@ impl State {
         let mut rx = self.docs.get(uri)?.analysis.subscribe();
         let deadline = tokio::time::Instant::now() + ANALYSIS_WAIT;
         loop {
-            let version = self.docs.get(uri)?.doc.version;
+            let version = {
+                let open = self.docs.get(uri)?;
+                open.wanted.send_if_modified(|wanted| {
+                    std::mem::replace(wanted, open.doc.version) != open.doc.version
+                });
+                open.doc.version
+            };
             let latest = rx.borrow_and_update().clone();
             let generation = self.generation();
             if let Some(a) = latest.filter(|a| a.version == version && a.generation == generation) {

@@ -1,11 +1,14 @@
-//! The per-paragraph cache: a paragraph whose prose, model and settings are unchanged is not
-//! run through the model again.
+//! The result cache: a sentence whose text, model and settings are unchanged is not run through
+//! the model again.
 //!
-//! Results are stored relative to the paragraph (offsets into its prose), so a paragraph that
-//! moved because text above it changed is reused as is; the caller shifts offsets by the
-//! paragraph's start. The cache is bounded (least recently used paragraphs are evicted).
+//! Documents are segmented into paragraphs (non-prose masked) and paragraphs into sentences;
+//! the sentence is the model's unit, as in training: each is tagged on its own, so an edit
+//! re-runs only the sentence it touched, and a cached result is what a fresh run would give.
+//! Results are stored relative to the sentence, so text that moved is reused as is; callers
+//! get paragraph- or document-relative offsets. The cache is bounded (least recently used
+//! sentences are evicted).
 //!
-//! With a lexicon ([`CachedTagger::with_recovery`]), each paragraph also gets the lexicon's
+//! With a lexicon ([`CachedTagger::with_recovery`]), each sentence also gets the lexicon's
 //! precise matches that the model missed (`bioscope_lexicon::recover`), cached with it.
 
 use std::num::NonZeroUsize;
@@ -13,12 +16,14 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use bioscope_core::corpus::{split_sentences, split_words};
 use bioscope_core::hash::Hasher;
 use bioscope_core::segment::{segment, DocFormat, Paragraph};
 use bioscope_lexicon::recover::{recover, word_spans, Strictness};
 use bioscope_lexicon::Lexicon;
 use lru::LruCache;
 
+use crate::onnx::Priority;
 use crate::tagger::{Tagger, TaggerError, TextEntity};
 
 /// The confidence given to a mention that the lexicon recovered (the model had none for it).
@@ -28,7 +33,7 @@ pub const RECOVERED_SCORE: f32 = 0.75;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CacheStats {
     pub hits: usize,
-    /// Paragraphs that went through the model.
+    /// Sentences that went through the model.
     pub misses: usize,
     pub entries: usize,
 }
@@ -42,7 +47,7 @@ pub struct TaggedParagraph {
     pub entities: Vec<TextEntity>,
 }
 
-/// A tagger with a bounded per-paragraph result cache.
+/// A tagger with a bounded per-sentence result cache.
 pub struct CachedTagger {
     tagger: Tagger,
     /// Part of every key: what, besides the text, changes results (model hash, settings).
@@ -55,7 +60,7 @@ pub struct CachedTagger {
 }
 
 impl CachedTagger {
-    /// `capacity` paragraphs at most (at least one); `settings` names any option that changes
+    /// `capacity` sentences at most (at least one); `settings` names any option that changes
     /// results, so that changing it misses the cache.
     /// Adds the lexicon's precise matches that the model misses to every paragraph (they carry
     /// the confidence [`RECOVERED_SCORE`]); results cached before are not reused.
@@ -67,7 +72,7 @@ impl CachedTagger {
         self
     }
 
-    /// `entities` of one paragraph's prose, with the lexicon's recovered mentions added.
+    /// `entities` of one sentence, with the lexicon's recovered mentions added.
     fn with_recovered(&self, prose: &str, mut entities: Vec<TextEntity>) -> Vec<TextEntity> {
         let Some(lexicon) = &self.recovery else {
             return entities;
@@ -122,34 +127,53 @@ impl CachedTagger {
         h.finish_hex()
     }
 
-    /// Entities of each paragraph's prose, from the cache where possible; the misses are tagged
-    /// in one batch.
-    pub fn tag_paragraphs(
+    /// Entities of each paragraph's prose (offsets into it), sentence by sentence from the
+    /// cache where possible; the missing sentences are tagged in one batch.
+    pub fn tag_paragraphs(&self, proses: &[&str]) -> Result<Vec<Vec<TextEntity>>, TaggerError> {
+        self.tag_paragraphs_at(proses, Priority::Interactive)
+    }
+
+    /// [`tag_paragraphs`](Self::tag_paragraphs) with the priority of its model batches.
+    pub fn tag_paragraphs_at(
         &self,
         proses: &[&str],
-    ) -> Result<Vec<Arc<Vec<TextEntity>>>, TaggerError> {
-        let keys: Vec<String> = proses.iter().map(|p| self.key(p)).collect();
-        let mut results: Vec<Option<Arc<Vec<TextEntity>>>> = {
+        priority: Priority,
+    ) -> Result<Vec<Vec<TextEntity>>, TaggerError> {
+        // (paragraph, sentence range in its prose) of every sentence.
+        let units: Vec<(usize, Range<usize>)> = proses
+            .iter()
+            .enumerate()
+            .flat_map(|(i, prose)| sentence_ranges(prose).into_iter().map(move |r| (i, r)))
+            .collect();
+        let texts: Vec<&str> = units.iter().map(|(i, r)| &proses[*i][r.clone()]).collect();
+        let keys: Vec<String> = texts.iter().map(|t| self.key(t)).collect();
+        let mut found: Vec<Option<Arc<Vec<TextEntity>>>> = {
             let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
             keys.iter().map(|k| cache.get(k).cloned()).collect()
         };
-        let missing: Vec<usize> = (0..proses.len())
-            .filter(|&i| results[i].is_none())
-            .collect();
+        let missing: Vec<usize> = (0..units.len()).filter(|&i| found[i].is_none()).collect();
         self.hits
-            .fetch_add(proses.len() - missing.len(), Ordering::Relaxed);
+            .fetch_add(units.len() - missing.len(), Ordering::Relaxed);
         self.misses.fetch_add(missing.len(), Ordering::Relaxed);
         if !missing.is_empty() {
-            let texts: Vec<&str> = missing.iter().map(|&i| proses[i]).collect();
-            let tagged = self.tagger.tag_texts(&texts)?;
+            let missing_texts: Vec<&str> = missing.iter().map(|&i| texts[i]).collect();
+            let tagged = self.tagger.tag_texts_at(&missing_texts, priority)?;
             let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
             for (&i, entities) in missing.iter().zip(tagged) {
-                let entities = Arc::new(self.with_recovered(proses[i], entities));
+                let entities = Arc::new(self.with_recovered(texts[i], entities));
                 cache.put(keys[i].clone(), entities.clone());
-                results[i] = Some(entities);
+                found[i] = Some(entities);
             }
         }
-        Ok(results.into_iter().map(|r| r.unwrap_or_default()).collect())
+        let mut out: Vec<Vec<TextEntity>> = vec![Vec::new(); proses.len()];
+        for ((paragraph, range), entities) in units.iter().zip(found) {
+            out[*paragraph].extend(entities.unwrap_or_default().iter().map(|e| TextEntity {
+                start: range.start + e.start,
+                end: range.start + e.end,
+                ..e.clone()
+            }));
+        }
+        Ok(out)
     }
 
     /// Entities of a whole document in byte offsets of the document: segmented into paragraphs
@@ -159,7 +183,7 @@ impl CachedTagger {
         text: &str,
         format: DocFormat,
     ) -> Result<Vec<TextEntity>, TaggerError> {
-        self.tag_document_range(text, format, 0..text.len())
+        self.tag_document_range(text, format, 0..text.len(), Priority::Background)
     }
 
     /// Like [`tag_document`](Self::tag_document), but only the paragraphs that overlap the byte
@@ -170,9 +194,10 @@ impl CachedTagger {
         text: &str,
         format: DocFormat,
         within: Range<usize>,
+        priority: Priority,
     ) -> Result<Vec<TextEntity>, TaggerError> {
         Ok(self
-            .tag_paragraphs_in(text, format, within)?
+            .tag_paragraphs_in(text, format, within, priority)?
             .into_iter()
             .flat_map(|p| p.entities)
             .collect())
@@ -186,6 +211,7 @@ impl CachedTagger {
         text: &str,
         format: DocFormat,
         within: Range<usize>,
+        priority: Priority,
     ) -> Result<Vec<TaggedParagraph>, TaggerError> {
         let paragraphs: Vec<Paragraph> = segment(text, format)
             .into_iter()
@@ -193,7 +219,7 @@ impl CachedTagger {
             .collect();
         let prose: Vec<String> = paragraphs.iter().map(|p| p.prose(text)).collect();
         let proses: Vec<&str> = prose.iter().map(String::as_str).collect();
-        let found = self.tag_paragraphs(&proses)?;
+        let found = self.tag_paragraphs_at(&proses, priority)?;
         let mut out = Vec::with_capacity(paragraphs.len());
         for ((p, prose), found) in paragraphs.iter().zip(prose).zip(found) {
             let shift = p.range.start;
@@ -229,4 +255,14 @@ impl CachedTagger {
             entries: self.cache.lock().unwrap_or_else(|e| e.into_inner()).len(),
         }
     }
+}
+
+/// The sentences of a paragraph's prose, as byte ranges from a sentence's first word to its
+/// last (the model's unit).
+fn sentence_ranges(prose: &str) -> Vec<Range<usize>> {
+    let words = split_words(prose);
+    split_sentences(prose, &words)
+        .into_iter()
+        .map(|(first, end)| words[first].start..words[end - 1].end)
+        .collect()
 }

@@ -12,5 +12,5 @@ pub mod runtime;
 pub mod tagger;
 
 pub use cache::{CacheStats, CachedTagger, TaggedParagraph};
-pub use onnx::OnnxModel;
+pub use onnx::{OnnxModel, Priority};
 pub use tagger::{Tagger, TaggerError, TaggerOptions, TextEntity};

@@ -1,6 +1,12 @@
 //! An ONNX Runtime session over a bundle's model: padded id batches in, per-piece logits out.
+//!
+//! One batch runs at a time (each uses all the session's threads). Work is
+//! [`Priority::Interactive`] (what an editor is waiting for) or [`Priority::Background`] (whole
+//! documents, batch runs): no background batch starts while interactive work is under way
+//! ([`OnnxModel::interactive`]) or waiting, so a keystroke waits for at most one background
+//! batch, never for a long document.
 
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
@@ -9,9 +15,87 @@ use ort::value::Tensor;
 use crate::runtime::environment;
 use crate::tagger::{TaggerError, TaggerOptions};
 
+/// Who waits for a batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Priority {
+    /// Someone is waiting for the answer (an edit, the visible part of a document).
+    #[default]
+    Interactive,
+    /// Work nobody waits on right now; yields to interactive batches.
+    Background,
+}
+
+/// Admits one batch at a time, interactive batches first.
+#[derive(Default)]
+struct PriorityGate {
+    state: Mutex<GateState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct GateState {
+    running: bool,
+    /// Interactive batches waiting, plus interactive calls under way.
+    interactive: usize,
+}
+
+/// Keeps background batches out for the length of an interactive call (see
+/// [`OnnxModel::interactive`]).
+pub struct InteractiveWork<'a>(Option<&'a PriorityGate>);
+
+impl Drop for InteractiveWork<'_> {
+    fn drop(&mut self) {
+        if let Some(gate) = self.0 {
+            gate.state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .interactive -= 1;
+            gate.changed.notify_all();
+        }
+    }
+}
+
+/// Holds the gate; releases it on drop (also on a panic).
+struct GatePass<'a>(&'a PriorityGate);
+
+impl PriorityGate {
+    fn enter(&self, priority: Priority) -> GatePass<'_> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match priority {
+            Priority::Interactive => {
+                state.interactive += 1;
+                while state.running {
+                    state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+                }
+                state.interactive -= 1;
+            }
+            Priority::Background => {
+                while state.running || state.interactive > 0 {
+                    state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+                }
+            }
+        }
+        state.running = true;
+        GatePass(self)
+    }
+}
+
+impl Drop for GatePass<'_> {
+    fn drop(&mut self) {
+        self.0
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .running = false;
+        self.0.changed.notify_all();
+    }
+}
+
 /// A loaded `model.onnx` with the bundle's input/output contract.
 pub struct OnnxModel {
+    /// Taken only inside the gate, so never contended.
     session: Mutex<Session>,
+    gate: PriorityGate,
     num_labels: usize,
 }
 
@@ -45,8 +129,23 @@ impl OnnxModel {
         }
         Ok(OnnxModel {
             session: Mutex::new(session),
+            gate: PriorityGate::default(),
             num_labels,
         })
+    }
+
+    /// Marks the caller's work as interactive until the guard drops (for `Background`, does
+    /// nothing): background batches wait for all of its batches, not just the current one.
+    pub fn interactive(&self, priority: Priority) -> InteractiveWork<'_> {
+        if priority == Priority::Background {
+            return InteractiveWork(None);
+        }
+        self.gate
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .interactive += 1;
+        InteractiveWork(Some(&self.gate))
     }
 
     pub fn num_labels(&self) -> usize {
@@ -55,7 +154,11 @@ impl OnnxModel {
 
     /// Logits for a batch of id sequences, right-padded to the longest: returns the
     /// row-major `[batch, len, labels]` scores and `len`.
-    pub fn logits(&self, batch: &[&[u32]]) -> Result<(Vec<f32>, usize), TaggerError> {
+    pub fn logits(
+        &self,
+        batch: &[&[u32]],
+        priority: Priority,
+    ) -> Result<(Vec<f32>, usize), TaggerError> {
         let b = batch.len();
         let t = batch.iter().map(|s| s.len()).max().unwrap_or(0);
         if b == 0 || t == 0 {
@@ -71,6 +174,7 @@ impl OnnxModel {
         }
         let ids = Tensor::from_array(([b, t], ids)).map_err(ort_err)?;
         let mask = Tensor::from_array(([b, t], mask)).map_err(ort_err)?;
+        let _pass = self.gate.enter(priority);
         let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
         let outputs = session
             .run(ort::inputs!["input_ids" => ids, "attention_mask" => mask])

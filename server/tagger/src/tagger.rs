@@ -14,7 +14,7 @@ use bioscope_core::decode::{decode_window_scored, tag_runs};
 use bioscope_core::encoding::{plan_batches, EncodingError, Window, WINDOW_CONTEXT};
 use bioscope_core::entity::{EntityType, Tag};
 
-use crate::onnx::OnnxModel;
+use crate::onnx::{OnnxModel, Priority};
 use crate::runtime::RuntimeError;
 
 /// Why a tagger could not load or run.
@@ -89,7 +89,9 @@ impl Tagger {
     fn tag_sequences<W: AsRef<[S]>, S: AsRef<str>>(
         &self,
         sequences: &[W],
+        priority: Priority,
     ) -> Result<Vec<Vec<(Tag, f32)>>, TaggerError> {
+        let _interactive = self.model.interactive(priority);
         let max_len = self.bundle.manifest.max_sequence_length;
         let mut windows: Vec<(usize, Window)> = Vec::new();
         for (i, words) in sequences.iter().enumerate() {
@@ -112,7 +114,7 @@ impl Tagger {
                 .iter()
                 .map(|&i| windows[i].1.ids.as_slice())
                 .collect();
-            let (logits, t) = self.model.logits(&batch)?;
+            let (logits, t) = self.model.logits(&batch, priority)?;
             for (row, &i) in members.iter().enumerate() {
                 let (seq, window) = &windows[i];
                 let emissions = &logits[row * t * n..(row * t + window.ids.len()) * n];
@@ -130,21 +132,30 @@ impl Tagger {
         sentences: &[W],
     ) -> Result<Vec<Vec<Tag>>, TaggerError> {
         Ok(self
-            .tag_sequences(sentences)?
+            .tag_sequences(sentences, Priority::Background)?
             .into_iter()
             .map(|words| words.into_iter().map(|(tag, _)| tag).collect())
             .collect())
     }
 
-    /// Entities in each text (a paragraph's prose), in byte offsets of that text.
+    /// Entities in each text (a sentence, a paragraph's prose), in byte offsets of that text.
     pub fn tag_texts(&self, texts: &[&str]) -> Result<Vec<Vec<TextEntity>>, TaggerError> {
+        self.tag_texts_at(texts, Priority::Interactive)
+    }
+
+    /// [`tag_texts`](Self::tag_texts) with the priority of its model batches.
+    pub fn tag_texts_at(
+        &self,
+        texts: &[&str],
+        priority: Priority,
+    ) -> Result<Vec<Vec<TextEntity>>, TaggerError> {
         let spans: Vec<_> = texts.iter().map(|t| split_words(t)).collect();
         let words: Vec<Vec<&str>> = texts
             .iter()
             .zip(&spans)
             .map(|(t, s)| s.iter().map(|w| &t[w.start..w.end]).collect())
             .collect();
-        let tagged = self.tag_sequences(&words)?;
+        let tagged = self.tag_sequences(&words, priority)?;
         Ok(tagged
             .iter()
             .zip(&spans)

@@ -110,6 +110,7 @@ pub async fn range(
             Some(start..end),
             &name,
             &overrides,
+            bioscope_tagger::Priority::Interactive,
         )
     })
     .await

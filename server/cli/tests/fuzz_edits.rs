@@ -194,9 +194,9 @@ fn cases() -> u32 {
         return n;
     }
     if std::env::var_os("BIOSCOPE_LONG_TESTS").is_some_and(|v| v != "0") {
-        1000
+        5000
     } else {
-        64
+        256
     }
 }
 

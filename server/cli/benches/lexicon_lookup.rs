@@ -102,7 +102,7 @@ fn main() {
         times.last().copied().unwrap_or(0.0)
     );
     println!(
-        "RSS: {} MiB before opening, {} MiB after opening (checksum reads every page), {} MiB after the lookups",
+        "RSS: {} MiB before opening, {} MiB after opening, {} MiB after the lookups",
         rss_before / 1024,
         rss_open / 1024,
         rss_kib() / 1024

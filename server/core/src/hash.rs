@@ -25,6 +25,10 @@ impl Hasher {
     pub fn finish_hex(self) -> String {
         hex(&self.0.finalize())
     }
+
+    pub fn finish_bytes(self) -> [u8; 32] {
+        self.0.finalize().into()
+    }
 }
 
 fn hex(digest: &[u8]) -> String {

@@ -96,9 +96,14 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
     std::fs::rename(&tmp, path)
 }
 
-/// The bytes of an opened lexicon: a read-only memory map, or an owned copy.
+/// The bytes of an opened lexicon: a read-only memory map (with the SHA-256 of all but its
+/// last 32 bytes, computed by reading the file rather than through the map, so that checking
+/// it leaves the map's pages out of the process's resident memory), or an owned copy.
 pub(crate) enum Backing {
-    Mapped(memmap2::Mmap),
+    Mapped {
+        map: memmap2::Mmap,
+        body_sha256: [u8; 32],
+    },
     Owned(Vec<u8>),
 }
 
@@ -106,23 +111,48 @@ impl std::ops::Deref for Backing {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         match self {
-            Backing::Mapped(map) => map,
+            Backing::Mapped { map, .. } => map,
             Backing::Owned(bytes) => bytes,
         }
     }
 }
 
 impl Backing {
-    /// Maps `file` read-only.
+    /// Hashes `file` (all but the trailing hash) with ordinary reads, then maps it read-only.
     #[allow(unsafe_code)]
-    pub(crate) fn map(file: &File) -> std::io::Result<Backing> {
+    pub(crate) fn map(mut file: &File) -> std::io::Result<Backing> {
+        use std::io::{Read, Seek};
+        let body = (file.metadata()?.len() as usize).saturating_sub(HASH_LEN);
+        file.rewind()?;
+        let mut hasher = bioscope_core::hash::Hasher::default();
+        let mut buffer = vec![0u8; 1 << 20];
+        let mut left = body;
+        while left > 0 {
+            let n = file.read(&mut buffer[..left.min(1 << 20)])?;
+            if n == 0 {
+                break; // shorter than it said: the hash check below fails
+            }
+            hasher.update(&buffer[..n]);
+            left -= n;
+        }
+        let body_sha256 = hasher.finish_bytes();
         // SAFETY: the mapping is read-only and the bytes are checked (hash, bounds) before use.
         // The remaining hazard of any file mapping is another process truncating or rewriting
         // the file in place while it is mapped; BioScope never does that (the builder writes a
         // new file and renames it over the old one, which leaves existing mappings intact), and
         // lexicons live in the installed models/ folder, not in a user's workspace.
+        // The same open file is hashed and mapped, so a lexicon renamed over this one in
+        // between is not mixed in.
         let map = unsafe { memmap2::Mmap::map(file)? };
-        Ok(Backing::Mapped(map))
+        Ok(Backing::Mapped { map, body_sha256 })
+    }
+
+    /// The SHA-256 of the first `body` bytes.
+    fn body_sha256(&self, body: usize) -> [u8; 32] {
+        match self {
+            Backing::Mapped { map, body_sha256 } if map.len() == body + HASH_LEN => *body_sha256,
+            _ => bioscope_core::hash::sha256_bytes(&self[..body]),
+        }
     }
 }
 
@@ -172,7 +202,7 @@ pub(crate) fn layout(path: &Path, backing: Backing) -> Result<Layout, LexiconErr
         });
     }
     let body = bytes.len() - HASH_LEN;
-    let digest = bioscope_core::hash::sha256_bytes(&bytes[..body]);
+    let digest = backing.body_sha256(body);
     if digest[..] != bytes[body..] {
         return Err(corrupt(
             path,

@@ -139,11 +139,29 @@ impl CachedTagger {
         proses: &[&str],
         priority: Priority,
     ) -> Result<Vec<Vec<TextEntity>>, TaggerError> {
-        // (paragraph, sentence range in its prose) of every sentence.
+        let whole: Vec<Range<usize>> = proses.iter().map(|p| 0..p.len()).collect();
+        self.tag_sentences(proses, &whole, priority)
+    }
+
+    /// Entities of the sentences of each paragraph's prose that overlap its window (offsets
+    /// into the prose; `windows[i]` is relative to `proses[i]`).
+    fn tag_sentences(
+        &self,
+        proses: &[&str],
+        windows: &[Range<usize>],
+        priority: Priority,
+    ) -> Result<Vec<Vec<TextEntity>>, TaggerError> {
+        // (paragraph, sentence range in its prose) of every sentence in a window.
         let units: Vec<(usize, Range<usize>)> = proses
             .iter()
+            .zip(windows)
             .enumerate()
-            .flat_map(|(i, prose)| sentence_ranges(prose).into_iter().map(move |r| (i, r)))
+            .flat_map(|(i, (prose, window))| {
+                sentence_ranges(prose)
+                    .into_iter()
+                    .filter(|r| r.start <= window.end && window.start <= r.end)
+                    .map(move |r| (i, r))
+            })
             .collect();
         let texts: Vec<&str> = units.iter().map(|(i, r)| &proses[*i][r.clone()]).collect();
         let keys: Vec<String> = texts.iter().map(|t| self.key(t)).collect();
@@ -203,8 +221,9 @@ impl CachedTagger {
             .collect())
     }
 
-    /// The paragraphs of `text` that overlap `within`, each with its prose and its entities (in
-    /// document offsets). An entity that runs over masked content (math, code) is cut before
+    /// The paragraphs of `text` that overlap `within`, each with its prose and the entities of
+    /// its sentences that overlap `within` (in document offsets): a visible range costs only
+    /// the sentences on screen. An entity that runs over masked content (math, code) is cut before
     /// it ([`Paragraph::content_break`]).
     pub fn tag_paragraphs_in(
         &self,
@@ -219,7 +238,13 @@ impl CachedTagger {
             .collect();
         let prose: Vec<String> = paragraphs.iter().map(|p| p.prose(text)).collect();
         let proses: Vec<&str> = prose.iter().map(String::as_str).collect();
-        let found = self.tag_paragraphs_at(&proses, priority)?;
+        let windows: Vec<Range<usize>> = paragraphs
+            .iter()
+            .map(|p| {
+                within.start.saturating_sub(p.range.start)..within.end.saturating_sub(p.range.start)
+            })
+            .collect();
+        let found = self.tag_sentences(&proses, &windows, priority)?;
         let mut out = Vec::with_capacity(paragraphs.len());
         for ((p, prose), found) in paragraphs.iter().zip(prose).zip(found) {
             let shift = p.range.start;

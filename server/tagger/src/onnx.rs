@@ -134,17 +134,23 @@ impl OnnxModel {
         })
     }
 
-    /// Marks the caller's work as interactive until the guard drops (for `Background`, does
-    /// nothing): background batches wait for all of its batches, not just the current one.
+    /// Marks the caller's work as interactive until the guard drops: background batches wait
+    /// for all of its batches, not just the current one. For `Background` work, first waits
+    /// until no interactive work is under way, so that its preparation (tokenizing a whole
+    /// document) does not take a core from the work someone waits for.
     pub fn interactive(&self, priority: Priority) -> InteractiveWork<'_> {
+        let mut state = self.gate.state.lock().unwrap_or_else(|e| e.into_inner());
         if priority == Priority::Background {
+            while state.interactive > 0 {
+                state = self
+                    .gate
+                    .changed
+                    .wait(state)
+                    .unwrap_or_else(|e| e.into_inner());
+            }
             return InteractiveWork(None);
         }
-        self.gate
-            .state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .interactive += 1;
+        state.interactive += 1;
         InteractiveWork(Some(&self.gate))
     }
 

@@ -232,6 +232,9 @@ impl CachedTagger {
         within: Range<usize>,
         priority: Priority,
     ) -> Result<Vec<TaggedParagraph>, TaggerError> {
+        // Background work waits here, before segmenting and hashing a whole document, while
+        // interactive work is under way; interactive work holds background batches back from now.
+        let _interactive = self.tagger.model().interactive(priority);
         let paragraphs: Vec<Paragraph> = segment(text, format)
             .into_iter()
             .filter(|p| p.range.start <= within.end && within.start <= p.range.end)

@@ -62,7 +62,7 @@ pub struct CachedTagger {
 impl CachedTagger {
     /// `capacity` sentences at most (at least one); `settings` names any option that changes
     /// results, so that changing it misses the cache.
-    /// Adds the lexicon's precise matches that the model misses to every paragraph (they carry
+    /// Adds the lexicon's precise matches that the model misses to every sentence (they carry
     /// the confidence [`RECOVERED_SCORE`]); results cached before are not reused.
     pub fn with_recovery(mut self, lexicon: Arc<Lexicon>) -> Self {
         self.key_prefix.push_str(&lexicon.fingerprint());

@@ -8,6 +8,21 @@ use bioscope_train::config::TrainConfig;
 use bioscope_train::run::{load_run, LoadedRun};
 use bioscope_train::train::{train, RunOptions};
 
+/// A process's memory from `/proc/PID/status` in MiB: `VmRSS` (resident now) or `VmHWM`
+/// (peak resident); `None` once the process is gone.
+pub fn memory_mib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024)
+}
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -18,6 +18,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+use bioscope_core::encoding::SplitMix;
 use bioscope_tests::lsp_client::LspClient;
 use bioscope_tests::{ort_library, shipped_model};
 use serde_json::json;
@@ -31,28 +32,11 @@ fn manuscript() -> String {
 }
 
 fn rss_mib(pid: u32) -> String {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        .map_or("n/a".into(), |kib| format!("{:.0} MiB", kib / 1024.0))
+    bioscope_tests::memory_mib(pid, "VmRSS").map_or("n/a".into(), |m| format!("{m} MiB"))
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-/// SplitMix64: a seeded sequence, so every run types the same edits.
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) % n as u64) as usize
-    }
 }
 
 /// Lines of running prose (not headings, list markers, math or code), where typing happens.
@@ -125,7 +109,7 @@ fn main() {
     // Keystrokes.
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let candidates = prose_lines(&lines);
-    let mut rng = Rng(2026);
+    let mut rng = SplitMix::new(2026);
     let mut times = Vec::with_capacity(edits);
     let mut version = 1;
     let mut typed = 0;

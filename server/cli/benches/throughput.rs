@@ -97,6 +97,15 @@ fn fp32_bundle(work: &Path) -> PathBuf {
     out
 }
 
+/// Stops the bench with the child's error output when it failed.
+fn succeeded(output: &std::process::Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Seconds for `bioscope tag` over `files` with `model`.
 fn bioscope_tag(model: &Path, files: &[PathBuf]) -> f64 {
     let started = Instant::now();
@@ -109,11 +118,7 @@ fn bioscope_tag(model: &Path, files: &[PathBuf]) -> f64 {
         .env("ORT_DYLIB_PATH", ort_library())
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeded(&output);
     started.elapsed().as_secs_f64()
 }
 
@@ -240,11 +245,7 @@ fn main() {
         .arg(LATENCY_ROUNDS.to_string())
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeded(&output);
     let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let py_seconds = result["seconds"].as_f64().unwrap();
     let mut py_latency: Vec<f64> = result["latencies_ms"]

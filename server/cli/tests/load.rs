@@ -16,26 +16,7 @@ const EDITS_PER_SECOND: u64 = 10;
 
 /// Resident memory of a process now, in MiB.
 fn rss_mib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap()
-        / 1024
-}
-
-/// A small deterministic generator (the edits must be reproducible).
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self, bound: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) % bound.max(1) as u64) as usize
-    }
+    bioscope_tests::memory_mib(pid, "VmRSS").expect("the server is running")
 }
 
 /// Lines of `text` (all edits keep to ASCII and `\n`, so columns are bytes).
@@ -82,29 +63,29 @@ fn fifty_documents_edited_ten_times_a_second_stay_in_sync() {
         "mice ",
         "x",
     ];
-    let mut rng = SplitMix(7);
+    let mut rng = bioscope_core::encoding::SplitMix::new(7);
     let total = seconds * EDITS_PER_SECOND;
     let started = Instant::now();
     let (mut peak, mut requests) = (rss_mib(pid), 0);
     for k in 0..total {
         let due = started + Duration::from_millis(k * 1000 / EDITS_PER_SECOND);
         std::thread::sleep(due.saturating_duration_since(Instant::now()));
-        let d = rng.next(DOCUMENTS);
+        let d = rng.below(DOCUMENTS);
         let text = &mut texts[d];
         let lines = text.split('\n').count();
-        let line = rng.next(lines);
+        let line = rng.below(lines);
         let (start, content) = line_of(text, line);
-        let column = rng.next(content.len() + 1);
+        let column = rng.below(content.len() + 1);
         // Mostly insertions, some deletions of up to 5 bytes within the line.
-        let delete = if rng.next(4) == 0 {
-            rng.next(6).min(content.len() - column)
+        let delete = if rng.below(4) == 0 {
+            rng.below(6).min(content.len() - column)
         } else {
             0
         };
         let insert = if delete > 0 {
             ""
         } else {
-            words[rng.next(words.len())]
+            words[rng.below(words.len())]
         };
         text.replace_range(start + column..start + column + delete, insert);
         versions[d] += 1;

@@ -89,13 +89,7 @@ fn frame(body: &[u8]) -> Vec<u8> {
 
 /// Peak resident memory of a process, in MiB.
 fn peak_rss_mib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap();
-    kb / 1024
+    bioscope_tests::memory_mib(pid, "VmHWM").expect("the server is running")
 }
 
 /// The targets of the process's open file descriptors.
@@ -467,21 +461,22 @@ fn model_faults_fall_back_to_the_lexicon_and_recover_when_fixed() {
 }
 
 /// A workspace with a document, a server with `trainer`, one correction recorded.
+/// Opens a one-line document at `uri` and rejects its "Wilson disease" everywhere; the answer.
+fn open_and_reject_wilson_disease(client: &mut LspClient, uri: &str) -> Value {
+    open(client, uri, "Patients with Wilson disease were seen.\n");
+    command(
+        client,
+        "bioscope.applyCorrection",
+        json!({"uri": uri, "version": 1, "action": "reject", "scope": "everywhere",
+               "old": {"start": 14, "end": 28, "type": "Disease"}, "new": null}),
+    )
+}
+
 fn workspace_with_a_correction(workspace: &Path, trainer: &Path) -> (LspClient, String) {
     let mut client = start_with(&["--trainer", trainer.to_str().unwrap()], &[]);
     initialize_in(&mut client, Some(workspace), json!(null));
     let uri = format!("file://{}/paper.md", workspace.display());
-    open(
-        &mut client,
-        &uri,
-        "Patients with Wilson disease were seen.\n",
-    );
-    let stored = command(
-        &mut client,
-        "bioscope.applyCorrection",
-        json!({"uri": uri, "version": 1, "action": "reject", "scope": "everywhere",
-               "old": {"start": 14, "end": 28, "type": "Disease"}, "new": null}),
-    );
+    let stored = open_and_reject_wilson_disease(&mut client, &uri);
     assert!(stored["result"]["stored"].is_string(), "{stored}");
     (client, uri)
 }
@@ -737,17 +732,7 @@ fn workspace_settings_cannot_choose_code_models_or_stores_outside() {
         "{warnings:?}"
     );
     let uri = format!("file://{}/paper.md", root.display());
-    open(
-        &mut client,
-        &uri,
-        "Patients with Wilson disease were seen.\n",
-    );
-    let stored = command(
-        &mut client,
-        "bioscope.applyCorrection",
-        json!({"uri": uri, "version": 1, "action": "reject", "scope": "everywhere",
-               "old": {"start": 14, "end": 28, "type": "Disease"}, "new": null}),
-    );
+    let stored = open_and_reject_wilson_disease(&mut client, &uri);
     let path = stored["result"]["stored"].as_str().unwrap();
     assert!(Path::new(path).starts_with(root), "{path}");
     assert!(!elsewhere.path().join("corrections.jsonl").exists());
@@ -784,17 +769,7 @@ fn workspace_settings_cannot_choose_code_models_or_stores_outside() {
     let mut client = start_with(&[], &[]);
     initialize_in(&mut client, Some(linked.path()), json!(null));
     let uri = format!("file://{}/paper.md", linked.path().display());
-    open(
-        &mut client,
-        &uri,
-        "Patients with Wilson disease were seen.\n",
-    );
-    let stored = command(
-        &mut client,
-        "bioscope.applyCorrection",
-        json!({"uri": uri, "version": 1, "action": "reject", "scope": "everywhere",
-               "old": {"start": 14, "end": 28, "type": "Disease"}, "new": null}),
-    );
+    let stored = open_and_reject_wilson_disease(&mut client, &uri);
     assert!(stored["result"]["stored"].is_null(), "{stored}");
     let told = message(&mut client);
     assert!(told.contains("outside the workspace folder"), "{told}");

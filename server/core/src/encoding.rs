@@ -278,23 +278,30 @@ pub fn plan_batches(lengths: &[usize], max_tokens: usize, seed: Option<u64>) -> 
     batches
 }
 
-/// A small seeded generator (SplitMix64) so that batch plans repeat across platforms.
-struct SplitMix(u64);
+/// A small seeded generator (SplitMix64), so that batch plans (and benchmark edits) repeat
+/// across platforms.
+pub struct SplitMix(u64);
 
 impl SplitMix {
-    fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         SplitMix(seed)
     }
-    fn next(&mut self) -> u64 {
+
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn shuffle<T>(&mut self, items: &mut [T]) {
+    /// A number in `0..bound` (0 when `bound` is 0).
+    pub fn below(&mut self, bound: usize) -> usize {
+        (self.next_u64() % bound.max(1) as u64) as usize
+    }
+
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
+            let j = (self.next_u64() % (i as u64 + 1)) as usize;
             items.swap(i, j);
         }
     }

@@ -23,6 +23,12 @@ pub fn memory_mib(pid: u32, field: &str) -> Option<u64> {
     Some(kib / 1024)
 }
 
+/// The value at quantile `p` (0..=1) of ascending `sorted` values (nearest rank), for the
+/// benchmarks' p50/p99.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

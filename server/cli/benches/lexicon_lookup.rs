@@ -11,19 +11,11 @@ use bioscope_core::corpus::{map_corpus_type, read_brat, read_pubtator, Document}
 use bioscope_core::EntityType;
 use bioscope_lexicon::normalize::DocumentContext;
 use bioscope_lexicon::Normalizer;
+use bioscope_tests::percentile;
 
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_string();
-            line.split_whitespace().nth(1)?.parse().ok()
-        })
-        .unwrap_or(0)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+/// This process's resident memory in MiB.
+fn rss_mib() -> u64 {
+    bioscope_tests::memory_mib(std::process::id(), "VmRSS").unwrap_or(0)
 }
 
 fn main() {
@@ -48,11 +40,11 @@ fn main() {
         })
         .collect();
 
-    let rss_before = rss_kib();
+    let rss_before = rss_mib();
     let started = Instant::now();
     let lexicon = bioscope_lexicon::open(&root.join("models/lexicon")).expect("shipped lexicon");
     let open_ms = started.elapsed().as_secs_f64() * 1e3;
-    let rss_open = rss_kib();
+    let rss_open = rss_mib();
     println!(
         "lexicon: {:.1} MB on disk, {} keys, {} concept records; open + checksum {:.0} ms",
         lexicon.bytes_on_disk() as f64 / 1e6,
@@ -103,8 +95,8 @@ fn main() {
     );
     println!(
         "RSS: {} MiB before opening, {} MiB after opening, {} MiB after the lookups",
-        rss_before / 1024,
-        rss_open / 1024,
-        rss_kib() / 1024
+        rss_before,
+        rss_open,
+        rss_mib()
     );
 }

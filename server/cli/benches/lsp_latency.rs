@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use bioscope_core::encoding::SplitMix;
 use bioscope_tests::lsp_client::LspClient;
-use bioscope_tests::{ort_library, shipped_model};
+use bioscope_tests::{ort_library, percentile, shipped_model};
 use serde_json::json;
 
 const VISIBLE_LINES: u32 = 60;
@@ -33,10 +33,6 @@ fn manuscript() -> String {
 
 fn rss_mib(pid: u32) -> String {
     bioscope_tests::memory_mib(pid, "VmRSS").map_or("n/a".into(), |m| format!("{m} MiB"))
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 /// Lines of running prose (not headings, list markers, math or code), where typing happens.

@@ -24,7 +24,7 @@ use std::time::Instant;
 use bioscope_core::corpus::read_iob;
 use bioscope_core::encoding::WINDOW_CONTEXT;
 use bioscope_tagger::{Tagger, TaggerOptions};
-use bioscope_tests::{ort_library, repo_root, shipped_model};
+use bioscope_tests::{ort_library, percentile, repo_root, shipped_model};
 
 /// The test splits of models/evaluate.sh (BioRED has no shared test split: its dev split).
 const SPLITS: [&str; 9] = [
@@ -40,10 +40,6 @@ const SPLITS: [&str; 9] = [
 ];
 const SENTENCES_PER_PARAGRAPH: usize = 8;
 const LATENCY_ROUNDS: usize = 200;
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 fn threads() -> usize {
     TaggerOptions::default().threads

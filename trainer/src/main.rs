@@ -14,12 +14,36 @@ use bioscope_train::replay::{self, ReplayOptions};
 use bioscope_train::run::load_run;
 use bioscope_train::train::{train, RunOptions};
 use clap::{Parser, Subcommand, ValueEnum};
+use std::os::unix::process::CommandExt;
 
 /// Training allocates and frees tensors of tens of megabytes every step; glibc's allocator
 /// maps and unmaps them each time (a quarter of the wall time went to page faults), mimalloc
 /// reuses them.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The environment variable that stops mimalloc from giving freed memory back to the system.
+const KEEP_FREED_MEMORY: (&str, &str) = ("MIMALLOC_PURGE_DELAY", "-1");
+
+/// By default mimalloc purges freed memory after 10 ms, and the next step's tensors fault the
+/// pages in again, zeroed by the kernel: a fifth of the full fine-tuning time (685 → 828
+/// tokens/s on the union config). mimalloc reads its options before `main`, so the process
+/// replaces itself once with the option set (same pid, arguments and environment otherwise).
+fn keep_freed_memory() {
+    let (name, value) = KEEP_FREED_MEMORY;
+    if std::env::var_os(name).is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let error = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env(name, value)
+        .exec();
+    // Not fatal: training only runs slower.
+    eprintln!("warning: cannot restart with {name}={value}: {error}");
+}
 
 #[derive(Parser)]
 #[command(
@@ -189,6 +213,7 @@ enum Command {
 }
 
 fn main() -> Result<()> {
+    keep_freed_memory();
     let cli = Cli::parse();
     let command_line = std::env::args().collect::<Vec<_>>().join(" ");
     match cli.command {

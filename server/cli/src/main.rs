@@ -55,6 +55,11 @@ enum Command {
         /// Do not use the lexicon: no identifiers, no recall recovery.
         #[arg(long, conflicts_with = "lexicon")]
         no_lexicon: bool,
+        /// Keep the model's mentions sentence by sentence: no document-level consistency of
+        /// abbreviations (a short form takes its tagged long form's type, or is dropped with an
+        /// untagged one).
+        #[arg(long)]
+        no_consistency: bool,
     },
     /// Run the language server on stdin/stdout (editors start it; logs go to stderr, filtered
     /// by BIOSCOPE_LOG).
@@ -196,6 +201,7 @@ fn run() -> Result<()> {
             input_format,
             lexicon,
             no_lexicon,
+            no_consistency,
         } => {
             if files.is_empty() {
                 anyhow::bail!("no files to tag: bioscope tag FILE...");
@@ -216,6 +222,9 @@ fn run() -> Result<()> {
             };
             // Paragraphs repeated across files (boilerplate, shared sections) run once.
             let mut tagger = CachedTagger::new(tagger, 4096, "");
+            if no_consistency {
+                tagger = tagger.with_consistency(bioscope_tagger::Consistency::OFF);
+            }
             if let Some(lexicon) = &lexicon {
                 tagger = tagger.with_recovery(lexicon.clone());
             }

@@ -10,6 +10,8 @@
 //!
 //! With a lexicon ([`CachedTagger::with_recovery`]), each sentence also gets the lexicon's
 //! precise matches that the model missed (`bioscope_lexicon::recover`), cached with it.
+//! Abbreviations are then made consistent across the paragraphs of each answer
+//! ([`crate::consistency`]); that depends on the whole document and is not cached.
 
 use std::num::NonZeroUsize;
 use std::ops::Range;
@@ -23,6 +25,7 @@ use bioscope_lexicon::recover::{recover, word_spans, Strictness};
 use bioscope_lexicon::Lexicon;
 use lru::LruCache;
 
+use crate::consistency::{harmonize, Consistency};
 use crate::onnx::Priority;
 use crate::tagger::{Tagger, TaggerError, TextEntity};
 
@@ -55,6 +58,9 @@ pub struct CachedTagger {
     cache: Mutex<LruCache<String, Arc<Vec<TextEntity>>>>,
     /// The lexicon for recall recovery, if any.
     recovery: Option<Arc<Lexicon>>,
+    /// The document-level rules applied to every answer (not cached: they depend on the
+    /// whole document).
+    consistency: Consistency,
     hits: AtomicUsize,
     misses: AtomicUsize,
 }
@@ -111,9 +117,16 @@ impl CachedTagger {
                 NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN),
             )),
             recovery: None,
+            consistency: Consistency::default(),
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
         }
+    }
+
+    /// Chooses the document-level consistency rules (all of them by default).
+    pub fn with_consistency(mut self, rules: Consistency) -> Self {
+        self.consistency = rules;
+        self
     }
 
     pub fn tagger(&self) -> &Tagger {
@@ -222,9 +235,10 @@ impl CachedTagger {
     }
 
     /// The paragraphs of `text` that overlap `within`, each with its prose and the entities of
-    /// its sentences that overlap `within` (in document offsets): a visible range costs only
-    /// the sentences on screen. An entity that runs over masked content (math, code) is cut before
-    /// it ([`Paragraph::content_break`]).
+    /// its sentences that overlap `within` (in document offsets), made consistent across those
+    /// paragraphs ([`harmonize`]): a visible range costs only the sentences on screen. An
+    /// entity that runs over masked content (math, code) is cut before it
+    /// ([`Paragraph::content_break`]).
     pub fn tag_paragraphs_in(
         &self,
         text: &str,
@@ -273,6 +287,7 @@ impl CachedTagger {
                 entities,
             });
         }
+        harmonize(&mut out, within, self.consistency);
         Ok(out)
     }
 

@@ -107,11 +107,16 @@ pub fn tiny_config() -> TrainConfig {
 
 /// Trains the tiny config for 80 steps into `dir` (a few seconds) and loads the run.
 pub fn trained_tiny_run(dir: &Path) -> LoadedRun {
+    trained_run(&tiny_config(), dir)
+}
+
+/// Trains `config` (a variant of [`tiny_config`]) for 80 steps into `dir` and loads the run.
+pub fn trained_run(config: &TrainConfig, dir: &Path) -> LoadedRun {
     let options = RunOptions {
         max_steps: Some(80),
         quiet: true,
         ..RunOptions::default()
     };
-    train(&tiny_config(), dir, "tiny test run", &options).expect("tiny training runs");
+    train(config, dir, "tiny test run", &options).expect("tiny training runs");
     load_run(dir).expect("the tiny run loads")
 }

@@ -8,7 +8,9 @@ use bioscope_core::encoding::WordPieceEncoder;
 use bioscope_core::metrics::entities_of;
 use bioscope_core::{EntityType, LabelScheme};
 use bioscope_tagger::{Priority, Tagger, TaggerOptions};
-use bioscope_tests::{fixture, ort_library, pretrained_encoder, trained_tiny_run};
+use bioscope_tests::{
+    fixture, ort_library, pretrained_encoder, tiny_config, trained_run, trained_tiny_run,
+};
 use bioscope_train::data::CorpusSpec;
 use bioscope_train::eval::predict;
 use bioscope_train::export::{export_bundle, ExportOptions};
@@ -24,26 +26,50 @@ fn options() -> TaggerOptions {
     }
 }
 
-/// Candle logits `[len, labels]` for one id sequence.
-fn candle_logits(model: &TokenClassifier, ids: &[u32]) -> Vec<Vec<f32>> {
+/// One model input: piece ids and their word-shape ids.
+type Sequence = (Vec<u32>, Vec<u32>);
+
+/// Candle logits `[len, labels]` for one sequence.
+fn candle_logits(model: &TokenClassifier, (ids, shapes): &Sequence) -> Vec<Vec<f32>> {
     let dev = candle_core::Device::Cpu;
-    let t = Tensor::new(ids, &dev).unwrap().unsqueeze(0).unwrap();
+    let t = Tensor::new(ids.as_slice(), &dev)
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap();
+    let s = Tensor::new(shapes.as_slice(), &dev)
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap();
     let mask = Tensor::ones((1, ids.len()), candle_core::DType::F32, &dev).unwrap();
-    let out: Vec<Vec<Vec<f32>>> = model.logits(&t, &mask, false).unwrap().to_vec3().unwrap();
+    let out: Vec<Vec<Vec<f32>>> = model
+        .logits(&t, &s, &mask, false)
+        .unwrap()
+        .to_vec3()
+        .unwrap();
     out.into_iter().next().unwrap()
 }
 
-/// Max |candle - ort| over every real (unpadded) position of a padded ONNX batch.
-fn max_logit_diff(run: &LoadedRun, tagger: &Tagger, sequences: &[Vec<u32>]) -> f32 {
-    let batch: Vec<&[u32]> = sequences.iter().map(|s| s.as_slice()).collect();
-    let (ort, t) = tagger
+/// ONNX Runtime logits of a padded batch (shape ids passed when the model takes them).
+fn ort_logits(tagger: &Tagger, sequences: &[Sequence]) -> (Vec<f32>, usize) {
+    let batch: Vec<&[u32]> = sequences.iter().map(|s| s.0.as_slice()).collect();
+    let shapes: Vec<&[u32]> = if tagger.model().shape_features() {
+        sequences.iter().map(|s| s.1.as_slice()).collect()
+    } else {
+        Vec::new()
+    };
+    tagger
         .model()
-        .logits(&batch, Priority::Interactive)
-        .unwrap();
+        .logits(&batch, &shapes, Priority::Interactive)
+        .unwrap()
+}
+
+/// Max |candle - ort| over every real (unpadded) position of a padded ONNX batch.
+fn max_logit_diff(run: &LoadedRun, tagger: &Tagger, sequences: &[Sequence]) -> f32 {
+    let (ort, t) = ort_logits(tagger, sequences);
     let n = run.model.scheme.len();
     let mut max = 0f32;
-    for (row, ids) in sequences.iter().enumerate() {
-        let reference = candle_logits(&run.model, ids);
+    for (row, seq) in sequences.iter().enumerate() {
+        let reference = candle_logits(&run.model, seq);
         for (p, labels) in reference.iter().enumerate() {
             for (l, &v) in labels.iter().enumerate() {
                 max = max.max((v - ort[(row * t + p) * n + l]).abs());
@@ -65,11 +91,19 @@ fn id_sequences(
     encoder: &WordPieceEncoder,
     sentences: &[Sentence],
     max_len: usize,
-) -> Vec<Vec<u32>> {
+) -> Vec<Sequence> {
     sentences
         .iter()
-        .flat_map(|s| encoder.encode_words(&s.words, max_len).unwrap())
-        .map(|w| w.ids)
+        .flat_map(|s| {
+            encoder
+                .encode_words(&s.words, max_len)
+                .unwrap()
+                .into_iter()
+                .map(|w| {
+                    let shapes = w.shapes(&s.words);
+                    (w.ids, shapes)
+                })
+        })
         .collect()
 }
 
@@ -84,7 +118,7 @@ fn fp32_export_matches_candle_logits_and_entities() {
     let sentences = sample_sentences();
     // Sequences of different lengths in one padded batch exercise the attention mask.
     let seqs = id_sequences(&run.encoder, &sentences, run.info.max_len);
-    assert!(seqs.iter().map(Vec::len).min() < seqs.iter().map(Vec::len).max());
+    assert!(seqs.iter().map(|s| s.0.len()).min() < seqs.iter().map(|s| s.0.len()).max());
     let diff = max_logit_diff(&run, &tagger, &seqs);
     assert!(diff <= 1e-4, "max abs logit difference {diff}");
 
@@ -128,7 +162,7 @@ fn int8_export_runs_and_stays_close() {
     let diff = max_logit_diff(&run, &tagger, &seqs);
     let range = seqs
         .iter()
-        .flat_map(|ids| candle_logits(&run.model, ids).into_iter().flatten())
+        .flat_map(|seq| candle_logits(&run.model, seq).into_iter().flatten())
         .fold(0f32, |m, v| m.max(v.abs()));
     // Quantization changes the numbers a little, never wholesale.
     assert!(
@@ -137,16 +171,9 @@ fn int8_export_runs_and_stays_close() {
     );
     // Activations are quantized per token: a sequence's logits do not depend on its batch.
     let n = run.model.scheme.len();
-    let alone = &seqs[0];
-    let (solo, _) = tagger
-        .model()
-        .logits(&[alone.as_slice()], Priority::Interactive)
-        .unwrap();
-    let batch: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
-    let (batched, t) = tagger
-        .model()
-        .logits(&batch, Priority::Interactive)
-        .unwrap();
+    let alone = &seqs[0].0;
+    let (solo, _) = ort_logits(&tagger, &seqs[..1]);
+    let (batched, t) = ort_logits(&tagger, &seqs);
     let drift = (0..alone.len() * n)
         .map(|k| (solo[k] - batched[(k / n) * n + k % n]).abs())
         .fold(0f32, f32::max);
@@ -165,6 +192,58 @@ fn int8_export_runs_and_stays_close() {
         "int8 keeps {same} of {} entities",
         a.len()
     );
+}
+
+#[test]
+fn shape_features_train_export_and_import_with_parity() {
+    let mut config = tiny_config();
+    config.shape_features = true;
+    config.freeze_layers = 1;
+    assert!(
+        config.validate().is_err(),
+        "frozen embeddings cannot learn shapes"
+    );
+    config.freeze_layers = 0;
+    let dir = tempfile::tempdir().unwrap();
+    let run = trained_run(&config, &dir.path().join("run"));
+    let table = run.model.shape_embeddings.as_ref().expect("a shape table");
+    let moved: f32 = table.abs().unwrap().sum_all().unwrap().to_scalar().unwrap();
+    assert!(moved > 0.0, "training left the shape vectors at zero");
+
+    let bundle = dir.path().join("bundle");
+    export_bundle(&run, &bundle, &ExportOptions { int8: false }).unwrap();
+    let tagger = Tagger::load(&bundle, options()).unwrap();
+    assert!(tagger.bundle.manifest.encoder.shape_features);
+    let sentences = sample_sentences();
+    let seqs = id_sequences(&run.encoder, &sentences, run.info.max_len);
+    let diff = max_logit_diff(&run, &tagger, &seqs);
+    assert!(diff <= 1e-4, "max abs logit difference {diff}");
+    // The shapes reach the scores: the same pieces with other shapes score differently.
+    let mut altered = seqs[..1].to_vec();
+    for shape in altered[0].1.iter_mut().filter(|s| **s != 0) {
+        *shape = if *shape == 3 { 1 } else { 3 };
+    }
+    assert_ne!(
+        ort_logits(&tagger, &seqs[..1]).0,
+        ort_logits(&tagger, &altered).0
+    );
+    let words: Vec<Vec<String>> = sentences.iter().map(|s| s.words.clone()).collect();
+    let reference = predict(&run.model, &run.encoder, &sentences, run.info.max_len, 512).unwrap();
+    assert_eq!(
+        entities_of(&reference),
+        entities_of(&tagger.tag_words(&words).unwrap())
+    );
+
+    // The bundle imports back (where retraining from corrections starts) with its shapes.
+    let imported = bioscope_train::import::import_bundle(&bundle).unwrap();
+    assert!(imported.run.info.bert.shape_features);
+    let diff = max_logit_diff(&imported.run, &tagger, &seqs);
+    assert!(diff <= 1e-4, "imported model differs by {diff}");
+    // An int8 export of it loads and tags.
+    let int8 = dir.path().join("int8");
+    export_bundle(&run, &int8, &ExportOptions { int8: true }).unwrap();
+    let quantized = Tagger::load(&int8, options()).unwrap();
+    assert_eq!(quantized.tag_words(&words).unwrap().len(), words.len());
 }
 
 #[test]
@@ -216,10 +295,14 @@ fn pretrained_encoder_exports_with_parity() {
         ".",
     ];
     let short = ["Wilson", "disease", "."];
-    let seqs = vec![
-        tokenizer.encode_words(&words, 64).unwrap().remove(0).ids,
-        tokenizer.encode_words(&short, 64).unwrap().remove(0).ids,
-    ];
+    let seqs: Vec<Sequence> = [&words[..], &short[..]]
+        .iter()
+        .map(|w| {
+            let window = tokenizer.encode_words(w, 64).unwrap().remove(0);
+            let shapes = window.shapes(w);
+            (window.ids, shapes)
+        })
+        .collect();
     let diff = max_logit_diff(&run, &tagger, &seqs);
     assert!(diff <= 1e-4, "max abs logit difference {diff}");
 }

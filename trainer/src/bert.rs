@@ -32,6 +32,12 @@ pub struct BertConfig {
     pub type_vocab_size: usize,
     #[serde(default = "default_eps")]
     pub layer_norm_eps: f64,
+    /// BioScope's addition: a learned vector per word shape
+    /// ([`bioscope_core::shape::word_shape`]) is added to the input embeddings, so that the
+    /// uncased encoder sees capitals, digits and Greek letters. Absent (false) in Hugging Face
+    /// configs and in runs made without it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shape_features: bool,
 }
 
 fn default_hidden_act() -> String {
@@ -62,6 +68,7 @@ impl BertConfig {
             max_position_embeddings: 128,
             type_vocab_size: 2,
             layer_norm_eps: 1e-12,
+            shape_features: false,
         }
     }
 
@@ -242,15 +249,19 @@ impl BertEncoder {
         ((1.0 - mask)? * MASKED_SCORE as f64)?.reshape((b, 1, 1, s))
     }
 
-    /// Embeds `input_ids` (`[batch, seq]` u32) into `[batch, seq, hidden]`.
-    pub fn embed(&self, input_ids: &Tensor, train: bool) -> Result<Tensor> {
+    /// Embeds `input_ids` (`[batch, seq]` u32) into `[batch, seq, hidden]`; `extra`
+    /// (`[batch, seq, hidden]`, e.g. shape embeddings) is added before the layer norm.
+    pub fn embed(&self, input_ids: &Tensor, extra: Option<&Tensor>, train: bool) -> Result<Tensor> {
         let (_, s) = input_ids.dims2()?;
         let e = &self.embeddings;
         let words = e.word.index_select(&input_ids.flatten_all()?, 0)?;
         let words = words.reshape((input_ids.dim(0)?, s, self.config.hidden_size))?;
         let pos = e.position.narrow(0, 0, s)?;
         let token_type = e.token_type.narrow(0, 0, 1)?;
-        let x = words.broadcast_add(&pos)?.broadcast_add(&token_type)?;
+        let mut x = words.broadcast_add(&pos)?.broadcast_add(&token_type)?;
+        if let Some(extra) = extra {
+            x = (x + extra)?;
+        }
         let x = e.norm.forward(&x)?;
         self.dropout
             .apply(&x, self.config.hidden_dropout_prob, train)
@@ -271,10 +282,17 @@ impl BertEncoder {
         Ok(x)
     }
 
-    /// All layers: `[batch, seq]` ids and 0/1 float mask to `[batch, seq, hidden]`.
-    pub fn forward(&self, input_ids: &Tensor, mask: &Tensor, train: bool) -> Result<Tensor> {
+    /// All layers: `[batch, seq]` ids and 0/1 float mask to `[batch, seq, hidden]` (`extra` as
+    /// in [`embed`](Self::embed)).
+    pub fn forward(
+        &self,
+        input_ids: &Tensor,
+        extra: Option<&Tensor>,
+        mask: &Tensor,
+        train: bool,
+    ) -> Result<Tensor> {
         let bias = Self::attention_bias(mask)?;
-        let x = self.embed(input_ids, train)?;
+        let x = self.embed(input_ids, extra, train)?;
         self.run_layers(x, &bias, 0, self.layers.len(), train)
     }
 

@@ -54,6 +54,11 @@ pub struct TrainConfig {
     /// Freeze the embeddings and this many lower layers, caching their outputs once.
     #[serde(default)]
     pub freeze_layers: usize,
+    /// Add a learned vector per word shape (capitals, digits, Greek letters) to the input
+    /// embeddings, which the uncased encoder cannot see; the bundle then takes `shape_ids`.
+    /// Needs `freeze_layers = 0` (the embeddings must train).
+    #[serde(default)]
+    pub shape_features: bool,
     /// Save a resumable checkpoint every this many steps (and at each epoch's end).
     #[serde(default = "d_checkpoint_every")]
     pub checkpoint_every: usize,
@@ -110,6 +115,9 @@ impl TrainConfig {
         }
         if self.max_len < 8 {
             bail!("max_len must be at least 8");
+        }
+        if self.shape_features && self.freeze_layers > 0 {
+            bail!("shape_features needs freeze_layers = 0: the shape vectors are part of the embeddings, which frozen layers cache");
         }
         if !(0.0..1.0).contains(&self.dropout) {
             bail!("dropout must be in [0, 1)");

@@ -90,6 +90,8 @@ pub fn data_hash(specs: &[CorpusSpec], scheme: &LabelScheme) -> Result<String> {
 #[derive(Clone, Debug)]
 pub struct Example {
     pub ids: Vec<u32>,
+    /// Per piece, its word's shape ([`bioscope_core::shape::word_shape`]).
+    pub shapes: Vec<u32>,
     pub labels: Vec<u32>,
     /// Per piece, the bit set of labels the corpus admits (see [`CorpusSpec::annotates`]);
     /// `None` when the labels are complete.
@@ -135,6 +137,7 @@ pub fn encode(
             });
             out.push(Example {
                 ids: window.ids.clone(),
+                shapes: window.shapes(&s.words),
                 labels,
                 allowed,
                 window,
@@ -145,9 +148,11 @@ pub fn encode(
     Ok(out)
 }
 
-/// A padded batch: ids `[B, T]` (u32), mask `[B, T]` (f32), and the unpadded labels.
+/// A padded batch: ids and shape ids `[B, T]` (u32), mask `[B, T]` (f32), and the unpadded
+/// labels.
 pub struct Batch {
     pub ids: Tensor,
+    pub shapes: Tensor,
     pub mask: Tensor,
     pub labels: Vec<Vec<u32>>,
     pub lengths: Vec<usize>,
@@ -173,14 +178,17 @@ pub fn make_batch(examples: &[Example], members: &[usize]) -> Result<Batch> {
         .unwrap_or(0);
     let b = members.len();
     let mut ids = vec![0u32; b * t];
+    let mut shapes = vec![bioscope_core::shape::SPECIAL; b * t];
     let mut mask = vec![0f32; b * t];
     for (row, &i) in members.iter().enumerate() {
         let e = &examples[i];
         ids[row * t..row * t + e.ids.len()].copy_from_slice(&e.ids);
+        shapes[row * t..row * t + e.shapes.len()].copy_from_slice(&e.shapes);
         mask[row * t..row * t + e.ids.len()].fill(1.0);
     }
     Ok(Batch {
         ids: Tensor::from_vec(ids, (b, t), &device())?,
+        shapes: Tensor::from_vec(shapes, (b, t), &device())?,
         mask: Tensor::from_vec(mask, (b, t), &device())?,
         labels: members
             .iter()
@@ -205,6 +213,7 @@ mod tests {
         let scheme = LabelScheme::new(&[EntityType::Gene]);
         let ex = |n: usize| Example {
             ids: vec![7; n],
+            shapes: vec![1; n],
             labels: vec![0; n],
             allowed: None,
             window: Window {

@@ -34,7 +34,9 @@ pub fn decode_windows(
     let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
     for members in plan_batches(&lengths, batch_tokens, None) {
         let batch = make_batch(&examples, &members)?;
-        let logits: Vec<Vec<Vec<f32>>> = model.logits(&batch.ids, &batch.mask, false)?.to_vec3()?;
+        let logits: Vec<Vec<Vec<f32>>> = model
+            .logits(&batch.ids, &batch.shapes, &batch.mask, false)?
+            .to_vec3()?;
         for (row, &i) in members.iter().enumerate() {
             let e = &examples[i];
             let emissions: Vec<f32> = logits[row][..e.ids.len()].concat();

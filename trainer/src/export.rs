@@ -2,7 +2,8 @@
 //! `onnx-protobuf` message types.
 //!
 //! The graph uses standard opset-17 operators: inputs `input_ids` and `attention_mask`
-//! (int64 `[batch, sequence]`), output `logits` (float `[batch, sequence, labels]`), both axes
+//! (int64 `[batch, sequence]`; with shape features also `shape_ids`, gathered from an fp32
+//! table and added to the embeddings), output `logits` (float `[batch, sequence, labels]`), both axes
 //! dynamic. With `int8`, every weight MatMul becomes ONNX Runtime's `MatMulIntegerToFloat`
 //! (`com.microsoft`) on int8 weights (a float scale per output column) and uint8 activations
 //! quantized on the fly by `QuantizeLinear` with a scale per token, so results do not depend on
@@ -14,7 +15,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use bioscope_core::bundle::{EncoderShape, Manifest, WeightFormat, BUNDLE_SCHEMA_VERSION};
+use bioscope_core::bundle::{
+    EncoderShape, Manifest, WeightFormat, BUNDLE_SCHEMA_VERSION, SHAPE_INPUT,
+};
+use bioscope_core::shape::NUM_SHAPES;
 use candle_core::Tensor;
 use onnx_protobuf::attribute_proto::AttributeType;
 use onnx_protobuf::tensor_proto::DataType;
@@ -26,6 +30,10 @@ use onnx_protobuf::{
 };
 
 use crate::bert::{BertConfig, MASKED_SCORE};
+use crate::model::SHAPE_EMBEDDINGS;
+
+/// The ONNX initializer holding the shape-embedding table (the importer reads it back).
+pub const SHAPE_EMBEDDING_INIT: &str = "shape_embeddings";
 use crate::run::{LoadedRun, RUN_TOKENIZER};
 
 pub const OPSET: i64 = 17;
@@ -326,7 +334,16 @@ impl Exporter<'_> {
         let token_type: Vec<f32> = token_type.get(0)?.to_vec1()?;
         let token_type = self.g.f32_init("token_type_embedding", &[h], &token_type);
         let x = self.g.op("Add", &[&words, &positions], vec![]);
-        let x = self.g.op("Add", &[&x, &token_type], vec![]);
+        let mut x = self.g.op("Add", &[&x, &token_type], vec![]);
+        if c.shape_features {
+            // fp32 even in int8 bundles: 11 rows.
+            let table = self.w.vec(SHAPE_EMBEDDINGS)?;
+            let table = self
+                .g
+                .f32_init(SHAPE_EMBEDDING_INIT, &[NUM_SHAPES, h], &table);
+            let shapes = self.g.op("Gather", &[&table, SHAPE_INPUT], vec![]);
+            x = self.g.op("Add", &[&x, &shapes], vec![]);
+        }
         self.layer_norm(&x, "bert.embeddings.LayerNorm", c.layer_norm_eps)
     }
 
@@ -464,14 +481,18 @@ pub fn onnx_bytes(
     let mut seen = std::collections::HashSet::new();
     g.initializers.retain(|t| seen.insert(t.name.clone()));
     let dynamic = [Err("batch"), Err("sequence")];
+    let mut inputs = vec![
+        tensor_value("input_ids", DataType::INT64, &dynamic),
+        tensor_value("attention_mask", DataType::INT64, &dynamic),
+    ];
+    if config.shape_features {
+        inputs.push(tensor_value(SHAPE_INPUT, DataType::INT64, &dynamic));
+    }
     let graph = GraphProto {
         name: "bioscope_token_classifier".into(),
         node: g.nodes,
         initializer: g.initializers,
-        input: vec![
-            tensor_value("input_ids", DataType::INT64, &dynamic),
-            tensor_value("attention_mask", DataType::INT64, &dynamic),
-        ],
+        input: inputs,
         output: vec![tensor_value(
             "logits",
             DataType::FLOAT,
@@ -543,6 +564,7 @@ pub fn prepare_bundle(run: &LoadedRun, options: &ExportOptions) -> Result<Prepar
             num_attention_heads: c.num_attention_heads,
             intermediate_size: c.intermediate_size,
             max_position_embeddings: c.max_position_embeddings,
+            shape_features: c.shape_features,
         },
         weights: if options.int8 {
             WeightFormat::Int8

@@ -246,6 +246,7 @@ fn encode_open(
             .collect();
         out.push(Example {
             ids: window.ids.clone(),
+            shapes: window.shapes(words),
             labels: labels_idx,
             allowed: Some(allowed),
             window,

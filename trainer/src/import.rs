@@ -19,7 +19,8 @@ use onnx_protobuf::tensor_proto::DataType;
 use onnx_protobuf::{Message, ModelProto, TensorProto};
 
 use crate::bert::{device, BertConfig};
-use crate::model::TokenClassifier;
+use crate::export::SHAPE_EMBEDDING_INIT;
+use crate::model::{TokenClassifier, SHAPE_EMBEDDINGS};
 use crate::run::{LoadedRun, RunInfo, Throughput};
 
 /// A bundle opened for training: the model as a run (its `dir` is the bundle, whose
@@ -64,6 +65,7 @@ pub fn import_bundle(dir: &Path) -> Result<ImportedBundle> {
         max_position_embeddings: m.encoder.max_position_embeddings,
         type_vocab_size: 2,
         layer_norm_eps: eps,
+        shape_features: m.encoder.shape_features,
     };
     let model = TokenClassifier::new(&bert, bundle.scheme.clone(), 0)?;
     let crf = m
@@ -81,6 +83,7 @@ pub fn import_bundle(dir: &Path) -> Result<ImportedBundle> {
             "bert.embeddings.position_embeddings.weight" => {
                 reader.floats("position_embeddings", &dims)?
             }
+            SHAPE_EMBEDDINGS => reader.floats(SHAPE_EMBEDDING_INIT, &dims)?,
             "bert.embeddings.token_type_embeddings.weight" => {
                 let row = reader.floats("token_type_embedding", &dims[1..])?;
                 row.repeat(dims[0])

@@ -1,7 +1,9 @@
 //! The token classifier: BERT encoder, dropout, a linear head over BIO labels and a CRF.
 //!
 //! Variables live in one `VarMap` named like a Hugging Face token-classification checkpoint:
-//! `bert.…` for the encoder, `classifier.{weight,bias}`, and `crf.{start,end,transitions}`.
+//! `bert.…` for the encoder, `classifier.{weight,bias}`, and `crf.{start,end,transitions}`;
+//! with shape features, `shape_embeddings.weight` (one row per word shape, starting at zero so
+//! that the pretrained encoder's output is unchanged until training moves them).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,6 +17,10 @@ use rand::{Rng, SeedableRng};
 
 use crate::bert::{device, BertConfig, BertEncoder, SeededDropout, DTYPE};
 use crate::crf::Crf;
+use bioscope_core::shape::NUM_SHAPES;
+
+/// The name of the shape-embedding table.
+pub const SHAPE_EMBEDDINGS: &str = "shape_embeddings.weight";
 
 pub struct TokenClassifier {
     pub config: BertConfig,
@@ -22,6 +28,8 @@ pub struct TokenClassifier {
     pub encoder: BertEncoder,
     pub classifier: Linear,
     pub crf: Crf,
+    /// `[NUM_SHAPES, hidden]` when the config has shape features.
+    pub shape_embeddings: Option<Tensor>,
     pub varmap: VarMap,
     head_dropout: SeededDropout,
 }
@@ -43,12 +51,18 @@ impl TokenClassifier {
             Some(vb.get_with_hints(scheme.len(), "classifier.bias", zeros)?),
         );
         let crf = Crf::new(scheme.len(), vb.pp("crf"))?;
+        let shape_embeddings = if config.shape_features {
+            Some(vb.get_with_hints((NUM_SHAPES, config.hidden_size), SHAPE_EMBEDDINGS, zeros)?)
+        } else {
+            None
+        };
         let model = TokenClassifier {
             config: config.clone(),
             scheme,
             encoder,
             classifier,
             crf,
+            shape_embeddings,
             varmap,
             head_dropout: SeededDropout::new(seed ^ 0x5eed),
         };
@@ -63,7 +77,8 @@ impl TokenClassifier {
             let n = shape.elem_count();
             let values: Vec<f32> = if name.contains("LayerNorm.weight") {
                 vec![1.0; n]
-            } else if name.ends_with("bias") || name.starts_with("crf.") {
+            } else if name.ends_with("bias") || name.starts_with("crf.") || name == SHAPE_EMBEDDINGS
+            {
                 vec![0.0; n]
             } else {
                 // Uniform with the variance of N(0, 0.02^2).
@@ -139,10 +154,36 @@ impl TokenClassifier {
         Ok(())
     }
 
-    /// Per-token label scores `[batch, seq, labels]` from ids `[batch, seq]` (u32) and a 0/1 mask.
-    pub fn logits(&self, input_ids: &Tensor, mask: &Tensor, train: bool) -> Result<Tensor> {
-        let hidden = self.encoder.forward(input_ids, mask, train)?;
+    /// Per-token label scores `[batch, seq, labels]` from ids and shape ids `[batch, seq]`
+    /// (u32; shapes are ignored by a model without shape features) and a 0/1 mask.
+    pub fn logits(
+        &self,
+        input_ids: &Tensor,
+        shape_ids: &Tensor,
+        mask: &Tensor,
+        train: bool,
+    ) -> Result<Tensor> {
+        let shapes = self.shape_vectors(shape_ids)?;
+        let hidden = self
+            .encoder
+            .forward(input_ids, shapes.as_ref(), mask, train)?;
         self.head(&hidden, train)
+    }
+
+    /// The input embeddings (before the first layer) of ids and shape ids.
+    pub fn embed(&self, input_ids: &Tensor, shape_ids: &Tensor, train: bool) -> Result<Tensor> {
+        let shapes = self.shape_vectors(shape_ids)?;
+        Ok(self.encoder.embed(input_ids, shapes.as_ref(), train)?)
+    }
+
+    /// `[batch, seq, hidden]` shape vectors of `[batch, seq]` shape ids, if the model has them.
+    fn shape_vectors(&self, shape_ids: &Tensor) -> Result<Option<Tensor>> {
+        let Some(table) = &self.shape_embeddings else {
+            return Ok(None);
+        };
+        let (b, s) = shape_ids.dims2()?;
+        let rows = table.index_select(&shape_ids.flatten_all()?, 0)?;
+        Ok(Some(rows.reshape((b, s, self.config.hidden_size))?))
     }
 
     /// Scores from hidden states after layer `from` (cached when lower layers are frozen).
@@ -193,7 +234,9 @@ mod tests {
     fn every_weight_receives_a_gradient() {
         let model = tiny();
         let (ids, mask) = batch();
-        let logits = model.logits(&ids, &mask, true).unwrap();
+        let logits = model
+            .logits(&ids, &ids.zeros_like().unwrap(), &mask, true)
+            .unwrap();
         let tags = vec![vec![0u32, 1, 2, 0, 3], vec![0u32, 3, 0]];
         let loss = model.crf.nll(&logits, &tags, &[5, 3]).unwrap();
         let grads = loss.backward().unwrap();
@@ -222,14 +265,22 @@ mod tests {
     fn dropout_is_active_in_training_only() {
         let model = tiny();
         let (ids, mask) = batch();
-        let a = model.logits(&ids, &mask, true).unwrap();
-        let b = model.logits(&ids, &mask, true).unwrap();
+        let a = model
+            .logits(&ids, &ids.zeros_like().unwrap(), &mask, true)
+            .unwrap();
+        let b = model
+            .logits(&ids, &ids.zeros_like().unwrap(), &mask, true)
+            .unwrap();
         assert!(
             max_diff(&a, &b) > 0.0,
             "two training passes must drop different units"
         );
-        let c = model.logits(&ids, &mask, false).unwrap();
-        let d = model.logits(&ids, &mask, false).unwrap();
+        let c = model
+            .logits(&ids, &ids.zeros_like().unwrap(), &mask, false)
+            .unwrap();
+        let d = model
+            .logits(&ids, &ids.zeros_like().unwrap(), &mask, false)
+            .unwrap();
         let diff: f32 = max_diff(&c, &d);
         assert_eq!(diff, 0.0);
     }
@@ -238,12 +289,20 @@ mod tests {
     fn padding_does_not_change_real_positions() {
         let model = tiny();
         let (ids, mask) = batch();
-        let padded: Vec<Vec<Vec<f32>>> =
-            model.logits(&ids, &mask, false).unwrap().to_vec3().unwrap();
+        let padded: Vec<Vec<Vec<f32>>> = model
+            .logits(&ids, &ids.zeros_like().unwrap(), &mask, false)
+            .unwrap()
+            .to_vec3()
+            .unwrap();
         let alone_ids = Tensor::new(&[[2u32, 5, 3]], &device()).unwrap();
         let alone_mask = Tensor::ones((1, 3), DType::F32, &device()).unwrap();
         let alone: Vec<Vec<Vec<f32>>> = model
-            .logits(&alone_ids, &alone_mask, false)
+            .logits(
+                &alone_ids,
+                &alone_ids.zeros_like().unwrap(),
+                &alone_mask,
+                false,
+            )
             .unwrap()
             .to_vec3()
             .unwrap();
@@ -270,8 +329,12 @@ mod tests {
         let c = TokenClassifier::new(&BertConfig::tiny(50), scheme, 99).unwrap();
         c.load(&path).unwrap();
         let (ids, mask) = batch();
-        let x = a.logits(&ids, &mask, false).unwrap();
-        let y = c.logits(&ids, &mask, false).unwrap();
+        let x = a
+            .logits(&ids, &ids.zeros_like().unwrap(), &mask, false)
+            .unwrap();
+        let y = c
+            .logits(&ids, &ids.zeros_like().unwrap(), &mask, false)
+            .unwrap();
         let d: f32 = max_diff(&x, &y);
         assert_eq!(d, 0.0);
     }

@@ -23,7 +23,7 @@ use crate::bert::BertConfig;
 use crate::config::TrainConfig;
 use crate::data::{data_hash, encode, make_batch, Example};
 use crate::eval::{predict, score};
-use crate::model::TokenClassifier;
+use crate::model::{TokenClassifier, SHAPE_EMBEDDINGS};
 use crate::optim::{schedule, AdamW, Param};
 use crate::run::{RunInfo, Throughput, BEST_WEIGHTS, RUN_TOKENIZER};
 
@@ -71,6 +71,7 @@ pub fn build_model(
     };
     bert.hidden_dropout_prob = config.dropout;
     bert.attention_probs_dropout_prob = config.dropout;
+    bert.shape_features = config.shape_features;
     let model = TokenClassifier::new(&bert, scheme, config.seed)?;
     if !config.is_tiny() {
         model.load_pretrained_encoder(Path::new(&config.encoder))?;
@@ -87,7 +88,7 @@ pub(crate) fn trainable(model: &TokenClassifier, frozen: usize) -> Vec<Param> {
             if frozen == 0 {
                 return true;
             }
-            if name.starts_with("bert.embeddings.") {
+            if name.starts_with("bert.embeddings.") || name == SHAPE_EMBEDDINGS {
                 return false;
             }
             match name.strip_prefix("bert.encoder.layer.") {
@@ -122,7 +123,7 @@ pub(crate) fn cache_frozen(
     for members in plan_batches(&lengths, batch_tokens, None) {
         let batch = make_batch(examples, &members)?;
         let bias = crate::bert::BertEncoder::attention_bias(&batch.mask)?;
-        let x = model.encoder.embed(&batch.ids, false)?;
+        let x = model.embed(&batch.ids, &batch.shapes, false)?;
         let hidden = model.encoder.run_layers(x, &bias, 0, frozen, false)?;
         for (row, &i) in members.iter().enumerate() {
             // Detached, so that it does not keep its batch's forward graph alive (rows of one
@@ -291,7 +292,7 @@ pub fn train(
                     frozen,
                     true,
                 )?,
-                None => model.logits(&batch.ids, &batch.mask, true)?,
+                None => model.logits(&batch.ids, &batch.shapes, &batch.mask, true)?,
             };
             let loss = model.crf.partial_nll(
                 &logits,

@@ -1,7 +1,8 @@
 //! The model bundle: the one format the trainer writes and the tagger reads.
 //!
 //! A bundle is a directory with `model.onnx` (inputs `input_ids` and `attention_mask`, int64
-//! `[batch, sequence]`; output `logits`, float `[batch, sequence, labels]`), `tokenizer.json`
+//! `[batch, sequence]`, and `shape_ids` when the encoder has shape features; output `logits`,
+//! float `[batch, sequence, labels]`), `tokenizer.json`
 //! and `manifest.json` ([`Manifest`]). [`Bundle::open`] checks every part and names the file
 //! and the mismatch when something is wrong.
 
@@ -20,6 +21,9 @@ pub const BUNDLE_SCHEMA_VERSION: u32 = 1;
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const MODEL_FILE: &str = "model.onnx";
 pub const TOKENIZER_FILE: &str = "tokenizer.json";
+/// The model input of word-shape ids ([`crate::shape::word_shape`] per piece), present when
+/// [`EncoderShape::shape_features`] is set.
+pub const SHAPE_INPUT: &str = "shape_ids";
 
 /// Numeric format of the exported weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +43,10 @@ pub struct EncoderShape {
     pub num_attention_heads: usize,
     pub intermediate_size: usize,
     pub max_position_embeddings: usize,
+    /// The model adds a learned vector per word shape to its input embeddings and takes
+    /// [`SHAPE_INPUT`] (absent, false, in bundles without it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shape_features: bool,
 }
 
 /// How the model was trained: enough to reproduce it.
@@ -325,6 +333,7 @@ mod tests {
                 num_attention_heads: 2,
                 intermediate_size: 16,
                 max_position_embeddings: 32,
+                shape_features: false,
             },
             weights: WeightFormat::Fp32,
             model_sha256: String::new(),

@@ -1,7 +1,7 @@
 //! bioscope-core: the plain-data heart of BioScope.
 //!
 //! Entity types and the BIO label scheme, spans in UTF-8 byte offsets, CRF/BIO decoding,
-//! word-piece encoding, corpus readers, entity-level metrics, the model bundle format and the
+//! word-piece encoding and word shapes, corpus readers, entity-level metrics, the model bundle format and the
 //! corrections store format.
 //! No async, no LSP, no ONNX Runtime, no candle: the trainer and the tagger both build on it,
 //! so that they decode and score exactly the same way.
@@ -17,6 +17,7 @@ pub mod export;
 pub mod hash;
 pub mod metrics;
 pub mod segment;
+pub mod shape;
 pub mod workspace_models;
 
 pub use entity::{EntityType, LabelScheme};

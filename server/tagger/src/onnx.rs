@@ -8,6 +8,8 @@
 
 use std::sync::{Condvar, Mutex};
 
+use bioscope_core::bundle::SHAPE_INPUT;
+use bioscope_core::shape::SPECIAL;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 use ort::value::Tensor;
@@ -97,6 +99,7 @@ pub struct OnnxModel {
     session: Mutex<Session>,
     gate: PriorityGate,
     num_labels: usize,
+    shape_features: bool,
 }
 
 fn ort_err(e: impl std::fmt::Display) -> TaggerError {
@@ -104,9 +107,12 @@ fn ort_err(e: impl std::fmt::Display) -> TaggerError {
 }
 
 impl OnnxModel {
+    /// A session over `model`, whose inputs must be `input_ids`, `attention_mask` and, when
+    /// `shape_features`, `shape_ids`.
     pub fn from_bytes(
         model: &[u8],
         num_labels: usize,
+        shape_features: bool,
         options: &TaggerOptions,
     ) -> Result<Self, TaggerError> {
         let env = environment(options.library.as_deref())?;
@@ -119,9 +125,13 @@ impl OnnxModel {
             .commit_from_memory(model)
             .map_err(|e| TaggerError::Model(e.to_string()))?;
         let inputs: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
-        if inputs != ["input_ids", "attention_mask"] {
+        let mut expected = vec!["input_ids", "attention_mask"];
+        if shape_features {
+            expected.push(SHAPE_INPUT);
+        }
+        if inputs != expected {
             return Err(TaggerError::Model(format!(
-                "model inputs are {inputs:?}, expected [\"input_ids\", \"attention_mask\"]"
+                "model inputs are {inputs:?}, the manifest implies {expected:?}"
             )));
         }
         if !session.outputs().iter().any(|o| o.name() == "logits") {
@@ -131,6 +141,7 @@ impl OnnxModel {
             session: Mutex::new(session),
             gate: PriorityGate::default(),
             num_labels,
+            shape_features,
         })
     }
 
@@ -158,11 +169,19 @@ impl OnnxModel {
         self.num_labels
     }
 
+    /// Whether the model takes word-shape ids.
+    pub fn shape_features(&self) -> bool {
+        self.shape_features
+    }
+
     /// Logits for a batch of id sequences, right-padded to the longest: returns the
-    /// row-major `[batch, len, labels]` scores and `len`.
+    /// row-major `[batch, len, labels]` scores and `len`. `shapes` holds each sequence's
+    /// shape ids when the model takes them ([`shape_features`](Self::shape_features)), and is
+    /// empty otherwise.
     pub fn logits(
         &self,
         batch: &[&[u32]],
+        shapes: &[&[u32]],
         priority: Priority,
     ) -> Result<(Vec<f32>, usize), TaggerError> {
         let b = batch.len();
@@ -180,11 +199,33 @@ impl OnnxModel {
         }
         let ids = Tensor::from_array(([b, t], ids)).map_err(ort_err)?;
         let mask = Tensor::from_array(([b, t], mask)).map_err(ort_err)?;
+        let shape_ids = if self.shape_features {
+            if shapes.len() != b || shapes.iter().zip(batch).any(|(s, i)| s.len() != i.len()) {
+                return Err(TaggerError::Model(
+                    "the model takes shape ids: one per piece of every sequence".into(),
+                ));
+            }
+            let mut padded = vec![i64::from(SPECIAL); b * t];
+            for (row, seq) in shapes.iter().enumerate() {
+                for (p, &s) in seq.iter().enumerate() {
+                    padded[row * t + p] = i64::from(s);
+                }
+            }
+            Some(Tensor::from_array(([b, t], padded)).map_err(ort_err)?)
+        } else {
+            None
+        };
         let _pass = self.gate.enter(priority);
         let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
-        let outputs = session
-            .run(ort::inputs!["input_ids" => ids, "attention_mask" => mask])
-            .map_err(ort_err)?;
+        let outputs = match shape_ids {
+            Some(shape_ids) => session.run(ort::inputs![
+                "input_ids" => ids,
+                "attention_mask" => mask,
+                SHAPE_INPUT => shape_ids
+            ]),
+            None => session.run(ort::inputs!["input_ids" => ids, "attention_mask" => mask]),
+        }
+        .map_err(ort_err)?;
         let logits = outputs
             .get("logits")
             .ok_or_else(|| TaggerError::Model("model returned no `logits`".into()))?;

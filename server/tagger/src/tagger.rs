@@ -72,7 +72,12 @@ impl Tagger {
     /// Opens and checks the bundle in `dir` and starts an ONNX Runtime session on it.
     pub fn load(dir: &Path, options: TaggerOptions) -> Result<Tagger, TaggerError> {
         let mut bundle = Bundle::open(dir)?;
-        let model = OnnxModel::from_bytes(&bundle.model_bytes, bundle.scheme.len(), &options)?;
+        let model = OnnxModel::from_bytes(
+            &bundle.model_bytes,
+            bundle.scheme.len(),
+            bundle.manifest.encoder.shape_features,
+            &options,
+        )?;
         bundle.model_bytes = Vec::new();
         Ok(Tagger {
             bundle,
@@ -93,30 +98,42 @@ impl Tagger {
     ) -> Result<Vec<Vec<(Tag, f32)>>, TaggerError> {
         let _interactive = self.model.interactive(priority);
         let max_len = self.bundle.manifest.max_sequence_length;
-        let mut windows: Vec<(usize, Window)> = Vec::new();
+        let shape_features = self.model.shape_features();
+        // (sequence, window, its pieces' shape ids if the model takes them)
+        let mut windows: Vec<(usize, Window, Vec<u32>)> = Vec::new();
         for (i, words) in sequences.iter().enumerate() {
             for w in self.bundle.encoder.encode_words_with_context(
                 words.as_ref(),
                 max_len,
                 WINDOW_CONTEXT,
             )? {
-                windows.push((i, w));
+                let shapes = if shape_features {
+                    w.shapes(words.as_ref())
+                } else {
+                    Vec::new()
+                };
+                windows.push((i, w, shapes));
             }
         }
         let mut out: Vec<Vec<(Tag, f32)>> = sequences
             .iter()
             .map(|s| vec![(Tag::Outside, 1.0); s.as_ref().len()])
             .collect();
-        let lengths: Vec<usize> = windows.iter().map(|(_, w)| w.ids.len()).collect();
+        let lengths: Vec<usize> = windows.iter().map(|(_, w, _)| w.ids.len()).collect();
         let n = self.bundle.scheme.len();
         for members in plan_batches(&lengths, self.options.batch_tokens, None) {
             let batch: Vec<&[u32]> = members
                 .iter()
                 .map(|&i| windows[i].1.ids.as_slice())
                 .collect();
-            let (logits, t) = self.model.logits(&batch, priority)?;
+            let shapes: Vec<&[u32]> = if shape_features {
+                members.iter().map(|&i| windows[i].2.as_slice()).collect()
+            } else {
+                Vec::new()
+            };
+            let (logits, t) = self.model.logits(&batch, &shapes, priority)?;
             for (row, &i) in members.iter().enumerate() {
-                let (seq, window) = &windows[i];
+                let (seq, window, _) = &windows[i];
                 let emissions = &logits[row * t * n..(row * t + window.ids.len()) * n];
                 let words =
                     decode_window_scored(window, emissions, &self.bundle.scheme, &self.bundle.crf);

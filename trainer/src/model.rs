@@ -224,6 +224,13 @@ mod tests {
         TokenClassifier::new(&BertConfig::tiny(50), scheme, 1).unwrap()
     }
 
+    /// Logits of a batch without shape ids (all zero: the tiny model has no shape features).
+    fn scores(model: &TokenClassifier, ids: &Tensor, mask: &Tensor, train: bool) -> Tensor {
+        model
+            .logits(ids, &ids.zeros_like().unwrap(), mask, train)
+            .unwrap()
+    }
+
     fn batch() -> (Tensor, Tensor) {
         let ids = Tensor::new(&[[2u32, 7, 9, 11, 3], [2, 5, 3, 0, 0]], &device()).unwrap();
         let mask = Tensor::new(&[[1f32, 1., 1., 1., 1.], [1., 1., 1., 0., 0.]], &device()).unwrap();
@@ -234,9 +241,7 @@ mod tests {
     fn every_weight_receives_a_gradient() {
         let model = tiny();
         let (ids, mask) = batch();
-        let logits = model
-            .logits(&ids, &ids.zeros_like().unwrap(), &mask, true)
-            .unwrap();
+        let logits = scores(&model, &ids, &mask, true);
         let tags = vec![vec![0u32, 1, 2, 0, 3], vec![0u32, 3, 0]];
         let loss = model.crf.nll(&logits, &tags, &[5, 3]).unwrap();
         let grads = loss.backward().unwrap();
@@ -265,22 +270,14 @@ mod tests {
     fn dropout_is_active_in_training_only() {
         let model = tiny();
         let (ids, mask) = batch();
-        let a = model
-            .logits(&ids, &ids.zeros_like().unwrap(), &mask, true)
-            .unwrap();
-        let b = model
-            .logits(&ids, &ids.zeros_like().unwrap(), &mask, true)
-            .unwrap();
+        let a = scores(&model, &ids, &mask, true);
+        let b = scores(&model, &ids, &mask, true);
         assert!(
             max_diff(&a, &b) > 0.0,
             "two training passes must drop different units"
         );
-        let c = model
-            .logits(&ids, &ids.zeros_like().unwrap(), &mask, false)
-            .unwrap();
-        let d = model
-            .logits(&ids, &ids.zeros_like().unwrap(), &mask, false)
-            .unwrap();
+        let c = scores(&model, &ids, &mask, false);
+        let d = scores(&model, &ids, &mask, false);
         let diff: f32 = max_diff(&c, &d);
         assert_eq!(diff, 0.0);
     }
@@ -289,21 +286,10 @@ mod tests {
     fn padding_does_not_change_real_positions() {
         let model = tiny();
         let (ids, mask) = batch();
-        let padded: Vec<Vec<Vec<f32>>> = model
-            .logits(&ids, &ids.zeros_like().unwrap(), &mask, false)
-            .unwrap()
-            .to_vec3()
-            .unwrap();
+        let padded: Vec<Vec<Vec<f32>>> = scores(&model, &ids, &mask, false).to_vec3().unwrap();
         let alone_ids = Tensor::new(&[[2u32, 5, 3]], &device()).unwrap();
         let alone_mask = Tensor::ones((1, 3), DType::F32, &device()).unwrap();
-        let alone: Vec<Vec<Vec<f32>>> = model
-            .logits(
-                &alone_ids,
-                &alone_ids.zeros_like().unwrap(),
-                &alone_mask,
-                false,
-            )
-            .unwrap()
+        let alone: Vec<Vec<Vec<f32>>> = scores(&model, &alone_ids, &alone_mask, false)
             .to_vec3()
             .unwrap();
         for p in 0..3 {
@@ -329,12 +315,8 @@ mod tests {
         let c = TokenClassifier::new(&BertConfig::tiny(50), scheme, 99).unwrap();
         c.load(&path).unwrap();
         let (ids, mask) = batch();
-        let x = a
-            .logits(&ids, &ids.zeros_like().unwrap(), &mask, false)
-            .unwrap();
-        let y = c
-            .logits(&ids, &ids.zeros_like().unwrap(), &mask, false)
-            .unwrap();
+        let x = scores(&a, &ids, &mask, false);
+        let y = scores(&c, &ids, &mask, false);
         let d: f32 = max_diff(&x, &y);
         assert_eq!(d, 0.0);
     }

@@ -23,9 +23,10 @@ pub fn definitions(text: &str) -> Vec<Definition> {
         if text.as_bytes()[close] != b')' {
             continue;
         }
-        // The short form: the parenthesized text up to a ';' or ',' ("(TNF; also cachectin)").
+        // The short form: the parenthesized text up to a ';', ',' or ':' ("(TNF; also
+        // cachectin)", "(PB: 15 mg per rat)").
         let inner = &text[open + 1..close];
-        let inner_end = inner.find([';', ',']).unwrap_or(inner.len());
+        let inner_end = inner.find([';', ',', ':']).unwrap_or(inner.len());
         let short_text = inner[..inner_end].trim();
         if !plausible_short_form(short_text) {
             continue;

@@ -53,11 +53,15 @@ fn read_split(dir: &Path, split: &str) -> Result<Vec<Document>, LexiconError> {
 }
 
 /// Adds the annotated names of the training splits under `dir` to their concepts. A concept
-/// that the sources lack (a mouse gene's NCBI Gene id) is created with the mention as its name.
+/// that the sources lack (a mouse gene's NCBI Gene id) is created with the mention as its name;
+/// a gene created so belongs to the organism that its documents' species mentions name most
+/// often, so that it ranks below the human gene in a document about patients.
 pub fn read_training_names(dir: &Path, builder: &mut LexiconBuilder) -> Result<(), LexiconError> {
     // (type, folded key) → (a surface form, identifier → count)
     let mut seen: BTreeMap<(EntityType, String), (String, BTreeMap<ConceptId, u32>)> =
         BTreeMap::new();
+    // gene identifier → organism of a document it was annotated in → count
+    let mut organisms: BTreeMap<ConceptId, BTreeMap<u32, u32>> = BTreeMap::new();
     let mut held_out = std::collections::HashSet::new();
     for split in EVALUATION_SPLITS {
         held_out.extend(read_split(dir, split)?.into_iter().map(|d| d.id));
@@ -67,6 +71,7 @@ pub fn read_training_names(dir: &Path, builder: &mut LexiconBuilder) -> Result<(
             .iter()
             .filter(|d| !held_out.contains(&d.id))
         {
+            let organism = document_organism(doc);
             for mention in &doc.mentions {
                 let Some(entity_type) = map_corpus_type(&mention.type_name) else {
                     continue;
@@ -88,6 +93,13 @@ pub fn read_training_names(dir: &Path, builder: &mut LexiconBuilder) -> Result<(
                 if key.is_empty() {
                     continue;
                 }
+                if let (EntityType::Gene, Some(organism)) = (entity_type, organism) {
+                    *organisms
+                        .entry(id.clone())
+                        .or_default()
+                        .entry(organism)
+                        .or_default() += 1;
+                }
                 let entry = seen
                     .entry((entity_type, key))
                     .or_insert_with(|| (text.to_string(), BTreeMap::new()));
@@ -103,9 +115,41 @@ pub fn read_training_names(dir: &Path, builder: &mut LexiconBuilder) -> Result<(
         let concept = match builder.find(id).or_else(|| builder.find_by_xref(id)) {
             Some(concept) if builder.entity_type(concept) == entity_type => concept,
             Some(_) => continue,
-            None => builder.concept(id.clone(), entity_type, &text),
+            None => {
+                let concept = builder.concept(id.clone(), entity_type, &text);
+                if let Some(organism) = organisms.get(id).and_then(most_frequent) {
+                    builder.species(concept, organism);
+                }
+                concept
+            }
         };
         builder.name(concept, &text, NameKind::Annotated);
     }
     Ok(())
+}
+
+/// The taxon that a document's species mentions name most often (the smallest on a tie).
+fn document_organism(doc: &Document) -> Option<u32> {
+    let mut counts: BTreeMap<u32, u32> = BTreeMap::new();
+    for mention in &doc.mentions {
+        if map_corpus_type(&mention.type_name) != Some(EntityType::Species) {
+            continue;
+        }
+        for id in &mention.ids {
+            let taxon = ConceptId::from_corpus(id, EntityType::Species)
+                .and_then(|id| id.local.parse::<u32>().ok());
+            if let Some(taxon) = taxon {
+                *counts.entry(taxon).or_default() += 1;
+            }
+        }
+    }
+    most_frequent(&counts)
+}
+
+/// The key with the highest count (the smallest key on a tie).
+fn most_frequent(counts: &BTreeMap<u32, u32>) -> Option<u32> {
+    counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(key, _)| *key)
 }

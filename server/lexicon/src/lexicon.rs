@@ -171,6 +171,28 @@ impl Lexicon {
         found
     }
 
+    /// Every identifier the lexicon can answer with: each concept's own id, its
+    /// cross-references and its broader heading. Walks the whole index (a few seconds on the
+    /// shipped lexicon): for evaluation reports, not for interactive use.
+    pub fn known_ids(&self) -> std::collections::HashSet<ConceptId> {
+        let mut seen_refs = std::collections::HashSet::new();
+        let mut ids = std::collections::HashSet::new();
+        let mut stream = self.names.stream();
+        while let Some((_, value)) = stream.next() {
+            for posting in self.decode_value(value) {
+                if !seen_refs.insert(posting.concept) {
+                    continue;
+                }
+                if let Some(concept) = self.concept(posting.concept) {
+                    ids.extend(concept.xrefs);
+                    ids.extend(concept.broader);
+                    ids.insert(concept.id);
+                }
+            }
+        }
+        ids
+    }
+
     fn decode_value(&self, value: u64) -> Vec<Posting> {
         if value & 1 == 0 {
             return vec![Posting::decode(value >> 1)];

@@ -21,7 +21,9 @@ pub mod recover;
 pub mod sources;
 mod store;
 pub mod umls;
+mod variants;
 
+pub use abbreviations::Abbreviations;
 pub use build::{BuildStats, LexiconBuilder};
 pub use concept::{Concept, ConceptId, NameKind, Namespace};
 pub use lexicon::{ConceptRef, Lexicon, Posting};

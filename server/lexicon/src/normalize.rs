@@ -14,6 +14,7 @@ use crate::abbreviations::Abbreviations;
 use crate::concept::{Concept, NameKind, Namespace};
 use crate::key;
 use crate::lexicon::{ConceptRef, Lexicon, Posting};
+use crate::variants::{variants, VAGUE_HEADS};
 
 /// NCBI Taxonomy id of humans: the organism assumed for genes unless the document says
 /// otherwise.
@@ -109,29 +110,6 @@ impl DocumentContext {
     }
 }
 
-/// Words that may precede a gene name without being part of it.
-const ORGANISM_WORDS: [&str; 8] = [
-    "human",
-    "mouse",
-    "murine",
-    "rat",
-    "bovine",
-    "porcine",
-    "yeast",
-    "zebrafish",
-];
-/// Words that may follow a gene name without being part of it.
-const GENE_SUFFIXES: [&str; 8] = [
-    "gene",
-    "genes",
-    "protein",
-    "proteins",
-    "mrna",
-    "transcript",
-    "expression",
-    "locus",
-];
-
 /// Ranks concepts for mentions against one lexicon.
 pub struct Normalizer<'a> {
     lexicon: &'a Lexicon,
@@ -153,7 +131,7 @@ impl<'a> Normalizer<'a> {
             .iter()
             .filter(|(_, t)| *t == EntityType::Species)
             .filter_map(|(r, _)| text.get(r.clone()));
-        let context = DocumentContext::from_text(text, species);
+        let context = self.context(Abbreviations::from_text(text), species);
         mentions
             .iter()
             .map(|(range, t)| {
@@ -161,6 +139,34 @@ impl<'a> Normalizer<'a> {
                 self.best(mention, Some(*t), &context)
             })
             .collect()
+    }
+
+    /// A document's context: its abbreviations, the genera its species mentions spell out, and
+    /// its organism, the taxon its species mentions name most often ("mice" in a mouse study);
+    /// human when no species is named or human is among the most frequent.
+    pub fn context<'m>(
+        &self,
+        abbreviations: Abbreviations,
+        species_mentions: impl IntoIterator<Item = &'m str>,
+    ) -> DocumentContext {
+        let species_mentions: Vec<&str> = species_mentions.into_iter().collect();
+        let mut context = DocumentContext::new(abbreviations, species_mentions.iter().copied());
+        let mut counts: std::collections::BTreeMap<u32, usize> = Default::default();
+        for mention in species_mentions {
+            let taxon = self
+                .best(mention, Some(EntityType::Species), &context)
+                .filter(|c| c.concept.id.namespace == Namespace::NcbiTaxon)
+                .and_then(|c| c.concept.id.local.parse::<u32>().ok());
+            if let Some(taxon) = taxon {
+                *counts.entry(taxon).or_default() += 1;
+            }
+        }
+        let top = counts.values().copied().max().unwrap_or(0);
+        context.organism = match counts.get(&HUMAN) {
+            Some(&n) if n == top => None,
+            _ => counts.iter().find(|(_, n)| **n == top).map(|(t, _)| *t),
+        };
+        context
     }
 
     /// The best candidate, if any.
@@ -261,6 +267,10 @@ impl<'a> Normalizer<'a> {
             // The head of a longer name ("levodopa-induced dyskinesia" → "dyskinesia"): the
             // shortest suffix of at least one word that the lexicon knows, preferring longer.
             for start in 1..words.len() {
+                // A vague head alone ("disease" of "adenovirus disease") names nothing.
+                if start + 1 == words.len() && VAGUE_HEADS.contains(&words[start].as_str()) {
+                    break;
+                }
                 let found = self.rank(
                     mention,
                     &[(words[start..].concat(), MatchKind::Head)],
@@ -384,103 +394,6 @@ fn organism_weight(concept: &Concept, context: &DocumentContext) -> f32 {
         Some(species) if species == context.organism.unwrap_or(HUMAN) => 1.0,
         Some(_) => 0.9,
     }
-}
-
-/// Keys of spelling variants of a mention that does not match as written.
-fn variants(
-    mention: &str,
-    words: &[String],
-    entity_type: Option<EntityType>,
-    context: &DocumentContext,
-) -> Vec<String> {
-    let mut keys: Vec<String> = Vec::new();
-    let mut push = |words: &[String]| {
-        let key = words.concat();
-        if !key.is_empty() && !keys.contains(&key) {
-            keys.push(key);
-        }
-    };
-    for singular in key::singulars(words) {
-        push(&singular);
-    }
-    let gene_like = matches!(entity_type, None | Some(EntityType::Gene));
-    if gene_like && words.len() > 1 {
-        let mut trimmed = words.to_vec();
-        while trimmed.len() > 1
-            && GENE_SUFFIXES.contains(&trimmed.last().map(String::as_str).unwrap_or(""))
-        {
-            trimmed.pop();
-        }
-        while trimmed.len() > 1 && ORGANISM_WORDS.contains(&trimmed[0].as_str()) {
-            trimmed.remove(0);
-        }
-        push(&trimmed);
-    }
-    // "E. coli": an abbreviated genus that the document spells out elsewhere.
-    let species_like = matches!(entity_type, None | Some(EntityType::Species));
-    if species_like {
-        let mut parts = mention.split_whitespace();
-        if let (Some(first), Some(rest)) = (parts.next(), Some(parts.collect::<Vec<_>>())) {
-            let initial = first.trim_end_matches('.');
-            if initial.chars().count() <= 2 && !rest.is_empty() {
-                for genus in &context.genera {
-                    if genus.starts_with(initial) {
-                        push(&key::words(&format!("{genus} {}", rest.join(" "))));
-                    }
-                }
-            }
-        }
-    }
-    if matches!(entity_type, None | Some(EntityType::Disease)) {
-        for form in adjective_to_noun(words) {
-            push(&form);
-        }
-        if let Some(first) = first_conjunct(words) {
-            push(&first);
-        }
-    }
-    keys
-}
-
-/// Disease nouns for an adjective in last position: "epileptic" → "epilepsy", "diabetic" →
-/// "diabetes", "hypotensive" → "hypotension", "thrombotic" → "thrombosis", "anemic" →
-/// "anemia".
-fn adjective_to_noun(words: &[String]) -> Vec<Vec<String>> {
-    let Some(last) = words.last() else {
-        return Vec::new();
-    };
-    const RULES: [(&str, &str); 9] = [
-        ("tic", "sis"),
-        ("tic", "sy"),
-        ("ic", "y"),
-        ("ic", "ia"),
-        ("ic", "es"),
-        ("ic", "e"),
-        ("ive", "ion"),
-        ("ian", ""),
-        ("al", ""),
-    ];
-    RULES
-        .iter()
-        .filter(|(suffix, _)| last.len() > suffix.len() + 3 && last.ends_with(suffix))
-        .map(|(suffix, noun)| {
-            let mut form = words.to_vec();
-            let stem = &last[..last.len() - suffix.len()];
-            *form.last_mut().expect("non-empty") = format!("{stem}{noun}");
-            form
-        })
-        .collect()
-}
-
-/// "breast and ovarian cancer" → "breast cancer": the first conjunct with the shared head.
-fn first_conjunct(words: &[String]) -> Option<Vec<String>> {
-    let at = words
-        .iter()
-        .position(|w| w == "and" || w == "or")
-        .filter(|&at| at > 0 && at + 2 < words.len())?;
-    let mut form = words[..at].to_vec();
-    form.push(words.last()?.clone());
-    Some(form)
 }
 
 /// Levenshtein distance in characters (small keys only: used to order fuzzy matches).

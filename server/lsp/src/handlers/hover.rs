@@ -8,7 +8,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
 use bioscope_core::EntityType;
-use bioscope_lexicon::normalize::{Candidate, DocumentContext};
+use bioscope_lexicon::normalize::Candidate;
 use bioscope_lexicon::Normalizer;
 
 use crate::position::{to_byte, to_range};
@@ -56,16 +56,13 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
                 .filter(|e| e.entity_type == EntityType::Species)
                 .map(|e| analysis.rope.byte_slice(e.start..e.end).to_string())
                 .collect();
-            let context = DocumentContext::new(
+            let normalizer = Normalizer::new(lexicon);
+            let context = normalizer.context(
                 analysis.abbreviations.clone(),
                 species.iter().map(String::as_str),
             );
-            let candidates = Normalizer::new(lexicon).candidates(
-                &text,
-                Some(entity.entity_type),
-                &context,
-                HOVER_CANDIDATES,
-            );
+            let candidates =
+                normalizer.candidates(&text, Some(entity.entity_type), &context, HOVER_CANDIDATES);
             concepts_markdown(&mut md, &candidates);
         }
         None => {

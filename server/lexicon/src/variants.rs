@@ -1,0 +1,437 @@
+//! Spelling and wording variants of a mention that does not match as written: the keys that
+//! the normalizer tries next, in order.
+//!
+//! All types: singular forms of a plural last word, British spellings ("oedema",
+//! "haemorrhage", "tumour"). Genes: a trailing "gene"/"protein" and a leading organism word
+//! dropped. Species: an abbreviated genus ("E. coli") spelled out from the document. Diseases:
+//! a disease noun for a trailing adjective ("epileptic" → "epilepsy"), the first conjunct of a
+//! coordination, the phrase turned around a preposition ("injury to the kidney" → "kidney
+//! injury"), and a vague head noun after an organ or function word replaced by the nouns
+//! curated vocabularies use ("renal impairment" → "kidney diseases", "visual deficits" →
+//! "vision disorders"). Chemicals: a trailing salt or counter-ion dropped ("bupropion HCl").
+
+use bioscope_core::EntityType;
+
+use crate::key;
+use crate::normalize::DocumentContext;
+
+/// Words that may precede a gene name without being part of it.
+const ORGANISM_WORDS: [&str; 8] = [
+    "human",
+    "mouse",
+    "murine",
+    "rat",
+    "bovine",
+    "porcine",
+    "yeast",
+    "zebrafish",
+];
+/// Words that may follow a gene name without being part of it.
+const GENE_SUFFIXES: [&str; 8] = [
+    "gene",
+    "genes",
+    "protein",
+    "proteins",
+    "mrna",
+    "transcript",
+    "expression",
+    "locus",
+];
+
+/// Head nouns that say only that something is wrong with what precedes them. After an organ
+/// or function word they stand for that organ's or function's disease ("renal impairment").
+pub(crate) const VAGUE_HEADS: [&str; 40] = [
+    "disease",
+    "diseases",
+    "disorder",
+    "disorders",
+    "syndrome",
+    "illness",
+    "condition",
+    "conditions",
+    "abnormality",
+    "abnormalities",
+    "anomaly",
+    "anomalies",
+    "lesion",
+    "lesions",
+    "damage",
+    "injury",
+    "injuries",
+    "impairment",
+    "impairments",
+    "dysfunction",
+    "dysfunctions",
+    "disturbance",
+    "disturbances",
+    "involvement",
+    "complication",
+    "complications",
+    "toxicity",
+    "toxicities",
+    "defect",
+    "defects",
+    "deficit",
+    "deficits",
+    "problem",
+    "problems",
+    "symptom",
+    "symptoms",
+    "event",
+    "events",
+    "infection",
+    "infections",
+];
+
+/// The nouns curated vocabularies put after an organ or function ("Kidney Diseases", "Vision
+/// Disorders", "Adenovirus Infections"), tried in this order.
+const CURATED_HEADS: [&str; 7] = [
+    "diseases",
+    "disease",
+    "disorders",
+    "injury",
+    "infections",
+    "abnormalities",
+    "dysfunction",
+];
+
+/// Adjectives of organs and functions and the nouns that vocabularies name them by.
+const ORGAN_NOUNS: [(&str, &str); 24] = [
+    ("renal", "kidney"),
+    ("nephrotic", "kidney"),
+    ("hepatic", "liver"),
+    ("cardiac", "heart"),
+    ("myocardial", "heart"),
+    ("pulmonary", "lung"),
+    ("cerebral", "brain"),
+    ("neurological", "nervous system"),
+    ("neurologic", "nervous system"),
+    ("neural", "nervous system"),
+    ("visual", "vision"),
+    ("ocular", "eye"),
+    ("cutaneous", "skin"),
+    ("dermal", "skin"),
+    ("gastric", "stomach"),
+    ("intestinal", "intestinal"),
+    ("muscle", "muscular"),
+    ("hematological", "hematologic"),
+    ("haematological", "hematologic"),
+    ("cognitive", "cognition"),
+    ("auditory", "hearing"),
+    ("thyroid", "thyroid"),
+    ("urothelial", "urinary bladder"),
+    ("psychiatric", "mental"),
+];
+
+/// Salts and counter-ions written after a drug's name ("bupropion HCl", "morphine sulfate").
+const SALT_WORDS: [&str; 16] = [
+    "hcl",
+    "hydrochloride",
+    "dihydrochloride",
+    "hydrobromide",
+    "sodium",
+    "potassium",
+    "calcium",
+    "sulfate",
+    "sulphate",
+    "maleate",
+    "citrate",
+    "mesylate",
+    "tartrate",
+    "fumarate",
+    "succinate",
+    "phosphate",
+];
+
+/// Prepositions around which a disease phrase may be turned ("cancer of the breast").
+const PREPOSITIONS: [&str; 5] = ["of", "to", "in", "by", "from"];
+
+/// Keys of spelling variants of a mention that does not match as written.
+pub(crate) fn variants(
+    mention: &str,
+    words: &[String],
+    entity_type: Option<EntityType>,
+    context: &DocumentContext,
+) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut push = |words: &[String]| {
+        let key = words.concat();
+        if !key.is_empty() && !keys.contains(&key) {
+            keys.push(key);
+        }
+    };
+    for singular in key::singulars(words) {
+        push(&singular);
+    }
+    let american = american_spelling(words);
+    if american != words {
+        push(&american);
+        for singular in key::singulars(&american) {
+            push(&singular);
+        }
+    }
+    let gene_like = matches!(entity_type, None | Some(EntityType::Gene));
+    if gene_like && words.len() > 1 {
+        let mut trimmed = words.to_vec();
+        while trimmed.len() > 1
+            && GENE_SUFFIXES.contains(&trimmed.last().map(String::as_str).unwrap_or(""))
+        {
+            trimmed.pop();
+        }
+        while trimmed.len() > 1 && ORGANISM_WORDS.contains(&trimmed[0].as_str()) {
+            trimmed.remove(0);
+        }
+        push(&trimmed);
+    }
+    // "E. coli": an abbreviated genus that the document spells out elsewhere.
+    let species_like = matches!(entity_type, None | Some(EntityType::Species));
+    if species_like {
+        let mut parts = mention.split_whitespace();
+        if let (Some(first), Some(rest)) = (parts.next(), Some(parts.collect::<Vec<_>>())) {
+            let initial = first.trim_end_matches('.');
+            if initial.chars().count() <= 2 && !rest.is_empty() {
+                for genus in &context.genera {
+                    if genus.starts_with(initial) {
+                        push(&key::words(&format!("{genus} {}", rest.join(" "))));
+                    }
+                }
+            }
+        }
+    }
+    if matches!(entity_type, None | Some(EntityType::Disease)) {
+        for form in adjective_to_noun(&american) {
+            push(&form);
+        }
+        if let Some(first) = first_conjunct(&american) {
+            push(&first);
+        }
+        if let Some(turned) = turned_around_preposition(&american) {
+            for singular in key::singulars(&turned) {
+                push(&singular);
+            }
+            push(&turned);
+            for form in curated_heads(&turned) {
+                push(&form);
+            }
+        }
+        for form in curated_heads(&american) {
+            push(&form);
+        }
+    }
+    if entity_type == Some(EntityType::Chemical) {
+        let mut trimmed = words.to_vec();
+        while trimmed.len() > 1
+            && SALT_WORDS.contains(&trimmed.last().map(String::as_str).unwrap_or(""))
+        {
+            trimmed.pop();
+        }
+        if trimmed.len() < words.len() {
+            push(&trimmed);
+        }
+    }
+    keys
+}
+
+/// American spellings of British ones, word by word: "oedema" → "edema", "haemorrhage" →
+/// "hemorrhage", "anaemia" → "anemia", "tumours" → "tumors", "leukaemia" → "leukemia".
+fn american_spelling(words: &[String]) -> Vec<String> {
+    words
+        .iter()
+        .map(|word| {
+            let mut w = word.clone();
+            if let Some(rest) = w.strip_prefix("oe") {
+                w = format!("e{rest}");
+            }
+            if let Some(rest) = w.strip_prefix("haem") {
+                w = format!("hem{rest}");
+            }
+            for (british, american) in [("aem", "em"), ("oes", "es"), ("paed", "ped")] {
+                if w.len() > 5 {
+                    w = w.replace(british, american);
+                }
+            }
+            for (british, american) in [("ours", "ors"), ("our", "or")] {
+                if w.len() > 5 && w.ends_with(british) {
+                    w = format!("{}{american}", &w[..w.len() - british.len()]);
+                    break;
+                }
+            }
+            if w.len() > 7 && w.contains("isation") {
+                w = w.replace("isation", "ization");
+            }
+            w
+        })
+        .collect()
+}
+
+/// Disease nouns for an adjective in last position: "epileptic" → "epilepsy", "diabetic" →
+/// "diabetes", "hypotensive" → "hypotension", "thrombotic" → "thrombosis", "anemic" →
+/// "anemia", "dyskinetic" → "dyskinesia", "edematous" → "edema", "choreoathetoid" →
+/// "choreoathetosis".
+fn adjective_to_noun(words: &[String]) -> Vec<Vec<String>> {
+    let Some(last) = words.last() else {
+        return Vec::new();
+    };
+    const RULES: [(&str, &str); 14] = [
+        ("tic", "sis"),
+        ("tic", "sy"),
+        ("tic", "sia"),
+        ("ic", "y"),
+        ("ic", "ia"),
+        ("ic", "es"),
+        ("ic", "e"),
+        ("ive", "ion"),
+        ("ian", ""),
+        ("ian", "ism"),
+        ("al", ""),
+        ("tous", ""),
+        ("ous", "osis"),
+        ("oid", "osis"),
+    ];
+    RULES
+        .iter()
+        .filter(|(suffix, _)| last.len() > suffix.len() + 3 && last.ends_with(suffix))
+        .map(|(suffix, noun)| {
+            let mut form = words.to_vec();
+            let stem = &last[..last.len() - suffix.len()];
+            *form.last_mut().expect("non-empty") = format!("{stem}{noun}");
+            form
+        })
+        .collect()
+}
+
+/// "breast and ovarian cancer" → "breast cancer": the first conjunct with the shared head.
+fn first_conjunct(words: &[String]) -> Option<Vec<String>> {
+    let at = words
+        .iter()
+        .position(|w| w == "and" || w == "or")
+        .filter(|&at| at > 0 && at + 2 < words.len())?;
+    let mut form = words[..at].to_vec();
+    form.push(words.last()?.clone());
+    Some(form)
+}
+
+/// "injury to the kidney" → "kidney injury", "cancer of the breast" → "breast cancer",
+/// "infection by hepatitis B virus" → "hepatitis b virus infection": one preposition, one to
+/// three words on either side, an article after the preposition dropped.
+fn turned_around_preposition(words: &[String]) -> Option<Vec<String>> {
+    let at = words
+        .iter()
+        .position(|w| PREPOSITIONS.contains(&w.as_str()))?;
+    let mut after = &words[at + 1..];
+    if after
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "the" | "a" | "an"))
+    {
+        after = &after[1..];
+    }
+    let before = &words[..at];
+    let fits = |part: &[String]| (1..=3).contains(&part.len());
+    if !fits(before)
+        || !fits(after)
+        || after
+            .iter()
+            .any(|w| PREPOSITIONS.contains(&w.as_str()) || w == "and" || w == "or")
+    {
+        return None;
+    }
+    Some(after.iter().chain(before).cloned().collect())
+}
+
+/// An organ or function word followed by a vague head ("renal impairment", "visual deficits",
+/// "adenovirus disease") with the head replaced by the nouns vocabularies use, the organ
+/// adjective also replaced by its noun ("kidney diseases").
+fn curated_heads(words: &[String]) -> Vec<Vec<String>> {
+    let Some((head, stem)) = words.split_last() else {
+        return Vec::new();
+    };
+    if stem.is_empty() || !VAGUE_HEADS.contains(&head.as_str()) {
+        return Vec::new();
+    }
+    let mut stems = vec![stem.to_vec()];
+    let organ = stem
+        .iter()
+        .map(|w| {
+            ORGAN_NOUNS
+                .iter()
+                .find(|(adjective, _)| adjective == w)
+                .map_or(w.as_str(), |(_, noun)| noun)
+        })
+        .flat_map(key::words)
+        .collect::<Vec<_>>();
+    if organ != stem {
+        stems.insert(0, organ);
+    }
+    let mut forms = Vec::new();
+    for stem in &stems {
+        for curated in CURATED_HEADS {
+            if curated != head {
+                let mut form = stem.clone();
+                form.push(curated.to_string());
+                forms.push(form);
+            }
+        }
+    }
+    forms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(mention: &str, entity_type: EntityType) -> Vec<String> {
+        variants(
+            mention,
+            &key::words(mention),
+            Some(entity_type),
+            &DocumentContext::default(),
+        )
+    }
+
+    #[test]
+    fn british_spellings_become_american() {
+        assert!(keys("oedema", EntityType::Disease).contains(&"edema".to_string()));
+        assert!(keys("haemangioblastomas", EntityType::Disease)
+            .contains(&"hemangioblastoma".to_string()));
+        assert!(keys("Wilms tumours", EntityType::Disease).contains(&"wilmstumor".to_string()));
+        assert!(keys("leukaemia", EntityType::Disease).contains(&"leukemia".to_string()));
+    }
+
+    #[test]
+    fn disease_phrases_turn_around_a_preposition() {
+        let found = keys("Injury to the kidney", EntityType::Disease);
+        assert!(found.contains(&"kidneyinjury".to_string()));
+        let found = keys("infection by hepatitis B virus", EntityType::Disease);
+        assert!(found.contains(&"hepatitisbvirusinfection".to_string()));
+        // Two prepositions: no single reading.
+        assert!(turned_around_preposition(&key::words("loss of function of the heart")).is_none());
+    }
+
+    #[test]
+    fn vague_heads_after_organ_words_become_curated_nouns() {
+        let found = keys("renal impairment", EntityType::Disease);
+        assert!(found.contains(&"kidneydiseases".to_string()));
+        let found = keys("visual deficits", EntityType::Disease);
+        assert!(found.contains(&"visiondisorders".to_string()));
+        let found = keys("adenovirus disease", EntityType::Disease);
+        assert!(found.contains(&"adenovirusinfections".to_string()));
+        // A specific head is not vague.
+        assert!(curated_heads(&key::words("renal failure")).is_empty());
+    }
+
+    #[test]
+    fn disease_adjectives_become_nouns() {
+        assert!(keys("dyskinetic", EntityType::Disease).contains(&"dyskinesia".to_string()));
+        assert!(keys("edematous", EntityType::Disease).contains(&"edema".to_string()));
+        assert!(keys("parkinsonian", EntityType::Disease).contains(&"parkinsonism".to_string()));
+    }
+
+    #[test]
+    fn salts_after_a_drug_name_are_dropped() {
+        assert!(keys("bupropion HCl", EntityType::Chemical).contains(&"bupropion".to_string()));
+        assert!(keys("trihexyphenidyl hydrochloride", EntityType::Chemical)
+            .contains(&"trihexyphenidyl".to_string()));
+        // Not for other types.
+        assert!(!keys("bupropion HCl", EntityType::Disease).contains(&"bupropion".to_string()));
+    }
+}

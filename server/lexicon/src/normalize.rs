@@ -369,8 +369,11 @@ fn source_weight(concept: &Concept) -> f32 {
             1.0
         }
         Namespace::CellOntology | Namespace::Omim | Namespace::Hgnc => 0.97,
-        Namespace::Chebi | Namespace::FamPlex | Namespace::Mondo => 0.96,
-        Namespace::DrugBank | Namespace::Doid | Namespace::Umls => 0.95,
+        Namespace::FamPlex | Namespace::Mondo => 0.96,
+        Namespace::Doid | Namespace::Umls => 0.95,
+        // Below a MeSH chemical's weakest name: corpora and PubTator index chemicals by MeSH.
+        Namespace::Chebi => 0.94,
+        Namespace::DrugBank => 0.935,
         Namespace::Mgi | Namespace::Rgd | Namespace::UniProt => 0.94,
     }
 }

@@ -124,7 +124,7 @@ const ORGAN_NOUNS: [(&str, &str); 24] = [
 ];
 
 /// Salts and counter-ions written after a drug's name ("bupropion HCl", "morphine sulfate").
-const SALT_WORDS: [&str; 16] = [
+pub(crate) const SALT_WORDS: [&str; 19] = [
     "hcl",
     "hydrochloride",
     "dihydrochloride",
@@ -141,6 +141,9 @@ const SALT_WORDS: [&str; 16] = [
     "fumarate",
     "succinate",
     "phosphate",
+    "chloride",
+    "bromide",
+    "acetate",
 ];
 
 /// Prepositions around which a disease phrase may be turned ("cancer of the breast").

@@ -101,11 +101,12 @@ pub fn run(
                         tally.correct += 1;
                     } else if errors.len() < show_errors {
                         errors.push(format!(
-                            "{entity_type}\t{text}\t{} {}\tgold {}\tdocument {}",
+                            "{entity_type}\t{text}\t{} {}\tgold {}\tdocument {}\t{}",
                             concept.id,
                             concept.name,
                             ids.join("|"),
-                            doc.id
+                            doc.id,
+                            best.via.label()
                         ));
                     }
                 }

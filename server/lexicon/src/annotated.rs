@@ -124,6 +124,7 @@ pub fn read_training_names(dir: &Path, builder: &mut LexiconBuilder) -> Result<(
             }
         };
         builder.name(concept, &text, NameKind::Annotated);
+        builder.annotated_mention(entity_type, &text);
     }
     Ok(())
 }

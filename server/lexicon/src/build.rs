@@ -50,6 +50,8 @@ pub struct LexiconBuilder {
     by_xref: HashMap<ConceptId, u32>,
     /// (key, concept index << 2 | name kind).
     names: Vec<(String, u32)>,
+    /// Mention texts of annotated training splits, for similarity search.
+    annotated: std::collections::BTreeSet<(EntityType, String)>,
 }
 
 impl LexiconBuilder {
@@ -157,6 +159,16 @@ impl LexiconBuilder {
         self.concepts[concept as usize].species = Some(taxon);
     }
 
+    /// Records a mention text that annotators of a training split normalized (it is also a
+    /// name of its concept, given with [`LexiconBuilder::name`]), so that readers can find
+    /// the annotated mention most similar to a mention that matches no name.
+    pub fn annotated_mention(&mut self, entity_type: EntityType, text: &str) {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !text.is_empty() {
+            self.annotated.insert((entity_type, text));
+        }
+    }
+
     /// Sorts, deduplicates and encodes everything into the lexicon file's bytes.
     pub fn finish(mut self) -> (Vec<u8>, BuildStats) {
         let mut stats = BuildStats {
@@ -251,11 +263,19 @@ impl LexiconBuilder {
         }
         stats.index_bytes = fst.len() as u64;
         stats.record_bytes = records.len() as u64;
+        let mut annotated = Vec::new();
+        for (entity_type, text) in &self.annotated {
+            annotated.extend_from_slice(entity_type.name().as_bytes());
+            annotated.push(b'\t');
+            annotated.extend_from_slice(text.as_bytes());
+            annotated.push(b'\n');
+        }
         let bytes = store::encode(&Sections {
             fst,
             postings,
             records,
             offsets,
+            annotated,
         });
         stats.bytes = bytes.len() as u64;
         (bytes, stats)

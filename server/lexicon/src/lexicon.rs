@@ -8,6 +8,7 @@ use fst::{Automaton, IntoStreamer, Streamer};
 use bioscope_core::EntityType;
 
 use crate::concept::{packed, Concept, ConceptId, NameKind, Namespace};
+use crate::nearest::MentionIndex;
 use crate::store::{self, Backing, Section};
 use crate::LexiconError;
 
@@ -62,6 +63,9 @@ pub struct Lexicon {
     postings: Section,
     offsets: Section,
     records: Section,
+    annotated: Section,
+    /// Built from `annotated` on first use.
+    nearest: std::sync::OnceLock<MentionIndex>,
     concept_count: u32,
     bytes_on_disk: u64,
     fingerprint: String,
@@ -112,6 +116,8 @@ impl Lexicon {
             postings: layout.postings,
             offsets: layout.offsets,
             records: layout.records,
+            annotated: layout.annotated,
+            nearest: std::sync::OnceLock::new(),
             concept_count: layout.concept_count,
             bytes_on_disk,
             fingerprint,
@@ -146,6 +152,23 @@ impl Lexicon {
             Some(value) => self.decode_value(value),
             None => Vec::new(),
         }
+    }
+
+    /// The annotated training mention of `entity_type` most similar to `text` (see
+    /// [`crate::nearest`]) and its similarity, if at least `min_similarity`. The index is built
+    /// on the first call (tens of milliseconds).
+    pub fn nearest_annotated(
+        &self,
+        text: &str,
+        entity_type: EntityType,
+        min_similarity: f32,
+    ) -> Option<(String, f32)> {
+        self.nearest
+            .get_or_init(|| {
+                MentionIndex::from_lines(&String::from_utf8_lossy(self.annotated.as_ref()))
+            })
+            .nearest(text, entity_type, min_similarity)
+            .map(|(found, score)| (found.to_string(), score))
     }
 
     /// Keys within `distance` edits of `key`, with their postings (at most `limit` keys).

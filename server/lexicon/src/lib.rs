@@ -16,6 +16,7 @@ pub mod build;
 pub mod concept;
 pub mod key;
 pub mod lexicon;
+pub mod nearest;
 pub mod normalize;
 pub mod recover;
 pub mod sources;

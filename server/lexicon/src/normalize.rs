@@ -29,6 +29,7 @@ pub enum MatchKind {
     Prefix,
     Head,
     Fuzzy,
+    Similar,
 }
 
 impl MatchKind {
@@ -40,6 +41,7 @@ impl MatchKind {
             MatchKind::Prefix => 0.75,
             MatchKind::Head => 0.72,
             MatchKind::Fuzzy => 0.7,
+            MatchKind::Similar => 0.6,
         }
     }
 
@@ -51,6 +53,7 @@ impl MatchKind {
             MatchKind::Prefix => "longest known prefix",
             MatchKind::Head => "head of a longer name",
             MatchKind::Fuzzy => "approximate match",
+            MatchKind::Similar => "similar to an annotated mention",
         }
     }
 }
@@ -109,6 +112,17 @@ impl DocumentContext {
         }
     }
 }
+
+/// Types whose unmatched mentions take the concept of the most similar annotated mention.
+const SIMILAR_TYPES: [EntityType; 3] = [
+    EntityType::Disease,
+    EntityType::Chemical,
+    EntityType::Species,
+];
+/// The least trigram cosine similarity at which an annotated mention is taken as a match.
+const MIN_SIMILARITY: f32 = 0.4;
+/// The similarity at which an annotated mention is preferred to the head of a longer name.
+const CLOSE_SIMILARITY: f32 = 0.7;
 
 /// Ranks concepts for mentions against one lexicon.
 pub struct Normalizer<'a> {
@@ -264,6 +278,11 @@ impl<'a> Normalizer<'a> {
             entity_type,
             Some(EntityType::Disease) | Some(EntityType::Chemical)
         ) {
+            // A close annotated wording says more than a shorter name.
+            let found = self.similar(mention, entity_type, context, limit, CLOSE_SIMILARITY);
+            if !found.is_empty() {
+                return found;
+            }
             // The head of a longer name ("levodopa-induced dyskinesia" → "dyskinesia"): the
             // shortest suffix of at least one word that the lexicon knows, preferring longer.
             for start in 1..words.len() {
@@ -286,19 +305,50 @@ impl<'a> Normalizer<'a> {
         let key = words.concat();
         // One edit, in names long enough that one edit rarely makes another word
         // ("nephrotoxicity" is two edits from "neurotoxicity" and must not match it).
-        if key.chars().count() < 7 {
-            return Vec::new();
+        if key.chars().count() >= 7 {
+            let mut keys: Vec<(String, MatchKind)> = self
+                .lexicon
+                .fuzzy(&key, 1, 64)
+                .into_iter()
+                .map(|(k, _)| (k, MatchKind::Fuzzy))
+                .collect();
+            // Nearer keys first: the ranking keeps the order of equal scores.
+            keys.sort_by_key(|(k, _)| edit_distance(k, &key));
+            let found = self.rank(mention, &keys, entity_type, context, limit);
+            if !found.is_empty() {
+                return found;
+            }
         }
-        let distance = 1;
-        let mut keys: Vec<(String, MatchKind)> = self
-            .lexicon
-            .fuzzy(&key, distance, 64)
+        self.similar(mention, entity_type, context, limit, MIN_SIMILARITY)
+    }
+
+    /// The concept of the annotated training mention most similar to `mention`, for types
+    /// whose annotators' wordings carry over ([`crate::nearest`]).
+    fn similar(
+        &self,
+        mention: &str,
+        entity_type: Option<EntityType>,
+        context: &DocumentContext,
+        limit: usize,
+        min_similarity: f32,
+    ) -> Vec<Candidate> {
+        let Some(entity_type) = entity_type.filter(|t| SIMILAR_TYPES.contains(t)) else {
+            return Vec::new();
+        };
+        let Some((neighbour, _)) =
+            self.lexicon
+                .nearest_annotated(mention, entity_type, min_similarity)
+        else {
+            return Vec::new();
+        };
+        let keys = [(key::key(&neighbour), MatchKind::Similar)];
+        self.rank(mention, &keys, Some(entity_type), context, limit)
             .into_iter()
-            .map(|(k, _)| (k, MatchKind::Fuzzy))
-            .collect();
-        // Nearer keys first: the ranking keeps the order of equal scores.
-        keys.sort_by_key(|(k, _)| edit_distance(k, &key));
-        self.rank(mention, &keys, entity_type, context, limit)
+            .map(|c| Candidate {
+                matched: neighbour.clone(),
+                ..c
+            })
+            .collect()
     }
 
     /// Candidates for the keys, best first; each concept once, with its best score.

@@ -1,12 +1,13 @@
-//! The lexicon file format (version 1), written by the builder and memory-mapped by readers.
+//! The lexicon file format (version 2), written by the builder and memory-mapped by readers.
 //!
 //! Layout, little-endian:
-//! - header: magic `BIOSCOPE-LEXICON`, u32 version, u32 concept count, then four u64 section
-//!   lengths (fst, postings, offsets, records);
+//! - header: magic `BIOSCOPE-LEXICON`, u32 version, u32 concept count, then five u64 section
+//!   lengths (fst, postings, offsets, records, annotated mentions);
 //! - the sections, each padded to 8 bytes: an `fst::Map` from name key to a value (one posting,
 //!   or an offset into the postings with the low bit set), the postings (u64 count then u64
-//!   postings, see [`crate::lexicon::Posting`]), one u32 record offset per concept record, and
-//!   the concept records (varint-coded);
+//!   postings, see [`crate::lexicon::Posting`]), one u32 record offset per concept record, the
+//!   concept records (varint-coded), and the annotated mention texts of the training splits
+//!   (UTF-8 lines `Type<TAB>text`, sorted; see [`crate::nearest`]);
 //! - a trailing SHA-256 of everything before it, checked on open, so that a damaged file is
 //!   reported instead of read.
 
@@ -22,8 +23,10 @@ use crate::concept::{Concept, ConceptId, Namespace};
 use crate::LexiconError;
 
 pub(crate) const MAGIC: &[u8; 16] = b"BIOSCOPE-LEXICON";
-pub(crate) const VERSION: u32 = 1;
-const HEADER_LEN: usize = 16 + 4 + 4 + 4 * 8;
+/// Version 2 added the annotated mentions section.
+pub(crate) const VERSION: u32 = 2;
+const SECTIONS: usize = 5;
+const HEADER_LEN: usize = 16 + 4 + 4 + SECTIONS * 8;
 const HASH_LEN: usize = 32;
 
 /// The sections of a lexicon file, ready to be written.
@@ -32,6 +35,7 @@ pub(crate) struct Sections {
     pub postings: Vec<u64>,
     pub records: Vec<u8>,
     pub offsets: Vec<u32>,
+    pub annotated: Vec<u8>,
 }
 
 fn pad8(out: &mut Vec<u8>) {
@@ -53,7 +57,12 @@ pub(crate) fn encode(sections: &Sections) -> Vec<u8> {
         .flat_map(|o| o.to_le_bytes())
         .collect();
     let mut out = Vec::with_capacity(
-        HEADER_LEN + sections.fst.len() + postings.len() + offsets.len() + sections.records.len(),
+        HEADER_LEN
+            + sections.fst.len()
+            + postings.len()
+            + offsets.len()
+            + sections.records.len()
+            + sections.annotated.len(),
     );
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
@@ -63,11 +72,18 @@ pub(crate) fn encode(sections: &Sections) -> Vec<u8> {
         postings.len(),
         offsets.len(),
         sections.records.len(),
+        sections.annotated.len(),
     ] {
         out.extend_from_slice(&(len as u64).to_le_bytes());
     }
     pad8(&mut out);
-    for section in [&sections.fst, &postings, &offsets, &sections.records] {
+    for section in [
+        &sections.fst,
+        &postings,
+        &offsets,
+        &sections.records,
+        &sections.annotated,
+    ] {
         out.extend_from_slice(section);
         pad8(&mut out);
     }
@@ -176,6 +192,7 @@ pub(crate) struct Layout {
     pub postings: Section,
     pub offsets: Section,
     pub records: Section,
+    pub annotated: Section,
 }
 
 fn corrupt(path: &Path, why: impl Into<String>) -> LexiconError {
@@ -210,9 +227,9 @@ pub(crate) fn layout(path: &Path, backing: Backing) -> Result<Layout, LexiconErr
         ));
     }
     let concept_count = u32_at(20);
-    let mut ranges = Vec::with_capacity(4);
+    let mut ranges = Vec::with_capacity(SECTIONS);
     let mut at = HEADER_LEN.next_multiple_of(8);
-    for i in 0..4 {
+    for i in 0..SECTIONS {
         let len =
             usize::try_from(u64_at(24 + 8 * i)).map_err(|_| corrupt(path, "section too large"))?;
         let end = at.checked_add(len).filter(|end| *end <= body);
@@ -237,6 +254,7 @@ pub(crate) fn layout(path: &Path, backing: Backing) -> Result<Layout, LexiconErr
         postings: section(&ranges[1]),
         offsets: section(&ranges[2]),
         records: section(&ranges[3]),
+        annotated: section(&ranges[4]),
     })
 }
 

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use bioscope_core::EntityType;
 use bioscope_lexicon::normalize::DocumentContext;
-use bioscope_lexicon::{LexiconError, Namespace, Normalizer, Scope, SourceOptions};
+use bioscope_lexicon::{
+    Abbreviations, LexiconError, MatchKind, Namespace, Normalizer, Scope, SourceOptions,
+};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -113,6 +115,66 @@ fn fixture_concepts_normalize_with_identifiers_and_cross_references() {
             .id
             .to_string(),
         "MESH:D015738"
+    );
+}
+
+#[test]
+fn recent_mesh_descriptors_salts_and_vague_heads_meet_the_headings_corpora_use() {
+    let (dir, _) = build(&compact());
+    let lexicon = bioscope_lexicon::open(dir.path()).unwrap();
+    let normalizer = Normalizer::new(&lexicon);
+    let none = DocumentContext::default();
+    let best = |text: &str, t: EntityType| normalizer.best(text, Some(t), &none).unwrap();
+    // A descriptor new in MeSH 2023 is filed under its established parent.
+    let cystitis = best("haemorrhagic cystitis", EntityType::Disease);
+    assert_eq!(cystitis.concept.id.to_string(), "MESH:D000096722");
+    assert_eq!(
+        cystitis.concept.broader.unwrap().to_string(),
+        "MESH:D003556"
+    );
+    // MeSH indexes the base drug under its salt.
+    let sildenafil = best("sildenafil", EntityType::Chemical);
+    assert_eq!(sildenafil.concept.id.to_string(), "MESH:D000068677");
+    // An organ adjective and a vague head: the organ's diseases, not the bare head.
+    let renal = best("renal impairment", EntityType::Disease);
+    assert_eq!(renal.concept.id.to_string(), "MESH:D007674");
+}
+
+#[test]
+fn annotated_training_mentions_carry_organisms_and_wordings() {
+    let options = SourceOptions {
+        corpora: Some(repo().join("tests/fixtures/lexicon-corpora")),
+        ..compact()
+    };
+    let (dir, manifest) = build(&options);
+    assert!(manifest.annotated_corpora);
+    let lexicon = bioscope_lexicon::open(dir.path()).unwrap();
+    let normalizer = Normalizer::new(&lexicon);
+    let gene = |species: &[&str]| {
+        let context = normalizer.context(Abbreviations::default(), species.iter().copied());
+        let best = normalizer.best("FOXP3", Some(EntityType::Gene), &context);
+        best.unwrap().concept.id.to_string()
+    };
+    // The mouse gene id annotated in a mouse study wins only in a document about mice.
+    assert_eq!(gene(&["mice", "mice", "patients"]), "NCBIGene:20371");
+    assert_eq!(gene(&["patients", "mice"]), "NCBIGene:50943");
+    assert_eq!(gene(&[]), "NCBIGene:50943");
+    // A wording no vocabulary lists takes the concept of the most similar annotated mention.
+    let none = DocumentContext::default();
+    let similar = normalizer
+        .best("decreased renal function", Some(EntityType::Disease), &none)
+        .unwrap();
+    assert_eq!(similar.concept.id.to_string(), "MESH:D051437");
+    assert_eq!(similar.via, MatchKind::Similar);
+    assert_eq!(similar.matched, "reduced renal function");
+    // Without annotated corpora there is nothing to be similar to.
+    let (plain, _) = build(&compact());
+    let plain = bioscope_lexicon::open(plain.path()).unwrap();
+    let found =
+        Normalizer::new(&plain).best("decreased renal function", Some(EntityType::Disease), &none);
+    assert!(
+        found.as_ref().is_none_or(|c| c.via != MatchKind::Similar),
+        "{found:?}"
     );
 }
 

@@ -121,6 +121,8 @@ const SIMILAR_TYPES: [EntityType; 3] = [
 ];
 /// The least trigram cosine similarity at which an annotated mention is taken as a match.
 const MIN_SIMILARITY: f32 = 0.4;
+/// The shortest mention (letters and digits) that is matched by similarity.
+const MIN_SIMILAR_CHARS: usize = 5;
 /// The similarity at which an annotated mention is preferred to the head of a longer name.
 const CLOSE_SIMILARITY: f32 = 0.7;
 
@@ -335,6 +337,10 @@ impl<'a> Normalizer<'a> {
         let Some(entity_type) = entity_type.filter(|t| SIMILAR_TYPES.contains(t)) else {
             return Vec::new();
         };
+        // Short mentions share too few trigrams for their similarity to mean anything.
+        if key::key(mention).chars().count() < MIN_SIMILAR_CHARS {
+            return Vec::new();
+        }
         let Some((neighbour, _)) =
             self.lexicon
                 .nearest_annotated(mention, entity_type, min_similarity)

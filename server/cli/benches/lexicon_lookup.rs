@@ -1,5 +1,6 @@
 //! Lexicon speed and size: time to open the shipped lexicon, its size on disk, resident memory
-//! before and after a run of lookups, and normalization throughput (p50/p99 per mention) on the
+//! before and after a run of lookups, the similarity index's build time and memory, and
+//! normalization throughput (p50/p99 per mention) on the
 //! gold mention texts of the shared development splits. Prints figures; never asserts them.
 //!
 //!   cargo bench -p bioscope-cli --bench lexicon_lookup
@@ -71,6 +72,16 @@ fn main() {
         (keys.len() * 5) as f64 / secs,
         keys.len(),
         100.0 * found as f64 / (keys.len() * 5) as f64
+    );
+
+    // The similarity index over annotated mentions, built on first use.
+    let rss_before_index = rss_mib();
+    let started = Instant::now();
+    let _ = lexicon.nearest_annotated("myocardial injury", EntityType::Disease, 1.0);
+    println!(
+        "similarity index (annotated mentions): built on first use in {:.0} ms, +{} MiB resident",
+        started.elapsed().as_secs_f64() * 1e3,
+        rss_mib().saturating_sub(rss_before_index)
     );
 
     // Full normalization, one mention at a time.

@@ -79,6 +79,8 @@ pub struct DocumentContext {
     pub organism: Option<u32>,
     /// Genus names written out in the document ("Escherichia"), for "E. coli".
     pub genera: Vec<String>,
+    /// The species-level taxa that the document's species mentions name, with their names.
+    pub species: Vec<(String, u32)>,
 }
 
 impl DocumentContext {
@@ -109,6 +111,7 @@ impl DocumentContext {
             abbreviations,
             organism: None,
             genera,
+            species: Vec::new(),
         }
     }
 }
@@ -169,12 +172,21 @@ impl<'a> Normalizer<'a> {
         let mut context = DocumentContext::new(abbreviations, species_mentions.iter().copied());
         let mut counts: std::collections::BTreeMap<u32, usize> = Default::default();
         for mention in species_mentions {
-            let taxon = self
+            let Some(best) = self
                 .best(mention, Some(EntityType::Species), &context)
                 .filter(|c| c.concept.id.namespace == Namespace::NcbiTaxon)
-                .and_then(|c| c.concept.id.local.parse::<u32>().ok());
-            if let Some(taxon) = taxon {
-                *counts.entry(taxon).or_default() += 1;
+            else {
+                continue;
+            };
+            let Ok(taxon) = best.concept.id.local.parse::<u32>() else {
+                continue;
+            };
+            *counts.entry(taxon).or_default() += 1;
+            if !above_species(&best.concept) {
+                let name = best.concept.name.trim().to_string();
+                if !context.species.contains(&(name.clone(), taxon)) {
+                    context.species.push((name, taxon));
+                }
             }
         }
         let top = counts.values().copied().max().unwrap_or(0);
@@ -220,7 +232,37 @@ impl<'a> Normalizer<'a> {
                     .collect();
             }
         }
-        self.lookup_stages(mention, entity_type, context, limit, true)
+        let found = self.lookup_stages(mention, entity_type, context, limit, true);
+        self.species_of_genus(mention, &found, context, limit)
+            .unwrap_or(found)
+    }
+
+    /// A genus named in a document that names exactly one species of it stands for that
+    /// species ("Bdellovibrio" after "Bdellovibrio bacteriovorus HD100").
+    fn species_of_genus(
+        &self,
+        mention: &str,
+        found: &[Candidate],
+        context: &DocumentContext,
+        limit: usize,
+    ) -> Option<Vec<Candidate>> {
+        let genus = found.first().filter(|c| above_species(&c.concept))?;
+        let prefix = format!("{} ", genus.concept.name.trim()).to_lowercase();
+        let mut species = context
+            .species
+            .iter()
+            .filter(|(name, _)| name.to_lowercase().starts_with(&prefix));
+        let (name, taxon) = species.next()?;
+        if species.any(|(_, other)| other != taxon) {
+            return None;
+        }
+        let keys = [(key::key(name), MatchKind::Variant)];
+        let narrowed: Vec<Candidate> = self
+            .rank(mention, &keys, Some(EntityType::Species), context, limit)
+            .into_iter()
+            .filter(|c| c.concept.id.local == taxon.to_string())
+            .collect();
+        (!narrowed.is_empty()).then_some(narrowed)
     }
 
     fn lookup_stages(
@@ -437,13 +479,17 @@ fn source_weight(concept: &Concept) -> f32 {
 /// Taxa named by one word (genera and higher ranks) rank below species: "mice" and
 /// "humans" in text mean Mus musculus and Homo sapiens more often than the genus.
 fn rank_weight(concept: &Concept) -> f32 {
-    let name = concept.name.trim();
-    let above_species = !name.contains(' ') || name.ends_with(" sp.");
-    if concept.entity_type == EntityType::Species && above_species {
+    if above_species(concept) {
         0.8
     } else {
         1.0
     }
+}
+
+/// Whether a taxon is a genus or higher rank: named by one word, or "Genus sp.".
+fn above_species(concept: &Concept) -> bool {
+    let name = concept.name.trim();
+    concept.entity_type == EntityType::Species && (!name.contains(' ') || name.ends_with(" sp."))
 }
 
 /// Genes of the document's organism (human by default) rank above other organisms' genes.

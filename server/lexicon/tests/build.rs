@@ -179,6 +179,23 @@ fn annotated_training_mentions_carry_organisms_and_wordings() {
 }
 
 #[test]
+fn a_genus_stands_for_the_one_species_of_it_the_document_names() {
+    let (dir, _) = build(&compact());
+    let lexicon = bioscope_lexicon::open(dir.path()).unwrap();
+    let normalizer = Normalizer::new(&lexicon);
+    let genus = |species: &[&str]| {
+        let context = normalizer.context(Abbreviations::default(), species.iter().copied());
+        let best = normalizer.best("Mus", Some(EntityType::Species), &context);
+        best.unwrap().concept.id.to_string()
+    };
+    assert_eq!(genus(&[]), "NCBITaxon:10088");
+    assert_eq!(
+        genus(&["Mus musculus", "Escherichia coli"]),
+        "NCBITaxon:10090"
+    );
+}
+
+#[test]
 fn abbreviations_defined_in_the_document_are_normalized_by_their_long_form() {
     let (dir, _) = build(&compact());
     let lexicon = bioscope_lexicon::open(dir.path()).unwrap();

@@ -57,7 +57,8 @@ pub const BESIDE_MODEL_TYPES: [EntityType; 1] = [EntityType::Disease];
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strictness {
     /// Beside a model: only multi-word disease names that annotators of a training corpus
-    /// marked as mentions (the rule that lowers no development split's F1).
+    /// marked as mentions and whose concept a disease vocabulary also knows (it has
+    /// cross-references): the rule that lowers no development split's F1.
     BesideModel,
     /// Without a model (it is missing or broken): also multi-word preferred names and synonyms,
     /// so that the editor still shows the common names.
@@ -147,7 +148,12 @@ fn precise_match(
     }
     let concept = lexicon.concept(posting.concept)?;
     let allowed = match strictness {
-        Strictness::BesideModel => BESIDE_MODEL_TYPES.contains(&concept.entity_type),
+        // A disease vocabulary (MONDO, Disease Ontology, OMIM, UMLS) must know the concept too:
+        // annotators of one corpus mark phenomena ("chromosomal instability") that others
+        // leave out.
+        Strictness::BesideModel => {
+            BESIDE_MODEL_TYPES.contains(&concept.entity_type) && !concept.xrefs.is_empty()
+        }
         Strictness::Alone => concept.entity_type != EntityType::CellLine,
     };
     (allowed && types.contains(&concept.entity_type)).then_some(concept.entity_type)

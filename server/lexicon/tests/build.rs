@@ -167,6 +167,23 @@ fn annotated_training_mentions_carry_organisms_and_wordings() {
     assert_eq!(similar.concept.id.to_string(), "MESH:D051437");
     assert_eq!(similar.via, MatchKind::Similar);
     assert_eq!(similar.matched, "reduced renal function");
+    // Beside a model, an annotated disease name is recovered only when a disease vocabulary
+    // knows its concept too (myotonic dystrophy has MONDO and DOID cross-references; the
+    // annotation-only "reduced renal function" has none).
+    use bioscope_lexicon::recover::{recover, word_spans, Strictness};
+    let text = "Patients with reduced renal function and myotonic dystrophy.";
+    let recovered: Vec<&str> = recover(
+        &lexicon,
+        text,
+        &word_spans(text),
+        &[],
+        &EntityType::ALL,
+        Strictness::BesideModel,
+    )
+    .into_iter()
+    .map(|r| &text[r.range])
+    .collect();
+    assert_eq!(recovered, ["myotonic dystrophy"]);
     // Without annotated corpora there is nothing to be similar to.
     let (plain, _) = build(&compact());
     let plain = bioscope_lexicon::open(plain.path()).unwrap();

@@ -100,8 +100,20 @@ fn concepts_markdown(md: &mut String, candidates: &[Candidate]) {
         concept.id.namespace.label(),
         link(&concept.id)
     );
-    if best.via != bioscope_lexicon::MatchKind::Exact {
-        let _ = write!(md, " _({})_", best.via.label());
+    match best.via {
+        bioscope_lexicon::MatchKind::Exact => {}
+        // Say which annotated mention it resembles, so the reader can judge the match.
+        bioscope_lexicon::MatchKind::Similar => {
+            let _ = write!(
+                md,
+                " _({} \"{}\")_",
+                best.via.label(),
+                best.matched.replace(['*', '_', '"'], "")
+            );
+        }
+        via => {
+            let _ = write!(md, " _({})_", via.label());
+        }
     }
     if !concept.xrefs.is_empty() {
         let refs: Vec<String> = concept

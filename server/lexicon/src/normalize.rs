@@ -1,12 +1,15 @@
 //! Normalization: the ranked concepts a mention may name.
 //!
 //! Stages, first hit wins: an abbreviation defined in the document (its long form is
-//! normalized instead), the exact key, spelling variants (plurals, a trailing "gene"/"protein",
-//! a leading organism word, an abbreviated genus "E. coli" resolved against the document's
-//! species), the longest known prefix of a species name ("Streptococcus ratti ATCC 19645"),
-//! and finally keys one edit away (two for long names), found with a Levenshtein automaton.
-//! Within a stage, candidates are ranked by type, name kind, source priority and organism;
-//! every candidate is kept so that callers can show the alternatives.
+//! normalized instead), the exact key, spelling and wording variants ([`crate::variants`]),
+//! the longest known prefix of a species or cell line name ("Streptococcus ratti ATCC 19645"),
+//! a very similar annotated training mention ([`crate::nearest`]), the head of a longer
+//! disease or chemical name (never a vague head such as "disease" alone), keys one edit away
+//! (found with a Levenshtein automaton), and last a less similar annotated mention. Within a
+//! stage, candidates are ranked by type, name kind, source priority, the document's organism
+//! (from its species mentions; human by default) and taxonomic rank; a genus stands for the
+//! one species of it that the document names. Every candidate is kept so that callers can
+//! show the alternatives.
 
 use bioscope_core::EntityType;
 

@@ -175,16 +175,10 @@ pub(crate) fn variants(
     }
     let gene_like = matches!(entity_type, None | Some(EntityType::Gene));
     if gene_like && words.len() > 1 {
-        let mut trimmed = words.to_vec();
-        while trimmed.len() > 1
-            && GENE_SUFFIXES.contains(&trimmed.last().map(String::as_str).unwrap_or(""))
-        {
-            trimmed.pop();
-        }
-        while trimmed.len() > 1 && ORGANISM_WORDS.contains(&trimmed[0].as_str()) {
-            trimmed.remove(0);
-        }
-        push(&trimmed);
+        push(without_leading(
+            without_trailing(words, &GENE_SUFFIXES),
+            &ORGANISM_WORDS,
+        ));
     }
     // "E. coli": an abbreviated genus that the document spells out elsewhere.
     let species_like = matches!(entity_type, None | Some(EntityType::Species));
@@ -222,17 +216,34 @@ pub(crate) fn variants(
         }
     }
     if entity_type == Some(EntityType::Chemical) {
-        let mut trimmed = words.to_vec();
-        while trimmed.len() > 1
-            && SALT_WORDS.contains(&trimmed.last().map(String::as_str).unwrap_or(""))
-        {
-            trimmed.pop();
-        }
+        let trimmed = without_trailing(words, &SALT_WORDS);
         if trimmed.len() < words.len() {
-            push(&trimmed);
+            push(trimmed);
         }
     }
     keys
+}
+
+/// `words` without the trailing words in `dropped` (at least one word is kept).
+fn without_trailing<'w>(mut words: &'w [String], dropped: &[&str]) -> &'w [String] {
+    while let [rest @ .., last] = words {
+        if rest.is_empty() || !dropped.contains(&last.as_str()) {
+            break;
+        }
+        words = rest;
+    }
+    words
+}
+
+/// `words` without the leading words in `dropped` (at least one word is kept).
+fn without_leading<'w>(mut words: &'w [String], dropped: &[&str]) -> &'w [String] {
+    while let [first, rest @ ..] = words {
+        if rest.is_empty() || !dropped.contains(&first.as_str()) {
+            break;
+        }
+        words = rest;
+    }
+    words
 }
 
 /// American spellings of British ones, word by word: "oedema" → "edema", "haemorrhage" →
@@ -382,59 +393,99 @@ fn curated_heads(words: &[String]) -> Vec<Vec<String>> {
 mod tests {
     use super::*;
 
-    fn keys(mention: &str, entity_type: EntityType) -> Vec<String> {
+    /// Whether `key` is among the variant keys of a mention of `entity_type`.
+    fn has_variant(mention: &str, entity_type: EntityType, key: &str) -> bool {
         variants(
             mention,
             &key::words(mention),
             Some(entity_type),
             &DocumentContext::default(),
         )
+        .iter()
+        .any(|k| k == key)
     }
 
     #[test]
     fn british_spellings_become_american() {
-        assert!(keys("oedema", EntityType::Disease).contains(&"edema".to_string()));
-        assert!(keys("haemangioblastomas", EntityType::Disease)
-            .contains(&"hemangioblastoma".to_string()));
-        assert!(keys("Wilms tumours", EntityType::Disease).contains(&"wilmstumor".to_string()));
-        assert!(keys("leukaemia", EntityType::Disease).contains(&"leukemia".to_string()));
+        assert!(has_variant("oedema", EntityType::Disease, "edema"));
+        assert!(has_variant(
+            "haemangioblastomas",
+            EntityType::Disease,
+            "hemangioblastoma"
+        ));
+        assert!(has_variant(
+            "Wilms tumours",
+            EntityType::Disease,
+            "wilmstumor"
+        ));
+        assert!(has_variant("leukaemia", EntityType::Disease, "leukemia"));
     }
 
     #[test]
     fn disease_phrases_turn_around_a_preposition() {
-        let found = keys("Injury to the kidney", EntityType::Disease);
-        assert!(found.contains(&"kidneyinjury".to_string()));
-        let found = keys("infection by hepatitis B virus", EntityType::Disease);
-        assert!(found.contains(&"hepatitisbvirusinfection".to_string()));
+        assert!(has_variant(
+            "Injury to the kidney",
+            EntityType::Disease,
+            "kidneyinjury"
+        ));
+        assert!(has_variant(
+            "infection by hepatitis B virus",
+            EntityType::Disease,
+            "hepatitisbvirusinfection"
+        ));
         // Two prepositions: no single reading.
         assert!(turned_around_preposition(&key::words("loss of function of the heart")).is_none());
     }
 
     #[test]
     fn vague_heads_after_organ_words_become_curated_nouns() {
-        let found = keys("renal impairment", EntityType::Disease);
-        assert!(found.contains(&"kidneydiseases".to_string()));
-        let found = keys("visual deficits", EntityType::Disease);
-        assert!(found.contains(&"visiondisorders".to_string()));
-        let found = keys("adenovirus disease", EntityType::Disease);
-        assert!(found.contains(&"adenovirusinfections".to_string()));
+        assert!(has_variant(
+            "renal impairment",
+            EntityType::Disease,
+            "kidneydiseases"
+        ));
+        assert!(has_variant(
+            "visual deficits",
+            EntityType::Disease,
+            "visiondisorders"
+        ));
+        assert!(has_variant(
+            "adenovirus disease",
+            EntityType::Disease,
+            "adenovirusinfections"
+        ));
         // A specific head is not vague.
         assert!(curated_heads(&key::words("renal failure")).is_empty());
     }
 
     #[test]
     fn disease_adjectives_become_nouns() {
-        assert!(keys("dyskinetic", EntityType::Disease).contains(&"dyskinesia".to_string()));
-        assert!(keys("edematous", EntityType::Disease).contains(&"edema".to_string()));
-        assert!(keys("parkinsonian", EntityType::Disease).contains(&"parkinsonism".to_string()));
+        assert!(has_variant("dyskinetic", EntityType::Disease, "dyskinesia"));
+        assert!(has_variant("edematous", EntityType::Disease, "edema"));
+        assert!(has_variant(
+            "parkinsonian",
+            EntityType::Disease,
+            "parkinsonism"
+        ));
     }
 
     #[test]
     fn salts_after_a_drug_name_are_dropped() {
-        assert!(keys("bupropion HCl", EntityType::Chemical).contains(&"bupropion".to_string()));
-        assert!(keys("trihexyphenidyl hydrochloride", EntityType::Chemical)
-            .contains(&"trihexyphenidyl".to_string()));
+        assert!(has_variant(
+            "bupropion HCl",
+            EntityType::Chemical,
+            "bupropion"
+        ));
+        assert!(has_variant(
+            "trihexyphenidyl hydrochloride",
+            EntityType::Chemical,
+            "trihexyphenidyl"
+        ));
         // Not for other types.
-        assert!(!keys("bupropion HCl", EntityType::Disease).contains(&"bupropion".to_string()));
+        assert!(!has_variant(
+            "bupropion HCl",
+            EntityType::Disease,
+            "bupropion"
+        ));
     }
 }

@@ -24,6 +24,13 @@ fn build(options: &SourceOptions) -> (tempfile::TempDir, bioscope_lexicon::Lexic
     (out, manifest)
 }
 
+/// A lexicon built from the fixtures with `options`, and the folder that holds it.
+fn built(options: &SourceOptions) -> (tempfile::TempDir, bioscope_lexicon::Lexicon) {
+    let (dir, _) = build(options);
+    let lexicon = bioscope_lexicon::open(dir.path()).unwrap();
+    (dir, lexicon)
+}
+
 fn compact() -> SourceOptions {
     SourceOptions {
         scope: Scope::Compact,
@@ -46,8 +53,7 @@ fn the_build_is_deterministic() {
 
 #[test]
 fn fixture_concepts_normalize_with_identifiers_and_cross_references() {
-    let (dir, _) = build(&compact());
-    let lexicon = bioscope_lexicon::open(dir.path()).unwrap();
+    let (_dir, lexicon) = built(&compact());
     let normalizer = Normalizer::new(&lexicon);
     let none = DocumentContext::default();
     let best = |text: &str, t: EntityType| {
@@ -120,8 +126,7 @@ fn fixture_concepts_normalize_with_identifiers_and_cross_references() {
 
 #[test]
 fn recent_mesh_descriptors_salts_and_vague_heads_meet_the_headings_corpora_use() {
-    let (dir, _) = build(&compact());
-    let lexicon = bioscope_lexicon::open(dir.path()).unwrap();
+    let (_dir, lexicon) = built(&compact());
     let normalizer = Normalizer::new(&lexicon);
     let none = DocumentContext::default();
     let best = |text: &str, t: EntityType| normalizer.best(text, Some(t), &none).unwrap();
@@ -185,8 +190,7 @@ fn annotated_training_mentions_carry_organisms_and_wordings() {
     .collect();
     assert_eq!(recovered, ["myotonic dystrophy"]);
     // Without annotated corpora there is nothing to be similar to.
-    let (plain, _) = build(&compact());
-    let plain = bioscope_lexicon::open(plain.path()).unwrap();
+    let (_plain_dir, plain) = built(&compact());
     let found =
         Normalizer::new(&plain).best("decreased renal function", Some(EntityType::Disease), &none);
     assert!(
@@ -197,8 +201,7 @@ fn annotated_training_mentions_carry_organisms_and_wordings() {
 
 #[test]
 fn a_genus_stands_for_the_one_species_of_it_the_document_names() {
-    let (dir, _) = build(&compact());
-    let lexicon = bioscope_lexicon::open(dir.path()).unwrap();
+    let (_dir, lexicon) = built(&compact());
     let normalizer = Normalizer::new(&lexicon);
     let genus = |species: &[&str]| {
         let context = normalizer.context(Abbreviations::default(), species.iter().copied());
@@ -214,8 +217,7 @@ fn a_genus_stands_for_the_one_species_of_it_the_document_names() {
 
 #[test]
 fn abbreviations_defined_in_the_document_are_normalized_by_their_long_form() {
-    let (dir, _) = build(&compact());
-    let lexicon = bioscope_lexicon::open(dir.path()).unwrap();
+    let (_dir, lexicon) = built(&compact());
     let normalizer = Normalizer::new(&lexicon);
     let text = "Patients with tumor necrosis factor (TNF) levels and E. coli infection. \
                 Escherichia coli was cultured.";
@@ -313,8 +315,7 @@ fn the_shipped_lexicon_rebuilds_from_the_shared_sources() {
 #[test]
 fn recovery_finds_precise_multi_word_names_only() {
     use bioscope_lexicon::recover::{recover, word_spans, Strictness};
-    let (dir, _) = build(&compact());
-    let lexicon = bioscope_lexicon::open(dir.path()).unwrap();
+    let (_dir, lexicon) = built(&compact());
     // "Escherichia coli" is also a DrugBank biologic in the sources: ambiguous, not recovered.
     let text = "Breast neoplasms (BRCA1) in Mus musculus and Escherichia coli, and tumor \
                 necrosis factor of a case.";

@@ -1,9 +1,11 @@
 //! Tagging text with the shipped model through ONNX Runtime: byte spans, confidences, and
 //! masked markup that is never tagged.
 
+use bioscope_analysis::{Analyzer, Request};
+use bioscope_core::corrections::DecidedEntity;
 use bioscope_core::segment::{segment, DocFormat};
 use bioscope_core::EntityType;
-use bioscope_tagger::{CacheStats, CachedTagger, Tagger, TaggerOptions};
+use bioscope_tagger::{CacheStats, CachedTagger, Priority, Tagger, TaggerOptions};
 use bioscope_tests::{ort_library, shipped_model};
 
 fn shipped() -> Tagger {
@@ -13,6 +15,22 @@ fn shipped() -> Tagger {
         ..TaggerOptions::default()
     };
     Tagger::load(&shipped_model(), options).unwrap()
+}
+
+/// The model alone (no lexicon) through the analysis pipeline, caching `capacity` sentences.
+fn analyzer(capacity: usize) -> Analyzer {
+    Analyzer::new(Some(shipped()), None, capacity, false)
+}
+
+fn analyze(analyzer: &Analyzer, text: &str) -> Vec<DecidedEntity> {
+    analyzer
+        .analyze(
+            text.to_string(),
+            DocFormat::Plain,
+            Request::whole(Priority::Background),
+        )
+        .entities()
+        .to_vec()
 }
 
 #[test]
@@ -111,9 +129,9 @@ fn masked_markdown_is_never_tagged() {
 
 #[test]
 fn cache_reruns_only_changed_sentences_and_shifts_offsets() {
-    let tagger = CachedTagger::new(shipped(), 64, "");
+    let tagger = analyzer(64);
     let doc = "Wilson disease is rare.\n\nWe studied TP53 in mice.\n\nPatients with Menkes disease were excluded.\n";
-    let first = tagger.tag_document(doc, DocFormat::Plain).unwrap();
+    let first = analyze(&tagger, doc);
     assert_eq!(
         tagger.stats(),
         CacheStats {
@@ -122,7 +140,7 @@ fn cache_reruns_only_changed_sentences_and_shifts_offsets() {
             entries: 3
         }
     );
-    let again = tagger.tag_document(doc, DocFormat::Plain).unwrap();
+    let again = analyze(&tagger, doc);
     assert_eq!(again, first);
     assert_eq!(
         tagger.stats(),
@@ -138,7 +156,7 @@ fn cache_reruns_only_changed_sentences_and_shifts_offsets() {
         "We studied TP53 in mice.",
         "We also studied the ATP7B gene in mice with liver failure.",
     );
-    let after = tagger.tag_document(&edited, DocFormat::Plain).unwrap();
+    let after = analyze(&tagger, &edited);
     assert_eq!(
         tagger.stats(),
         CacheStats {
@@ -147,9 +165,7 @@ fn cache_reruns_only_changed_sentences_and_shifts_offsets() {
             entries: 4
         }
     );
-    let fresh = CachedTagger::new(shipped(), 64, "")
-        .tag_document(&edited, DocFormat::Plain)
-        .unwrap();
+    let fresh = analyze(&analyzer(64), &edited);
     assert_eq!(
         after, fresh,
         "reused results are shifted to the paragraph's new place"
@@ -165,21 +181,19 @@ fn cache_reruns_only_changed_sentences_and_shifts_offsets() {
 
 #[test]
 fn an_edit_reruns_only_the_sentence_it_touched() {
-    let tagger = CachedTagger::new(shipped(), 64, "");
+    let tagger = analyzer(64);
     let doc = "Wilson disease is rare. We studied TP53 in mice. Patients with Menkes disease \
                were excluded.\n";
-    tagger.tag_document(doc, DocFormat::Plain).unwrap();
+    analyze(&tagger, doc);
     assert_eq!(tagger.stats().misses, 3, "one paragraph, three sentences");
     let edited = doc.replace("TP53 in mice", "TP53 and BRCA1 in mice");
-    let after = tagger.tag_document(&edited, DocFormat::Plain).unwrap();
+    let after = analyze(&tagger, &edited);
     assert_eq!(
         (tagger.stats().hits, tagger.stats().misses),
         (2, 4),
         "only the edited sentence goes through the model"
     );
-    let fresh = CachedTagger::new(shipped(), 64, "")
-        .tag_document(&edited, DocFormat::Plain)
-        .unwrap();
+    let fresh = analyze(&analyzer(64), &edited);
     assert_eq!(after, fresh, "cached sentences give what a fresh run gives");
     let texts: Vec<&str> = after.iter().map(|e| &edited[e.start..e.end]).collect();
     assert!(

@@ -18,10 +18,9 @@
 use std::ops::Range;
 
 use bioscope_core::EntityType;
-use bioscope_lexicon::abbreviations::definitions;
+use bioscope_tagger::TextEntity;
 
-use crate::cache::TaggedParagraph;
-use crate::tagger::TextEntity;
+use crate::document::TaggedParagraph;
 
 /// Which rules run (both by default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +48,8 @@ impl Consistency {
     };
 }
 
-/// Makes the mentions of `paragraphs` (one document, entities in document offsets) consistent;
+/// Makes the mentions of `paragraphs` (one document, entities in document offsets, each with
+/// the abbreviation definitions of its prose) consistent;
 /// only occurrences inside `within` (document offsets) are added, retyped or dropped, so that a
 /// visible range changes only what it shows.
 pub fn harmonize(paragraphs: &mut [TaggedParagraph], within: Range<usize>, rules: Consistency) {
@@ -71,7 +71,7 @@ struct ShortForm {
 fn abbreviations(paragraphs: &mut [TaggedParagraph], within: &Range<usize>, rules: Consistency) {
     let mut forms: Vec<ShortForm> = Vec::new();
     for p in paragraphs.iter() {
-        for definition in definitions(&p.prose) {
+        for definition in &p.definitions {
             let short = p.prose[definition.short.clone()].to_string();
             if forms.iter().any(|f| f.short == short) {
                 continue; // The first definition wins, as in hovers.
@@ -181,6 +181,7 @@ mod tests {
         TaggedParagraph {
             range: 0..text.len(),
             prose: text.to_string(),
+            definitions: bioscope_lexicon::abbreviations::definitions(text),
             entities,
         }
     }

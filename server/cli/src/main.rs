@@ -4,11 +4,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use bioscope_analysis::{Analyzer, Consistency, Request};
 use bioscope_core::bundle::Manifest;
 use bioscope_core::corpus::CorpusFormat;
 use bioscope_core::segment::DocFormat;
 use bioscope_core::EntityType;
-use bioscope_tagger::{CachedTagger, Tagger, TaggerOptions};
+use bioscope_lexicon::Lexicon;
+use bioscope_tagger::{Priority, Tagger, TaggerOptions};
 use clap::{Parser, Subcommand};
 
 mod eval;
@@ -98,15 +100,25 @@ enum Command {
         /// identifiers (PubTator or brat corpora; no model needed).
         #[arg(long)]
         normalization: bool,
-        /// Lexicon folder for --normalization (default: the shipped lexicon).
+        /// Lexicon folder for --normalization, --recover and documents (default: the shipped
+        /// lexicon).
         #[arg(long, env = "BIOSCOPE_LEXICON")]
         lexicon: Option<PathBuf>,
         /// With --normalization, print up to this many wrong or missed mentions.
         #[arg(long, default_value_t = 0)]
         show_errors: usize,
-        /// Add the lexicon's precise matches that the model missed (recall recovery).
+        /// Token files: add the lexicon's precise matches that the model missed (recall
+        /// recovery). Documents (PubTator, brat) always run the pipeline of `bioscope tag`,
+        /// recovery included.
         #[arg(long)]
         recover: bool,
+        /// Documents: no lexicon (no recall recovery), as `bioscope tag --no-lexicon`.
+        #[arg(long)]
+        no_lexicon: bool,
+        /// Documents: no document-level abbreviation consistency, as `bioscope tag
+        /// --no-consistency`.
+        #[arg(long)]
+        no_consistency: bool,
     },
     /// Score predicted annotations against gold ones by character offsets (PubTator files or
     /// brat directories), e.g. the output of `tag --input-format pubtator --format pubtator`.
@@ -209,24 +221,11 @@ fn run() -> Result<()> {
             let model = model.unwrap_or_else(default_model);
             let tagger = Tagger::load(&model, options)
                 .with_context(|| format!("cannot load model {}", model.display()))?;
-            // Identifiers and recall recovery need the lexicon; without one, tagging goes on
-            // and says why.
-            let lexicon = if no_lexicon {
-                None
-            } else {
-                let dir = lexicon.unwrap_or_else(lexicon_cmd::default_lexicon);
-                lexicon_cmd::open(&dir)
-                    .map_err(|e| eprintln!("bioscope: {e:#}; no identifiers in the output"))
-                    .ok()
-                    .map(std::sync::Arc::new)
-            };
-            // Paragraphs repeated across files (boilerplate, shared sections) run once.
-            let mut tagger = CachedTagger::new(tagger, 4096, "");
+            let lexicon = lexicon_for_analysis(lexicon, no_lexicon);
+            // Sentences repeated across files (boilerplate, shared sections) run once.
+            let mut analyzer = Analyzer::new(Some(tagger), lexicon, 4096, true);
             if no_consistency {
-                tagger = tagger.with_consistency(bioscope_tagger::Consistency::OFF);
-            }
-            if let Some(lexicon) = &lexicon {
-                tagger = tagger.with_recovery(lexicon.clone());
+                analyzer = analyzer.with_consistency(Consistency::OFF);
             }
             let mut failed = 0;
             let mut inputs = Vec::new();
@@ -246,11 +245,15 @@ fn run() -> Result<()> {
                     InputFormat::Pubtator => DocFormat::Plain,
                 };
                 for doc in docs {
-                    let entities = tagger
-                        .tag_document(&doc.text, doc_format)
-                        .with_context(|| format!("cannot tag {}", path.display()))?;
-                    let rendered =
-                        tag::render(format, path, doc, doc_format, &entities, lexicon.as_deref());
+                    let analysis = analyzer.analyze(
+                        doc.text.clone(),
+                        doc_format,
+                        Request::whole(Priority::Background),
+                    );
+                    if let Some(problem) = analysis.warnings().first() {
+                        anyhow::bail!("cannot tag {}: {problem}", path.display());
+                    }
+                    let rendered = tag::render(format, path, doc, &analysis);
                     bar.suspend(|| print!("{rendered}"));
                     bar.inc(1);
                 }
@@ -279,19 +282,30 @@ fn run() -> Result<()> {
             types,
             lexicon,
             recover,
+            no_lexicon,
+            no_consistency,
             ..
         } => {
             let model = model.unwrap_or_else(default_model);
-            let lexicon = if recover {
-                Some(lexicon_cmd::open(
-                    &lexicon.unwrap_or_else(lexicon_cmd::default_lexicon),
-                )?)
-            } else {
-                None
-            };
             let tagger = Tagger::load(&model, options)
                 .with_context(|| format!("cannot load model {}", model.display()))?;
-            eval::run(&tagger, &corpus, format, types, lexicon.as_ref())?;
+            if format == CorpusFormat::Iob {
+                let lexicon = if recover {
+                    Some(lexicon_cmd::open(
+                        &lexicon.unwrap_or_else(lexicon_cmd::default_lexicon),
+                    )?)
+                } else {
+                    None
+                };
+                eval::sentences(&tagger, &corpus, types, lexicon.as_ref())?;
+            } else {
+                let lexicon = lexicon_for_analysis(lexicon, no_lexicon);
+                let mut analyzer = Analyzer::new(Some(tagger), lexicon, 4096, true);
+                if no_consistency {
+                    analyzer = analyzer.with_consistency(Consistency::OFF);
+                }
+                eval::documents(&analyzer, &corpus, format, types)?;
+            }
         }
         Command::Lsp {
             model,
@@ -352,6 +366,20 @@ fn run() -> Result<()> {
         } => model_cmd::rollback(&workspace)?,
     }
     Ok(())
+}
+
+/// The lexicon that analysis uses for recall recovery and identifiers (`dir`, else the
+/// shipped one; none with `off`); one that does not open is named on stderr, and analysis
+/// goes on without it.
+fn lexicon_for_analysis(dir: Option<PathBuf>, off: bool) -> Option<std::sync::Arc<Lexicon>> {
+    if off {
+        return None;
+    }
+    let dir = dir.unwrap_or_else(lexicon_cmd::default_lexicon);
+    lexicon_cmd::open(&dir)
+        .map_err(|e| eprintln!("bioscope: {e:#}; no identifiers or recall recovery"))
+        .ok()
+        .map(std::sync::Arc::new)
 }
 
 /// `bioscope-train` in the same folder as this executable (as cargo builds and installs them).

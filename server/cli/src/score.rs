@@ -13,7 +13,8 @@ use bioscope_core::metrics::{overlap_scores, restrict_to, strict_scores, types_o
 use bioscope_core::EntityType;
 use bioscope_lexicon::ConceptId;
 
-fn read_documents(path: &Path, format: CorpusFormat) -> Result<Vec<Document>> {
+/// The documents of a PubTator file or a brat folder.
+pub(crate) fn read_documents(path: &Path, format: CorpusFormat) -> Result<Vec<Document>> {
     let docs = match format {
         CorpusFormat::PubTator => read_pubtator(path)?,
         CorpusFormat::Brat => read_brat(path)?,
@@ -37,6 +38,17 @@ fn entities(docs: &[Document], unit_of: &HashMap<&str, usize>) -> Vec<ScoredEnti
             })
         })
         .collect()
+}
+
+/// The mentions of `docs` of the types BioScope knows, in scored form (unit = the document's
+/// index).
+pub(crate) fn mentions(docs: &[Document]) -> Vec<ScoredEntity> {
+    let unit_of: HashMap<&str, usize> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.as_str(), i))
+        .collect();
+    entities(docs, &unit_of)
 }
 
 pub fn run(gold: &Path, predicted: &Path, format: CorpusFormat) -> Result<()> {

@@ -1,14 +1,14 @@
-//! `bioscope tag`: segment files, tag their paragraphs, print entities (ANSI colours or JSON).
+//! `bioscope tag`: print each file's analysis (ANSI colours, JSON, PubTator, CoNLL, brat, BioC).
 
-use bioscope_lexicon::{Candidate, Lexicon, Normalizer};
 use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use bioscope_core::export::{self, Annotation};
-use bioscope_core::segment::DocFormat;
+use bioscope_analysis::DocumentAnalysis;
+use bioscope_core::corrections::DecidedEntity;
+use bioscope_core::export;
 use bioscope_core::EntityType;
-use bioscope_tagger::TextEntity;
+use bioscope_lexicon::Candidate;
 
 /// Output formats of `bioscope tag`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -44,56 +44,30 @@ pub struct InputDocument {
     pub title_len: Option<usize>,
 }
 
-/// The entities as export annotations.
-pub fn annotations(entities: &[TextEntity], concepts: &[Option<Candidate>]) -> Vec<Annotation> {
-    entities
-        .iter()
-        .zip(concepts)
-        .map(|(e, best)| Annotation {
-            start: e.start,
-            end: e.end,
-            entity_type: e.entity_type,
-            id: best.as_ref().map(|c| c.concept.annotation_id().pubtator()),
-        })
-        .collect()
-}
-
-/// The best concept of each entity (none without a lexicon).
-pub fn normalize(
-    lexicon: Option<&Lexicon>,
-    text: &str,
-    entities: &[TextEntity],
-) -> Vec<Option<Candidate>> {
-    match lexicon {
-        Some(lexicon) => {
-            let mentions: Vec<_> = entities
-                .iter()
-                .map(|e| (e.start..e.end, e.entity_type))
-                .collect();
-            Normalizer::new(lexicon).document(text, &mentions)
-        }
-        None => vec![None; entities.len()],
-    }
-}
-
-/// One document of the input file `path` in the output `format`.
+/// One document of the input file `path`, analysed, in the output `format`.
 pub fn render(
     format: TagFormat,
     path: &Path,
     doc: &InputDocument,
-    doc_format: DocFormat,
-    entities: &[TextEntity],
-    lexicon: Option<&Lexicon>,
+    analysis: &DocumentAnalysis,
 ) -> String {
-    let concepts = normalize(lexicon, &doc.text, entities);
-    let a = annotations(entities, &concepts);
+    let text = analysis.text();
+    let entities = analysis.entities();
     match format {
-        TagFormat::Pubtator => export::pubtator(&doc.id, &doc.text, doc.title_len, &a),
-        TagFormat::Conll => export::conll(&doc.text, doc_format, &a),
-        TagFormat::Brat => export::brat(&doc.text, &a),
-        TagFormat::Bioc => export::bioc(&doc.id, &doc.text, &a),
-        TagFormat::Ansi => render_ansi(&doc.text, entities),
-        TagFormat::Json => format!("{}\n", render_json(path, &doc.text, entities, &concepts)),
+        TagFormat::Pubtator => export::pubtator(
+            &doc.id,
+            text,
+            doc.title_len,
+            &analysis.annotations(|_| true),
+        ),
+        TagFormat::Conll => export::conll(text, analysis.format(), &analysis.annotations(|_| true)),
+        TagFormat::Brat => export::brat(text, &analysis.annotations(|_| true)),
+        TagFormat::Bioc => export::bioc(&doc.id, text, &analysis.annotations(|_| true)),
+        TagFormat::Ansi => render_ansi(text, entities),
+        TagFormat::Json => {
+            let concepts = analysis.concepts(entities);
+            format!("{}\n", render_json(path, text, entities, &concepts))
+        }
     }
 }
 
@@ -129,7 +103,7 @@ fn colour(t: EntityType) -> &'static str {
 }
 
 /// The document with each entity wrapped in its type's colour, and a legend of the types seen.
-pub fn render_ansi(text: &str, entities: &[TextEntity]) -> String {
+pub fn render_ansi(text: &str, entities: &[DecidedEntity]) -> String {
     let mut out = String::with_capacity(text.len() + entities.len() * 12);
     let mut at = 0;
     let mut seen: Vec<EntityType> = Vec::new();
@@ -166,7 +140,7 @@ pub fn render_ansi(text: &str, entities: &[TextEntity]) -> String {
 pub fn render_json(
     path: &Path,
     text: &str,
-    entities: &[TextEntity],
+    entities: &[DecidedEntity],
     concepts: &[Option<Candidate>],
 ) -> serde_json::Value {
     serde_json::json!({

@@ -609,6 +609,17 @@ fn a_long_document_reports_progress_while_it_is_first_tagged() {
         .server_requests
         .iter()
         .any(|m| m == "window/workDoneProgress/create"));
+    // The protocol does not order notifications against responses: the "end" report may
+    // arrive after the tokens.
+    if !client
+        .notifications
+        .iter()
+        .any(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end")
+    {
+        let end = client
+            .wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
+        client.notifications.push(end);
+    }
     let kinds: Vec<String> = client
         .notifications
         .iter()
@@ -624,6 +635,55 @@ fn a_long_document_reports_progress_while_it_is_first_tagged() {
     assert!(
         kinds.iter().filter(|k| *k == "report").count() >= 5,
         "{kinds:?}"
+    );
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+/// The first analysis of a long document is made in steps (with progress reports); it must
+/// still be one analysis of the whole document: an abbreviation defined in the first
+/// paragraph holds in the last, as it does after any edit.
+#[test]
+fn the_first_analysis_of_a_long_document_equals_the_analysis_after_an_edit() {
+    let mut client = start();
+    client.initialize(json!({"window": {"workDoneProgress": true}}), json!(null));
+    let mut text = String::from("Patients with Wilson disease (WD) were enrolled.\n\n");
+    for i in 0..60 {
+        text.push_str(&format!("Cohort {i} was followed for a year.\n\n"));
+    }
+    text.push_str("In WD, copper accumulates.\n");
+    let uri = "file:///work/long-abbreviation.md";
+    open(&mut client, uri, "markdown", &text);
+    let first = token_texts(&mut client, uri, &text);
+    assert!(
+        client
+            .notifications
+            .iter()
+            .any(|m| m["method"] == "$/progress"),
+        "tagged in steps"
+    );
+    // An edit that changes nothing: the document is analysed again as a whole.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": uri, "version": 2},
+            "contentChanges": [{
+                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                "text": ""
+            }]
+        }),
+    );
+    let after = token_texts(&mut client, uri, &text);
+    assert_eq!(first, after);
+    let last_line = text.lines().count() as u64 - 1;
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert!(
+        spans(&text, &data(&tokens["result"]))
+            .iter()
+            .any(|(line, t, ty)| *line == last_line && t == "WD" && *ty == DISEASE),
+        "the short form defined in the first paragraph is a disease in the last: {first:?}"
     );
     assert_eq!(client.shutdown(), Some(0));
 }

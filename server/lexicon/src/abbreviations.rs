@@ -123,13 +123,25 @@ pub struct Abbreviations {
 impl Abbreviations {
     /// Collects the definitions in `text`; the first definition of a short form wins.
     pub fn from_text(text: &str) -> Abbreviations {
-        let mut long_forms = HashMap::new();
-        for definition in definitions(text) {
-            long_forms
-                .entry(text[definition.short.clone()].to_string())
-                .or_insert_with(|| text[definition.long.clone()].to_string());
+        let mut abbreviations = Abbreviations::default();
+        abbreviations.add(text, &definitions(text));
+        abbreviations
+    }
+
+    /// Adds `found`, definitions in `text` (e.g. one paragraph's prose of a document): a
+    /// short form already known keeps its first long form.
+    pub fn add(&mut self, text: &str, found: &[Definition]) {
+        for definition in found {
+            let (Some(short), Some(long)) = (
+                text.get(definition.short.clone()),
+                text.get(definition.long.clone()),
+            ) else {
+                continue;
+            };
+            self.long_forms
+                .entry(short.to_string())
+                .or_insert_with(|| long.to_string());
         }
-        Abbreviations { long_forms }
     }
 
     /// The long form that `short` abbreviates in this document (exact, then ignoring a plural

@@ -3,12 +3,12 @@
 //! holds back work nobody asked for yet: a request for the current version's results ends it
 //! at once, so an editor that asks for tokens after each keystroke waits only for the work.
 
-use bioscope_lexicon::abbreviations::Abbreviations;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-use bioscope_core::corrections::{self, Correction, DecidedEntity, Overrides};
+use bioscope_analysis::{DocumentAnalysis, Request};
+use bioscope_core::corrections::{self, Correction, Overrides};
 use bioscope_core::segment::DocFormat;
 use bioscope_tagger::{Priority, TaggerOptions};
 use dashmap::DashMap;
@@ -39,16 +39,15 @@ const OPEN_GRACE: Duration = Duration::from_millis(50);
 const PROGRESS_MIN_PARAGRAPHS: usize = 40;
 const PROGRESS_STEPS: usize = 10;
 
-/// Entities of one version of a document, with the text they were found in.
+/// The analysis of one version of a document, with the rope it was computed on (for
+/// positions).
 #[derive(Debug)]
 pub struct Analysis {
     pub version: i32,
     /// The [`State::generation`] it was computed under.
     pub generation: u64,
     pub rope: Rope,
-    pub entities: Vec<DecidedEntity>,
-    /// Abbreviations the document defines ("tumour necrosis factor (TNF)").
-    pub abbreviations: Abbreviations,
+    pub document: DocumentAnalysis,
 }
 
 pub struct OpenDocument {
@@ -310,22 +309,20 @@ impl State {
             let _busy = state.tagging_started();
             // A new document is tagged in the background, behind what a range request (the
             // visible part) or an edit elsewhere is waiting for.
-            let entities = if first {
-                state.tag_with_progress(&uri, &rope, format).await
+            let document = if first {
+                state.analyze_with_progress(&uri, &rope, format).await
             } else {
                 state
-                    .tag_range(&uri, &rope, format, None, Priority::Interactive)
+                    .analyze(&uri, &rope, format, None, Priority::Interactive)
                     .await
             };
-            let abbreviations = Abbreviations::from_text(&rope.to_string());
             let published = match state.docs.get(&uri) {
                 Some(open) if open.doc.version == version && state.generation() == generation => {
                     let analysis = Arc::new(Analysis {
                         version,
                         generation,
                         rope,
-                        entities,
-                        abbreviations,
+                        document,
                     });
                     open.analysis.send_replace(Some(analysis.clone()));
                     Some(analysis)
@@ -338,42 +335,54 @@ impl State {
         });
     }
 
-    /// Entities of the paragraphs overlapping `within` (all for `None`), off the runtime.
-    async fn tag_range(
+    /// The analysis of the document (only the paragraphs overlapping `within`, all for
+    /// `None`) with the user's decisions, off the runtime.
+    pub async fn analyze(
         &self,
         uri: &Uri,
         rope: &Rope,
         format: DocFormat,
         within: Option<std::ops::Range<usize>>,
         priority: Priority,
-    ) -> Vec<DecidedEntity> {
+    ) -> DocumentAnalysis {
         let engine = self.engine();
         let overrides = self.overrides();
         let name = self.document_name(uri);
         let text = rope.to_string();
+        let fallback = text.clone();
         tokio::task::spawn_blocking(move || {
-            engine.tag(&text, format, within, &name, &overrides, priority)
+            let request = Request {
+                within,
+                priority,
+                decisions: Some((&overrides, &name)),
+            };
+            engine.analyze(text, format, request)
         })
         .await
-        .unwrap_or_default()
+        .unwrap_or_else(|e| {
+            DocumentAnalysis::failed(fallback, format, format!("the analysis stopped: {e}"))
+        })
     }
 
-    /// Tags a whole document; a long one in steps of paragraphs with `$/progress` reports.
-    async fn tag_with_progress(
+    /// Analyses a whole document; a long one is first run through the model in steps of
+    /// paragraphs with `$/progress` reports, and then analysed whole (from the cache), so the
+    /// result is the same as after any later edit.
+    async fn analyze_with_progress(
         &self,
         uri: &Uri,
         rope: &Rope,
         format: DocFormat,
-    ) -> Vec<DecidedEntity> {
+    ) -> DocumentAnalysis {
         let client = self
             .client
             .get()
             .filter(|_| self.progress_supported.load(Ordering::Relaxed));
-        let paragraphs = bioscope_core::segment::segment(&rope.to_string(), format);
-        let Some(client) = client.filter(|_| paragraphs.len() > PROGRESS_MIN_PARAGRAPHS) else {
-            return self
-                .tag_range(uri, rope, format, None, Priority::Background)
-                .await;
+        let text = rope.to_string();
+        let steps =
+            bioscope_analysis::steps(&text, format, PROGRESS_STEPS, PROGRESS_MIN_PARAGRAPHS);
+        let whole = || self.analyze(uri, rope, format, None, Priority::Background);
+        let (Some(client), Some((_, total))) = (client, steps.last().cloned()) else {
+            return whole().await;
         };
         let token = tower_lsp_server::ls_types::ProgressToken::String(format!(
             "bioscope/tag/{}",
@@ -384,9 +393,7 @@ impl State {
             .await
             .is_err()
         {
-            return self
-                .tag_range(uri, rope, format, None, Priority::Background)
-                .await;
+            return whole().await;
         }
         let name = self.document_name(uri);
         let progress = client
@@ -394,16 +401,13 @@ impl State {
             .with_percentage(0)
             .begin()
             .await;
-        let mut entities = Vec::new();
-        let total = paragraphs.len();
-        let chunk = total.div_ceil(PROGRESS_STEPS);
-        for (i, group) in paragraphs.chunks(chunk).enumerate() {
-            let within = group[0].range.start..group[group.len() - 1].range.end;
-            entities.extend(
-                self.tag_range(uri, rope, format, Some(within), Priority::Background)
-                    .await,
-            );
-            let done = ((i + 1) * chunk).min(total);
+        let text = Arc::new(text);
+        for (within, done) in steps {
+            let (engine, text) = (self.engine(), text.clone());
+            let _ = tokio::task::spawn_blocking(move || {
+                engine.prepare(&text, format, within, Priority::Background)
+            })
+            .await;
             progress
                 .report_with_message(
                     format!("{done} of {total} paragraphs"),
@@ -411,8 +415,9 @@ impl State {
                 )
                 .await;
         }
+        let document = whole().await;
         progress.finish().await;
-        entities
+        document
     }
 
     pub fn generation(&self) -> u64 {

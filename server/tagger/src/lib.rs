@@ -7,12 +7,10 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cache;
-pub mod consistency;
 pub mod onnx;
 pub mod runtime;
 pub mod tagger;
 
-pub use cache::{CacheStats, CachedTagger, TaggedParagraph};
-pub use consistency::Consistency;
-pub use onnx::{OnnxModel, Priority};
+pub use cache::{CacheStats, CachedTagger, SentencePass};
+pub use onnx::{InteractiveWork, OnnxModel, Priority};
 pub use tagger::{Tagger, TaggerError, TaggerOptions, TextEntity};

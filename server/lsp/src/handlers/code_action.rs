@@ -79,7 +79,7 @@ pub async fn code_action(
     };
     let mut actions = Vec::new();
     // The mention under the cursor (touching it counts), or the first the selection overlaps.
-    let under = analysis.entities.iter().find(|e| {
+    let under = analysis.document.entities().iter().find(|e| {
         if start == end {
             e.start <= start && start <= e.end
         } else {

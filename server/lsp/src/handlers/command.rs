@@ -7,12 +7,11 @@
 //! which owns the messages) and `bioscope.documentText` (what the server holds for a document:
 //! version and text, to diagnose an editor out of sync; not advertised).
 
-use bioscope_lexicon::Normalizer;
 use std::sync::Arc;
 
 use bioscope_core::corrections::{self, Correction, SpanLabel, SCHEMA_VERSION};
 use bioscope_core::export::{self, Annotation};
-use bioscope_core::segment::{segment, DocFormat};
+use bioscope_core::segment::DocFormat;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::ExecuteCommandParams;
@@ -101,37 +100,15 @@ async fn export_document(state: &State, request: ExportRequest) -> Result<Value>
         .await
         .ok_or_else(|| Error::new(ErrorCode::ContentModified))?;
     let settings = state.settings();
-    let text = analysis.rope.to_string();
-    let shown: Vec<_> = analysis
-        .entities
-        .iter()
-        .filter(|e| settings.enabled_types.contains(&e.entity_type))
-        .collect();
-    let engine = state.engine();
-    let mentions: Vec<_> = shown
-        .iter()
-        .map(|e| (e.start..e.end, e.entity_type))
-        .collect();
-    let ids = match engine.lexicon() {
-        Some(lexicon) => Normalizer::new(lexicon).document(&text, &mentions),
-        None => vec![None; mentions.len()],
-    };
-    let annotations: Vec<Annotation> = shown
-        .iter()
-        .zip(ids)
-        .map(|(e, best)| Annotation {
-            start: e.start,
-            end: e.end,
-            entity_type: e.entity_type,
-            id: best.map(|c| c.concept.annotation_id().pubtator()),
-        })
-        .collect();
+    let document = &analysis.document;
+    let annotations = document.annotations(|t| settings.enabled_types.contains(&t));
+    let text = document.text();
     let id = state.document_name(&uri);
     let content = match request.format.as_str() {
-        "pubtator" => export::pubtator(&id, &text, None, &annotations),
-        "conll" => export::conll(&text, format, &annotations),
-        "brat" => export::brat(&text, &annotations),
-        "bioc" => export::bioc(&id, &text, &annotations),
+        "pubtator" => export::pubtator(&id, text, None, &annotations),
+        "conll" => export::conll(text, format, &annotations),
+        "brat" => export::brat(text, &annotations),
+        "bioc" => export::bioc(&id, text, &annotations),
         other => return Err(unknown_format(other, "pubtator, conll, brat, bioc")),
     };
     Ok(json!({"format": request.format, "content": content}))
@@ -268,7 +245,7 @@ fn status(state: &State) -> Value {
 /// store's path, or `None` when it could not be written (the decision still applies in memory
 /// and the user is told).
 async fn apply_correction(state: &Arc<State>, d: Decision) -> Result<Option<String>> {
-    let Some((rope, version, format)) = state.snapshot(&d.uri) else {
+    let Some((_, version, _)) = state.snapshot(&d.uri) else {
         return Err(Error::invalid_params("the document is not open"));
     };
     if version != d.version {
@@ -279,19 +256,23 @@ async fn apply_correction(state: &Arc<State>, d: Decision) -> Result<Option<Stri
             "no workspace folder to keep corrections in: open a folder or set bioscope.correctionsPath",
         )
     })?;
-    let text = rope.to_string();
     let target = d
         .new
         .or(d.old)
         .ok_or_else(|| Error::invalid_params("empty decision"))?;
-    let paragraph = segment(&text, format)
-        .into_iter()
-        .find(|p| {
-            [d.old, d.new]
-                .iter()
-                .flatten()
-                .all(|s| p.range.start <= s.start && s.end <= p.range.end)
-        })
+    let analysis = state
+        .current_analysis(&d.uri)
+        .await
+        .filter(|a| a.version == d.version)
+        .ok_or_else(|| Error::new(ErrorCode::ContentModified))?;
+    let spans: Vec<std::ops::Range<usize>> = [d.old, d.new]
+        .iter()
+        .flatten()
+        .map(|s| s.start..s.end)
+        .collect();
+    let paragraph = analysis
+        .document
+        .paragraph_containing(&spans)
         .ok_or_else(|| {
             Error::invalid_params(format!(
                 "the span {}..{} is not inside one paragraph of prose",
@@ -309,7 +290,7 @@ async fn apply_correction(state: &Arc<State>, d: Decision) -> Result<Option<Stri
         action: d.action,
         scope: d.scope,
         document: state.document_name(&d.uri),
-        paragraph: paragraph.prose(&text),
+        paragraph: paragraph.prose.clone(),
         old: d.old.map(relative),
         new: d.new.map(relative),
         model_sha256: state.engine().model_sha256().to_string(),

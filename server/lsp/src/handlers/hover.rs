@@ -7,9 +7,7 @@ use std::fmt::Write as _;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
-use bioscope_core::EntityType;
 use bioscope_lexicon::normalize::Candidate;
-use bioscope_lexicon::Normalizer;
 
 use crate::position::{to_byte, to_range};
 use crate::state::State;
@@ -25,12 +23,13 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
         return Ok(None);
     };
     let settings = state.settings();
-    let Some(entity) = analysis.entities.iter().find(|e| {
+    let document = &analysis.document;
+    let Some(entity) = document.entities().iter().find(|e| {
         e.start <= byte && byte < e.end && settings.enabled_types.contains(&e.entity_type)
     }) else {
         return Ok(None);
     };
-    let text: String = analysis.rope.byte_slice(entity.start..entity.end).into();
+    let text = document.mention(entity);
     let engine = state.engine();
     let mut md = format!(
         "**{}** `{}`\n\nconfidence {:.2}",
@@ -44,25 +43,17 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
     if let Some(model) = engine.model_name() {
         let _ = write!(md, " · model `{model}`");
     }
-    let long_form = analysis.abbreviations.expand(&text);
+    let long_form = document.abbreviations().expand(text);
     if let Some(long) = long_form {
         let _ = write!(md, "\n\nabbreviation of *{}*", long.replace('*', ""));
     }
     match engine.lexicon() {
-        Some(lexicon) => {
-            let species: Vec<String> = analysis
-                .entities
-                .iter()
-                .filter(|e| e.entity_type == EntityType::Species)
-                .map(|e| analysis.rope.byte_slice(e.start..e.end).to_string())
-                .collect();
-            let normalizer = Normalizer::new(lexicon);
-            let context = normalizer.context(
-                analysis.abbreviations.clone(),
-                species.iter().map(String::as_str),
+        Some(_) => {
+            let candidates = document.candidates(
+                entity.start..entity.end,
+                entity.entity_type,
+                HOVER_CANDIDATES,
             );
-            let candidates =
-                normalizer.candidates(&text, Some(entity.entity_type), &context, HOVER_CANDIDATES);
             concepts_markdown(&mut md, &candidates);
         }
         None => {

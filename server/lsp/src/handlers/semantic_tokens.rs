@@ -1,6 +1,5 @@
 //! textDocument/semanticTokens/{full, full/delta, range}.
 
-use bioscope_lexicon::abbreviations::Abbreviations;
 use std::sync::Arc;
 
 use bioscope_core::corrections::DecidedEntity;
@@ -37,9 +36,9 @@ async fn current_tokens(state: &State, uri: &Uri) -> Result<SemanticTokens> {
     let settings = state.settings();
     let tokens = encode(
         &analysis.rope,
-        &shown(&analysis.entities, &settings),
+        &shown(analysis.document.entities(), &settings),
         settings.confidence_threshold,
-        &analysis.abbreviations,
+        analysis.document.abbreviations(),
         state.encoding(),
     );
     Ok(SemanticTokens {
@@ -99,36 +98,28 @@ pub async fn range(
     let encoding = state.encoding();
     let start = to_byte(&rope, params.range.start, encoding).unwrap_or(rope.len_bytes());
     let end = to_byte(&rope, params.range.end, encoding).unwrap_or(rope.len_bytes());
-    let engine = state.engine();
-    let overrides = state.overrides();
-    let name = state.document_name(&uri);
-    let text_rope = rope.clone();
-    let entities = tokio::task::spawn_blocking(move || {
-        engine.tag(
-            &text_rope.to_string(),
+    let document = state
+        .analyze(
+            &uri,
+            &rope,
             format,
             Some(start..end),
-            &name,
-            &overrides,
             bioscope_tagger::Priority::Interactive,
         )
-    })
-    .await
-    .unwrap_or_default();
+        .await;
     if state.snapshot(&uri).map(|s| s.1) != Some(version) {
         return Err(content_modified());
     }
     let settings = state.settings();
-    let in_range: Vec<DecidedEntity> = shown(&entities, &settings)
+    let in_range: Vec<DecidedEntity> = shown(document.entities(), &settings)
         .into_iter()
         .filter(|e| e.end > start && e.start < end)
         .collect();
-    let abbreviations = Abbreviations::from_text(&rope.to_string());
     let tokens = encode(
         &rope,
         &in_range,
         settings.confidence_threshold,
-        &abbreviations,
+        document.abbreviations(),
         encoding,
     );
     Ok(Some(SemanticTokensRangeResult::Tokens(SemanticTokens {

@@ -29,7 +29,7 @@ pub async fn document_symbols(
     let encoding = state.encoding();
     let settings = state.settings();
     let mut groups: BTreeMap<EntityType, Vec<MentionSpans>> = BTreeMap::new();
-    for e in &analysis.entities {
+    for e in analysis.document.entities() {
         if !settings.enabled_types.contains(&e.entity_type) {
             continue;
         }
@@ -101,7 +101,7 @@ pub fn workspace_symbols(
         let Some(analysis) = open.analysis.borrow().clone() else {
             continue;
         };
-        for e in &analysis.entities {
+        for e in analysis.document.entities() {
             if !settings.enabled_types.contains(&e.entity_type) {
                 continue;
             }

@@ -100,7 +100,8 @@ pub async fn next_uncertain(state: &State, argument: Value) -> Result<Value> {
         let Some(analysis) = analysis else { continue };
         candidates.extend(
             analysis
-                .entities
+                .document
+                .entities()
                 .iter()
                 .filter(|e| is_uncertain(e, &settings))
                 .map(|e| Candidate {
@@ -154,7 +155,8 @@ pub async fn publish_hints(state: &State, uri: &Uri, analysis: &Analysis) {
 
 fn hints(analysis: &Analysis, settings: &Settings, state: &State) -> Vec<Diagnostic> {
     analysis
-        .entities
+        .document
+        .entities()
         .iter()
         .filter(|e| is_uncertain(e, settings))
         .map(|e| {
@@ -179,7 +181,6 @@ fn hints(analysis: &Analysis, settings: &Settings, state: &State) -> Vec<Diagnos
 mod tests {
     use super::*;
     use bioscope_core::EntityType;
-    use bioscope_lexicon::abbreviations::Abbreviations;
 
     fn candidate(uri: &str, start: usize, score: f32) -> Candidate {
         Candidate {
@@ -188,8 +189,11 @@ mod tests {
                 version: 1,
                 generation: 0,
                 rope: ropey::Rope::from_str(&"x".repeat(100)),
-                entities: Vec::new(),
-                abbreviations: Abbreviations::default(),
+                document: bioscope_analysis::DocumentAnalysis::failed(
+                    "x".repeat(100),
+                    bioscope_core::segment::DocFormat::Plain,
+                    String::new(),
+                ),
             }),
             entity: DecidedEntity {
                 start,

@@ -48,15 +48,14 @@ for split in "${splits[@]}"; do
   "$bioscope" "${args[@]}" | rows "$label"
 done
 
-# Raw PubTator documents: BioScope splits the words itself; scored by character offsets.
+# Raw PubTator documents through the analysis pipeline of `bioscope tag` (BioScope splits the
+# words and sentences itself; recall recovery, abbreviation consistency), scored by character
+# offsets: the same figures as `tag --format pubtator` followed by `score`.
 pubtator=(
   "NCBI-disease test, PubTator text|ncbi-disease/original/test/NCBItestset_corpus.txt"
   "BC5CDR test, PubTator text|bc5cdr/original/CDR_TestSet.PubTator.txt"
 )
-predicted=$(mktemp)
-trap 'rm -f "$predicted"' EXIT
 for split in "${pubtator[@]}"; do
   IFS='|' read -r label file <<<"$split"
-  "$bioscope" tag --model "$model" --input-format pubtator --format pubtator "$corpora/$file" >"$predicted"
-  "$bioscope" score --gold "$corpora/$file" --predicted "$predicted" | rows "$label"
+  "$bioscope" eval --model "$model" --corpus "$corpora/$file" --format pubtator | rows "$label"
 done

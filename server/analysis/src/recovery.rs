@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use bioscope_core::EntityType;
-use bioscope_lexicon::recover::{recover, word_spans, Strictness};
+use bioscope_lexicon::recover::{recover, word_spans, Recovered, Strictness};
 use bioscope_lexicon::Lexicon;
 use bioscope_tagger::TextEntity;
 
@@ -24,13 +24,18 @@ pub fn missed_by_model(
     let taken: Vec<Range<usize>> = entities.iter().map(|e| e.start..e.end).collect();
     recover(lexicon, text, words, &taken, types, Strictness::BesideModel)
         .into_iter()
-        .map(|found| TextEntity {
-            start: found.range.start,
-            end: found.range.end,
-            entity_type: found.entity_type,
-            score: RECOVERED_SCORE,
-        })
+        .map(entity)
         .collect()
+}
+
+/// A recovered mention as an entity with [`RECOVERED_SCORE`].
+fn entity(found: Recovered) -> TextEntity {
+    TextEntity {
+        start: found.range.start,
+        end: found.range.end,
+        entity_type: found.entity_type,
+        score: RECOVERED_SCORE,
+    }
 }
 
 /// One sentence's model entities with the lexicon's recovered mentions added, in order.
@@ -60,11 +65,6 @@ pub fn alone(lexicon: &Lexicon, prose: &str) -> Vec<TextEntity> {
         Strictness::Alone,
     )
     .into_iter()
-    .map(|found| TextEntity {
-        start: found.range.start,
-        end: found.range.end,
-        entity_type: found.entity_type,
-        score: RECOVERED_SCORE,
-    })
+    .map(entity)
     .collect()
 }

@@ -142,27 +142,6 @@ impl<'a> Normalizer<'a> {
         Normalizer { lexicon }
     }
 
-    /// The best concept for each mention of a document (byte ranges of `text` with their
-    /// types), with the document's abbreviations and species mentions as context.
-    pub fn document(
-        &self,
-        text: &str,
-        mentions: &[(std::ops::Range<usize>, EntityType)],
-    ) -> Vec<Option<Candidate>> {
-        let species = mentions
-            .iter()
-            .filter(|(_, t)| *t == EntityType::Species)
-            .filter_map(|(r, _)| text.get(r.clone()));
-        let context = self.context(Abbreviations::from_text(text), species);
-        mentions
-            .iter()
-            .map(|(range, t)| {
-                let mention = text.get(range.clone())?;
-                self.best(mention, Some(*t), &context)
-            })
-            .collect()
-    }
-
     /// A document's context: its abbreviations, the genera its species mentions spell out, and
     /// its organism, the taxon its species mentions name most often ("mice" in a mouse study);
     /// human when no species is named or human is among the most frequent.

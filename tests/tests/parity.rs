@@ -315,6 +315,7 @@ fn training_reads_corpus_spec_paths() {
         format: "iob".into(),
         fraction: Some(0.5),
         annotates: None,
+        ..CorpusSpec::default()
     };
     assert_eq!(spec.read().unwrap().len(), 30);
 }

@@ -16,6 +16,7 @@ fn config() -> TrainConfig {
         format: "iob".into(),
         fraction: Some(0.3),
         annotates: None,
+        ..CorpusSpec::default()
     }];
     config
 }
@@ -42,18 +43,61 @@ fn interrupted_run_resumes_to_the_same_weights() {
     // Without dropout a run is fully deterministic, so resumption must be exact.
     let mut cfg = config();
     cfg.dropout = 0.0;
+    resumes_exactly(&cfg);
+}
+
+/// Corpus-aware training: the same corpus under two conventions, markers dropped at random,
+/// the last two epochs averaged; the run holds an ordinary model in the decode convention.
+#[test]
+fn corpus_aware_runs_resume_exactly_and_ship_one_convention() {
+    let mut cfg = config();
+    cfg.dropout = 0.0;
+    let mut second = cfg.train[0].clone();
+    cfg.train[0].convention = Some("first".into());
+    second.convention = Some("second".into());
+    second.fraction = Some(0.5);
+    second.repeat = Some(2);
+    cfg.train.push(second);
+    cfg.dev[0].convention = Some("first".into());
+    cfg.decode_convention = Some("second".into());
+    cfg.convention_dropout = 0.3;
+    cfg.average_last = 2;
+    cfg.validate().unwrap();
+    let (info, weights) = resumes_exactly(&cfg);
+    assert_eq!(info.training.decode_convention.as_deref(), Some("second"));
+    let selected = info.training.selected.clone().unwrap();
+    assert!(
+        selected == "epoch 2 of 2" || selected == "epoch 1 of 2" || selected == "average of epochs 1-2",
+        "{selected}"
+    );
+    let splits: Vec<&str> = info.evaluation.iter().map(|r| r.split.as_str()).collect();
+    assert_eq!(splits, ["dev", "dev, first convention"]);
+    // The run's weights are an ordinary BERT: no marker table.
+    assert!(weights.iter().any(|n| n.contains("token_type_embeddings")));
+    assert!(!weights.iter().any(|n| n.starts_with("convention")), "{weights:?}");
+
+    let mut bad = cfg.clone();
+    bad.decode_convention = Some("third".into());
+    let err = bad.validate().unwrap_err().to_string();
+    assert!(err.contains("not the convention of any [[train]] corpus"), "{err}");
+}
+
+/// A fresh run of `cfg`, and one interrupted after 5 steps and resumed, end with the same
+/// weights, steps, dev figures and data hash; returns the resumed run's record and the names
+/// of its shipped weights.
+fn resumes_exactly(cfg: &TrainConfig) -> (bioscope_train::run::RunInfo, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let straight = dir.path().join("straight");
-    train(&cfg, &straight, "test", &quiet()).unwrap();
+    train(cfg, &straight, "test", &quiet()).unwrap();
 
     let resumed = dir.path().join("resumed");
     let interrupt = RunOptions {
         interrupt_after: Some(5),
         ..quiet()
     };
-    let err = train(&cfg, &resumed, "test", &interrupt).unwrap_err();
+    let err = train(cfg, &resumed, "test", &interrupt).unwrap_err();
     assert!(err.to_string().contains("interrupted"), "{err}");
-    let info = train(&cfg, &resumed, "test", &quiet()).unwrap();
+    let info = train(cfg, &resumed, "test", &quiet()).unwrap();
 
     let a = load_run(&straight).unwrap();
     let b = load_run(&resumed).unwrap();
@@ -63,6 +107,12 @@ fn interrupted_run_resumes_to_the_same_weights() {
     assert_eq!(info.evaluation, a.info.evaluation);
     assert_eq!(info.training.data_sha256, a.info.training.data_sha256);
     assert_eq!(info.training.data_sha256.len(), 64);
+    let best = straight.join(bioscope_train::run::BEST_WEIGHTS);
+    let weights = candle_core::safetensors::load(&best, &candle_core::Device::Cpu)
+        .unwrap()
+        .into_keys()
+        .collect();
+    (info, weights)
 }
 
 #[test]

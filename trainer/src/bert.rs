@@ -250,7 +250,8 @@ impl BertEncoder {
     }
 
     /// Embeds `input_ids` (`[batch, seq]` u32) into `[batch, seq, hidden]`; `extra`
-    /// (`[batch, seq, hidden]`, e.g. shape embeddings) is added before the layer norm.
+    /// (`[batch, seq or 1, hidden]`, e.g. shape embeddings or per-sequence markers) is added
+    /// before the layer norm.
     pub fn embed(&self, input_ids: &Tensor, extra: Option<&Tensor>, train: bool) -> Result<Tensor> {
         let (_, s) = input_ids.dims2()?;
         let e = &self.embeddings;
@@ -260,7 +261,7 @@ impl BertEncoder {
         let token_type = e.token_type.narrow(0, 0, 1)?;
         let mut x = words.broadcast_add(&pos)?.broadcast_add(&token_type)?;
         if let Some(extra) = extra {
-            x = (x + extra)?;
+            x = x.broadcast_add(extra)?;
         }
         let x = e.norm.forward(&x)?;
         self.dropout

@@ -62,6 +62,19 @@ pub struct TrainConfig {
     /// Save a resumable checkpoint every this many steps (and at each epoch's end).
     #[serde(default = "d_checkpoint_every")]
     pub checkpoint_every: usize,
+    /// With corpus-aware training (`convention` on [[train]] corpora): the convention the
+    /// bundle tags in, folded into its weights (default: the unmarked one). Dev corpora are
+    /// scored with it; a [[dev]] corpus that names a convention is also scored with its own.
+    #[serde(default)]
+    pub decode_convention: Option<String>,
+    /// Probability that a training sequence loses its marker (takes the unmarked convention),
+    /// so that the unmarked convention learns from every corpus.
+    #[serde(default)]
+    pub convention_dropout: f64,
+    /// Ship the average of the last this many epochs' weights when it scores at least as well
+    /// on the dev corpora as the best single epoch (checkpoint averaging; 1: no averaging).
+    #[serde(default = "d_average_last")]
+    pub average_last: usize,
 }
 
 fn d_max_len() -> usize {
@@ -97,6 +110,9 @@ fn d_seed() -> u64 {
 fn d_checkpoint_every() -> usize {
     500
 }
+fn d_average_last() -> usize {
+    1
+}
 
 impl TrainConfig {
     pub fn from_file(path: &Path) -> Result<Self> {
@@ -122,7 +138,46 @@ impl TrainConfig {
         if !(0.0..1.0).contains(&self.dropout) {
             bail!("dropout must be in [0, 1)");
         }
+        if !(0.0..1.0).contains(&self.convention_dropout) {
+            bail!("convention_dropout must be in [0, 1)");
+        }
+        if self.average_last == 0 || self.average_last > self.epochs.max(1) {
+            bail!("average_last must be between 1 and epochs ({})", self.epochs);
+        }
+        if let Some(c) = self.train.iter().find(|c| c.repeat == Some(0)) {
+            bail!("{}: repeat must be at least 1", c.path.display());
+        }
+        let conventions = self.conventions();
+        if !conventions.is_empty() && self.freeze_layers > 0 {
+            bail!("corpus conventions need freeze_layers = 0: their markers are added to the embeddings, which frozen layers cache");
+        }
+        let known = |name: &str| conventions.iter().any(|c| c == name);
+        if let Some(d) = self.decode_convention.as_deref().filter(|d| !known(d)) {
+            bail!("decode_convention = \"{d}\" is not the convention of any [[train]] corpus (they name: {})", conventions.join(", "));
+        }
+        if let Some(c) = self.dev.iter().find(|c| c.convention.as_deref().is_some_and(|n| !known(n))) {
+            bail!("{}: no [[train]] corpus has the convention it names", c.path.display());
+        }
         Ok(())
+    }
+
+    /// The annotation conventions the [[train]] corpora name, sorted; convention `i` is row
+    /// `i + 1` of the model's marker table (row 0 is the unmarked convention).
+    pub fn conventions(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .train
+            .iter()
+            .filter_map(|c| c.convention.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The marker row of a convention name (`None`: the unmarked row 0).
+    pub fn convention_row(&self, name: Option<&str>) -> u32 {
+        name.and_then(|n| self.conventions().iter().position(|c| c == n))
+            .map_or(crate::data::UNMARKED, |i| i as u32 + 1)
     }
 
     pub fn entity_types(&self) -> Result<Vec<EntityType>> {

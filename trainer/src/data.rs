@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::bert::device;
 
 /// A corpus file (or brat directory) and its format.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CorpusSpec {
     pub path: PathBuf,
     pub format: String,
@@ -28,6 +28,15 @@ pub struct CorpusSpec {
     /// Where it says `O`, the other types stay possible: training uses the partial-label loss.
     #[serde(default)]
     pub annotates: Option<Vec<String>>,
+    /// The annotation convention this corpus follows (corpus-aware training, after AIONER):
+    /// its sequences carry that convention's learned marker, so that corpora whose guidelines
+    /// disagree (what a span includes, which mentions count) stop blurring each other. Corpora
+    /// without one share the unmarked convention.
+    #[serde(default)]
+    pub convention: Option<String>,
+    /// Use every sentence this many times per epoch (upsampling a small corpus).
+    #[serde(default)]
+    pub repeat: Option<usize>,
 }
 
 impl CorpusSpec {
@@ -72,6 +81,10 @@ pub fn data_hash(specs: &[CorpusSpec], scheme: &LabelScheme) -> Result<String> {
     for spec in specs {
         h.update(spec.format.as_bytes());
         h.update(format!("{:?} {:?}", spec.fraction, spec.annotates).as_bytes());
+        // Hashed only when set, so that the hashes of runs made before these options stay.
+        if spec.convention.is_some() || spec.repeat.is_some() {
+            h.update(format!("{:?} {:?}", spec.convention, spec.repeat).as_bytes());
+        }
         let mut files = vec![spec.path.clone()];
         if spec.path.is_dir() {
             files = fs::read_dir(&spec.path)?
@@ -96,6 +109,8 @@ pub struct Example {
     /// Per piece, the bit set of labels the corpus admits (see [`CorpusSpec::annotates`]);
     /// `None` when the labels are complete.
     pub allowed: Option<Vec<u32>>,
+    /// The annotation convention's marker ([`UNMARKED`] or a row of the model's table).
+    pub convention: u32,
     pub window: Window,
     /// Index of the sentence this window comes from.
     pub sentence: usize,
@@ -140,6 +155,7 @@ pub fn encode(
                 shapes: window.shapes(&s.words),
                 labels,
                 allowed,
+                convention: UNMARKED,
                 window,
                 sentence: i,
             });
@@ -148,11 +164,15 @@ pub fn encode(
     Ok(out)
 }
 
-/// A padded batch: ids and shape ids `[B, T]` (u32), mask `[B, T]` (f32), and the unpadded
-/// labels.
+/// The convention marker of corpora that name no convention (row 0 of the marker table).
+pub const UNMARKED: u32 = 0;
+
+/// A padded batch: ids and shape ids `[B, T]` (u32), convention markers `[B]` (u32), mask
+/// `[B, T]` (f32), and the unpadded labels.
 pub struct Batch {
     pub ids: Tensor,
     pub shapes: Tensor,
+    pub conventions: Tensor,
     pub mask: Tensor,
     pub labels: Vec<Vec<u32>>,
     pub lengths: Vec<usize>,
@@ -167,6 +187,13 @@ impl Batch {
             .iter()
             .map(|&i| examples[i].allowed.as_deref())
             .collect()
+    }
+
+    /// Replaces the rows' convention markers (marker dropout during training).
+    pub fn set_conventions(&mut self, conventions: Vec<u32>) -> Result<()> {
+        let b = conventions.len();
+        self.conventions = Tensor::from_vec(conventions, b, &device())?;
+        Ok(())
     }
 }
 
@@ -189,6 +216,11 @@ pub fn make_batch(examples: &[Example], members: &[usize]) -> Result<Batch> {
     Ok(Batch {
         ids: Tensor::from_vec(ids, (b, t), &device())?,
         shapes: Tensor::from_vec(shapes, (b, t), &device())?,
+        conventions: Tensor::from_vec(
+            members.iter().map(|&i| examples[i].convention).collect(),
+            b,
+            &device(),
+        )?,
         mask: Tensor::from_vec(mask, (b, t), &device())?,
         labels: members
             .iter()
@@ -216,6 +248,7 @@ mod tests {
             shapes: vec![1; n],
             labels: vec![0; n],
             allowed: None,
+            convention: UNMARKED,
             window: Window {
                 ids: vec![7; n],
                 piece_word: vec![None; n],

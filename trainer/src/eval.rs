@@ -20,9 +20,29 @@ pub fn decode_windows(
     sentences: &[Sentence],
     max_len: usize,
     batch_tokens: usize,
+    decode: impl FnMut(&Example, &[f32], &CrfTransitions),
+) -> Result<()> {
+    let convention = model.decode_convention;
+    decode_windows_as(
+        model,
+        encoder,
+        sentences,
+        (max_len, batch_tokens),
+        convention,
+        decode,
+    )
+}
+
+/// [`decode_windows`] with the marker of `convention` instead of the model's own.
+fn decode_windows_as(
+    model: &TokenClassifier,
+    encoder: &WordPieceEncoder,
+    sentences: &[Sentence],
+    (max_len, batch_tokens): (usize, usize),
+    convention: u32,
     mut decode: impl FnMut(&Example, &[f32], &CrfTransitions),
 ) -> Result<()> {
-    let examples = encode(
+    let mut examples = encode(
         sentences,
         encoder,
         &model.scheme,
@@ -30,13 +50,14 @@ pub fn decode_windows(
         max_len,
         WINDOW_CONTEXT,
     )?;
+    for e in &mut examples {
+        e.convention = convention;
+    }
     let crf = model.crf.to_transitions()?;
     let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
     for members in plan_batches(&lengths, batch_tokens, None) {
         let batch = make_batch(&examples, &members)?;
-        let logits: Vec<Vec<Vec<f32>>> = model
-            .logits(&batch.ids, &batch.shapes, &batch.mask, false)?
-            .to_vec3()?;
+        let logits: Vec<Vec<Vec<f32>>> = model.logits(&batch, false)?.to_vec3()?;
         for (row, &i) in members.iter().enumerate() {
             let e = &examples[i];
             let emissions: Vec<f32> = logits[row][..e.ids.len()].concat();
@@ -54,16 +75,29 @@ pub fn predict(
     max_len: usize,
     batch_tokens: usize,
 ) -> Result<Vec<Vec<Tag>>> {
+    let convention = model.decode_convention;
+    predict_as(model, encoder, sentences, (max_len, batch_tokens), convention)
+}
+
+/// [`predict`] with the marker of `convention` (a corpus-aware model tagging in one corpus's
+/// convention).
+pub fn predict_as(
+    model: &TokenClassifier,
+    encoder: &WordPieceEncoder,
+    sentences: &[Sentence],
+    (max_len, batch_tokens): (usize, usize),
+    convention: u32,
+) -> Result<Vec<Vec<Tag>>> {
     let mut tags: Vec<Vec<Tag>> = sentences
         .iter()
         .map(|s| vec![Tag::Outside; s.words.len()])
         .collect();
-    decode_windows(
+    decode_windows_as(
         model,
         encoder,
         sentences,
-        max_len,
-        batch_tokens,
+        (max_len, batch_tokens),
+        convention,
         |e, emissions, crf| {
             decode_window_into(
                 &mut tags[e.sentence],

@@ -249,6 +249,7 @@ fn encode_open(
             shapes: window.shapes(words),
             labels: labels_idx,
             allowed: Some(allowed),
+            convention: crate::data::UNMARKED,
             window,
             sentence: 0,
         });

@@ -253,6 +253,7 @@ fn main() -> Result<()> {
                 format,
                 fraction: None,
                 annotates: None,
+                ..Default::default()
             };
             let sentences = spec.read()?;
             let started = std::time::Instant::now();
@@ -378,6 +379,7 @@ fn main() -> Result<()> {
                     format,
                     fraction: None,
                     annotates,
+                    ..Default::default()
                 },
                 count,
                 work,
@@ -408,6 +410,7 @@ fn main() -> Result<()> {
                 format: format.clone(),
                 fraction,
                 annotates: annotates.clone(),
+                ..Default::default()
             };
             let options = LoopOptions {
                 base,

@@ -3,7 +3,11 @@
 //! Variables live in one `VarMap` named like a Hugging Face token-classification checkpoint:
 //! `bert.…` for the encoder, `classifier.{weight,bias}`, and `crf.{start,end,transitions}`;
 //! with shape features, `shape_embeddings.weight` (one row per word shape, starting at zero so
-//! that the pretrained encoder's output is unchanged until training moves them).
+//! that the pretrained encoder's output is unchanged until training moves them); with
+//! corpus-aware training, `convention_embeddings.weight` (one marker per annotation convention,
+//! row 0 the unmarked one, also starting at zero), added to every position of a sequence.
+//! [`TokenClassifier::deployable_tensors`] folds one marker into the token-type embedding, so
+//! that runs, bundles and the server see an ordinary BERT.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,10 +21,17 @@ use rand::{Rng, SeedableRng};
 
 use crate::bert::{device, BertConfig, BertEncoder, SeededDropout, DTYPE};
 use crate::crf::Crf;
+use crate::data::Batch;
 use bioscope_core::shape::NUM_SHAPES;
 
 /// The name of the shape-embedding table.
 pub const SHAPE_EMBEDDINGS: &str = "shape_embeddings.weight";
+
+/// The name of the convention-marker table.
+pub const CONVENTION_EMBEDDINGS: &str = "convention_embeddings.weight";
+
+/// The token-type embedding; BioScope feeds type 0 only, so row 0 is a bias on every position.
+const TOKEN_TYPE_EMBEDDINGS: &str = "bert.embeddings.token_type_embeddings.weight";
 
 pub struct TokenClassifier {
     pub config: BertConfig,
@@ -30,6 +41,10 @@ pub struct TokenClassifier {
     pub crf: Crf,
     /// `[NUM_SHAPES, hidden]` when the config has shape features.
     pub shape_embeddings: Option<Tensor>,
+    /// `[conventions, hidden]` when trained corpus-aware.
+    pub convention_embeddings: Option<Tensor>,
+    /// The marker predictions use ([`crate::data::UNMARKED`] unless trained corpus-aware).
+    pub decode_convention: u32,
     pub varmap: VarMap,
     head_dropout: SeededDropout,
 }
@@ -38,6 +53,16 @@ impl TokenClassifier {
     /// A classifier with seeded random weights (normal-ish, std 0.02; layer norms at 1 and 0;
     /// biases and CRF scores at 0).
     pub fn new(config: &BertConfig, scheme: LabelScheme, seed: u64) -> Result<Self> {
+        Self::with_conventions(config, scheme, seed, 0)
+    }
+
+    /// A classifier with a marker table of `conventions` rows (none when 0); see the module doc.
+    pub fn with_conventions(
+        config: &BertConfig,
+        scheme: LabelScheme,
+        seed: u64,
+        conventions: usize,
+    ) -> Result<Self> {
         let varmap = VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DTYPE, &device());
         let encoder = BertEncoder::new(config, vb.pp("bert"), seed)?;
@@ -56,6 +81,15 @@ impl TokenClassifier {
         } else {
             None
         };
+        let convention_embeddings = (conventions > 0)
+            .then(|| {
+                vb.get_with_hints(
+                    (conventions, config.hidden_size),
+                    CONVENTION_EMBEDDINGS,
+                    zeros,
+                )
+            })
+            .transpose()?;
         let model = TokenClassifier {
             config: config.clone(),
             scheme,
@@ -63,6 +97,8 @@ impl TokenClassifier {
             classifier,
             crf,
             shape_embeddings,
+            convention_embeddings,
+            decode_convention: crate::data::UNMARKED,
             varmap,
             head_dropout: SeededDropout::new(seed ^ 0x5eed),
         };
@@ -77,7 +113,10 @@ impl TokenClassifier {
             let n = shape.elem_count();
             let values: Vec<f32> = if name.contains("LayerNorm.weight") {
                 vec![1.0; n]
-            } else if name.ends_with("bias") || name.starts_with("crf.") || name == SHAPE_EMBEDDINGS
+            } else if name.ends_with("bias")
+                || name.starts_with("crf.")
+                || name == SHAPE_EMBEDDINGS
+                || name == CONVENTION_EMBEDDINGS
             {
                 vec![0.0; n]
             } else {
@@ -133,6 +172,42 @@ impl TokenClassifier {
         Ok(())
     }
 
+    /// The weights with the marker of `convention` folded into the token-type embedding and
+    /// the marker table left out: the same outputs as this model with that marker, from an
+    /// ordinary BERT (what runs, exports and fine-tuning read).
+    pub fn deployable_tensors(&self, convention: u32) -> Result<BTreeMap<String, Tensor>> {
+        let mut tensors = self.named_tensors();
+        if let Some(table) = tensors.remove(CONVENTION_EMBEDDINGS) {
+            let marker = table.get(convention as usize)?;
+            let token_type = &tensors[TOKEN_TYPE_EMBEDDINGS];
+            let first = (token_type.get(0)? + marker)?.unsqueeze(0)?;
+            let rest = token_type.narrow(0, 1, token_type.dim(0)? - 1)?;
+            let folded = Tensor::cat(&[first, rest], 0)?;
+            tensors.insert(TOKEN_TYPE_EMBEDDINGS.to_string(), folded);
+        }
+        Ok(tensors)
+    }
+
+    /// Saves [`Self::deployable_tensors`] to a safetensors file.
+    pub fn save_deployable(&self, path: &Path, convention: u32) -> Result<()> {
+        let map: std::collections::HashMap<_, _> =
+            self.deployable_tensors(convention)?.into_iter().collect();
+        candle_core::safetensors::save(&map, path)
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Sets every weight from a map by name (e.g. averaged weights).
+    pub fn set_tensors(&self, tensors: &BTreeMap<String, Tensor>) -> Result<()> {
+        for (name, var) in self.sorted_vars() {
+            let t = tensors
+                .get(&name)
+                .with_context(|| format!("no weights for `{name}`"))?;
+            var.set(t)
+                .with_context(|| format!("`{name}` has the wrong shape"))?;
+        }
+        Ok(())
+    }
+
     /// Saves every weight to a safetensors file.
     pub fn save(&self, path: &Path) -> Result<()> {
         let map: std::collections::HashMap<_, _> = self.named_tensors().into_iter().collect();
@@ -154,36 +229,45 @@ impl TokenClassifier {
         Ok(())
     }
 
-    /// Per-token label scores `[batch, seq, labels]` from ids and shape ids `[batch, seq]`
-    /// (u32; shapes are ignored by a model without shape features) and a 0/1 mask.
-    pub fn logits(
-        &self,
-        input_ids: &Tensor,
-        shape_ids: &Tensor,
-        mask: &Tensor,
-        train: bool,
-    ) -> Result<Tensor> {
-        let shapes = self.shape_vectors(shape_ids)?;
+    /// Per-token label scores `[batch, seq, labels]` of a batch (shape ids are ignored by a
+    /// model without shape features, convention markers by one without a marker table).
+    pub fn logits(&self, batch: &Batch, train: bool) -> Result<Tensor> {
+        let extra = self.extra_vectors(batch)?;
         let hidden = self
             .encoder
-            .forward(input_ids, shapes.as_ref(), mask, train)?;
+            .forward(&batch.ids, extra.as_ref(), &batch.mask, train)?;
         self.head(&hidden, train)
     }
 
-    /// The input embeddings (before the first layer) of ids and shape ids.
-    pub fn embed(&self, input_ids: &Tensor, shape_ids: &Tensor, train: bool) -> Result<Tensor> {
-        let shapes = self.shape_vectors(shape_ids)?;
-        Ok(self.encoder.embed(input_ids, shapes.as_ref(), train)?)
+    /// The input embeddings (before the first layer) of a batch.
+    pub fn embed(&self, batch: &Batch, train: bool) -> Result<Tensor> {
+        let extra = self.extra_vectors(batch)?;
+        Ok(self.encoder.embed(&batch.ids, extra.as_ref(), train)?)
     }
 
-    /// `[batch, seq, hidden]` shape vectors of `[batch, seq]` shape ids, if the model has them.
-    fn shape_vectors(&self, shape_ids: &Tensor) -> Result<Option<Tensor>> {
-        let Some(table) = &self.shape_embeddings else {
-            return Ok(None);
+    /// What the model adds to the input embeddings: `[batch, seq, hidden]` shape vectors and
+    /// `[batch, 1, hidden]` convention markers, for the tables the model has.
+    fn extra_vectors(&self, batch: &Batch) -> Result<Option<Tensor>> {
+        let h = self.config.hidden_size;
+        let shapes = match &self.shape_embeddings {
+            Some(table) => {
+                let (b, s) = batch.shapes.dims2()?;
+                let rows = table.index_select(&batch.shapes.flatten_all()?, 0)?;
+                Some(rows.reshape((b, s, h))?)
+            }
+            None => None,
         };
-        let (b, s) = shape_ids.dims2()?;
-        let rows = table.index_select(&shape_ids.flatten_all()?, 0)?;
-        Ok(Some(rows.reshape((b, s, self.config.hidden_size))?))
+        let markers = match &self.convention_embeddings {
+            Some(table) => {
+                let b = batch.conventions.dim(0)?;
+                Some(table.index_select(&batch.conventions, 0)?.reshape((b, 1, h))?)
+            }
+            None => None,
+        };
+        Ok(match (shapes, markers) {
+            (Some(s), Some(m)) => Some(s.broadcast_add(&m)?),
+            (s, m) => s.or(m),
+        })
     }
 
     /// Scores from hidden states after layer `from` (cached when lower layers are frozen).
@@ -224,11 +308,48 @@ mod tests {
         TokenClassifier::new(&BertConfig::tiny(50), scheme, 1).unwrap()
     }
 
+    /// A batch of ids and mask, with zero shape ids and the given convention markers.
+    fn inputs(ids: &Tensor, mask: &Tensor, conventions: &[u32]) -> Batch {
+        Batch {
+            ids: ids.clone(),
+            shapes: ids.zeros_like().unwrap(),
+            conventions: Tensor::new(conventions, &device()).unwrap(),
+            mask: mask.clone(),
+            labels: Vec::new(),
+            lengths: Vec::new(),
+            members: Vec::new(),
+        }
+    }
+
     /// Logits of a batch without shape ids (all zero: the tiny model has no shape features).
     fn scores(model: &TokenClassifier, ids: &Tensor, mask: &Tensor, train: bool) -> Tensor {
-        model
-            .logits(ids, &ids.zeros_like().unwrap(), mask, train)
-            .unwrap()
+        let rows = vec![0; ids.dim(0).unwrap()];
+        model.logits(&inputs(ids, mask, &rows), train).unwrap()
+    }
+
+    #[test]
+    fn a_folded_convention_marker_gives_the_marked_model_s_outputs() {
+        let scheme = LabelScheme::new(&[EntityType::Gene, EntityType::Disease]);
+        let marked =
+            TokenClassifier::with_conventions(&BertConfig::tiny(50), scheme.clone(), 1, 3)
+                .unwrap();
+        let table = marked.varmap.data().lock().unwrap()[CONVENTION_EMBEDDINGS].clone();
+        let values: Vec<f32> = (0..3 * 32).map(|i| (i as f32 * 0.37).sin()).collect();
+        table
+            .set(&Tensor::from_vec(values, (3, 32), &device()).unwrap())
+            .unwrap();
+        let (ids, mask) = batch();
+        let with_marker = marked.logits(&inputs(&ids, &mask, &[2, 2]), false).unwrap();
+        let other_marker = marked.logits(&inputs(&ids, &mask, &[1, 1]), false).unwrap();
+        assert!(max_diff(&with_marker, &other_marker) > 1e-3, "markers must matter");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("folded.safetensors");
+        marked.save_deployable(&path, 2).unwrap();
+        let plain = TokenClassifier::new(&BertConfig::tiny(50), scheme, 5).unwrap();
+        plain.load(&path).unwrap();
+        let folded = scores(&plain, &ids, &mask, false);
+        assert!(max_diff(&with_marker, &folded) < 1e-5);
     }
 
     fn batch() -> (Tensor, Tensor) {

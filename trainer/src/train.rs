@@ -5,6 +5,7 @@
 //! Runs repeat exactly for a seed (weights init, batch order, dropout), except that a run
 //! resumed mid-epoch restarts the dropout generator.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -17,12 +18,14 @@ use bioscope_core::encoding::{plan_batches, WordPieceEncoder};
 use bioscope_core::{EntityType, LabelScheme};
 use candle_core::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::bert::BertConfig;
 use crate::config::TrainConfig;
-use crate::data::{data_hash, encode, make_batch, Example};
-use crate::eval::{predict, score};
+use crate::data::{data_hash, encode, make_batch, Example, UNMARKED};
+use crate::eval::{predict_as, score};
 use crate::model::{TokenClassifier, SHAPE_EMBEDDINGS};
 use crate::optim::{schedule, AdamW, Param};
 use crate::run::{RunInfo, Throughput, BEST_WEIGHTS, RUN_TOKENIZER};
@@ -39,6 +42,9 @@ struct CheckpointState {
     step: usize,
     best_f1: f64,
     dev: Vec<EvaluationRecord>,
+    /// Which weights `best.safetensors` holds ("epoch 3 of 5", "average of epochs 4-5").
+    #[serde(default)]
+    selected: Option<String>,
     seconds: f64,
 }
 
@@ -72,7 +78,15 @@ pub fn build_model(
     bert.hidden_dropout_prob = config.dropout;
     bert.attention_probs_dropout_prob = config.dropout;
     bert.shape_features = config.shape_features;
-    let model = TokenClassifier::new(&bert, scheme, config.seed)?;
+    let conventions = config.conventions();
+    // Row 0 is the unmarked convention; no table at all without conventions.
+    let rows = if conventions.is_empty() {
+        0
+    } else {
+        conventions.len() + 1
+    };
+    let mut model = TokenClassifier::with_conventions(&bert, scheme, config.seed, rows)?;
+    model.decode_convention = config.convention_row(config.decode_convention.as_deref());
     if !config.is_tiny() {
         model.load_pretrained_encoder(Path::new(&config.encoder))?;
     }
@@ -123,7 +137,7 @@ pub(crate) fn cache_frozen(
     for members in plan_batches(&lengths, batch_tokens, None) {
         let batch = make_batch(examples, &members)?;
         let bias = crate::bert::BertEncoder::attention_bias(&batch.mask)?;
-        let x = model.embed(&batch.ids, &batch.shapes, false)?;
+        let x = model.embed(&batch, false)?;
         let hidden = model.encoder.run_layers(x, &bias, 0, frozen, false)?;
         for (row, &i) in members.iter().enumerate() {
             // Detached, so that it does not keep its batch's forward graph alive (rows of one
@@ -157,6 +171,84 @@ struct DevSet {
     name: String,
     sentences: Vec<Sentence>,
     annotated: Vec<EntityType>,
+    /// The corpus's own convention's marker, when it names one (scored with it as well).
+    own_convention: Option<(String, u32)>,
+}
+
+/// Strict scores of each dev corpus with the model's decode convention (micro F1 over all of
+/// them, and a record per corpus), printing a report per corpus; a corpus that names its own
+/// convention is also scored and reported with that marker (not part of the micro F1).
+fn evaluate_dev(
+    model: &TokenClassifier,
+    encoder: &WordPieceEncoder,
+    dev: &[DevSet],
+    config: &TrainConfig,
+    heading: &str,
+    print: &dyn Fn(String),
+) -> Result<(f64, Vec<EvaluationRecord>)> {
+    let mut records = Vec::new();
+    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+    let sizes = (config.max_len, config.batch_tokens * 2);
+    for d in dev {
+        let pred = predict_as(model, encoder, &d.sentences, sizes, model.decode_convention)?;
+        let s = score(&d.sentences, &pred, &d.annotated);
+        (tp, fp, fn_) = (tp + s.micro.tp, fp + s.micro.fp, fn_ + s.micro.fn_);
+        print(format!("{heading} dev {}:\n{s}", d.name));
+        records.push(EvaluationRecord {
+            corpus: d.name.clone(),
+            split: "dev".into(),
+            precision: s.micro.precision(),
+            recall: s.micro.recall(),
+            f1: s.micro.f1(),
+            engine: "candle fp32".into(),
+        });
+        if let Some((name, row)) = &d.own_convention {
+            let pred = predict_as(model, encoder, &d.sentences, sizes, *row)?;
+            let s = score(&d.sentences, &pred, &d.annotated);
+            print(format!(
+                "{heading} dev {} with its own convention ({name}):\n{s}",
+                d.name
+            ));
+            records.push(EvaluationRecord {
+                corpus: d.name.clone(),
+                split: format!("dev, {name} convention"),
+                precision: s.micro.precision(),
+                recall: s.micro.recall(),
+                f1: s.micro.f1(),
+                engine: "candle fp32".into(),
+            });
+        }
+    }
+    let f1 = if dev.is_empty() {
+        0.0
+    } else {
+        2.0 * tp as f64 / (2 * tp + fp + fn_).max(1) as f64
+    };
+    Ok((f1, records))
+}
+
+/// The element-wise mean of weight sets with the same names and shapes.
+fn average(sets: &[BTreeMap<String, Tensor>]) -> Result<BTreeMap<String, Tensor>> {
+    let first = sets.first().context("no weights to average")?;
+    first
+        .keys()
+        .map(|name| {
+            let mut sum = first[name].clone();
+            for set in &sets[1..] {
+                let t = set
+                    .get(name)
+                    .with_context(|| format!("an epoch's weights lack `{name}`"))?;
+                sum = (sum + t)?;
+            }
+            Ok((name.clone(), (sum / sets.len() as f64)?))
+        })
+        .collect()
+}
+
+/// The checkpoint file of the weights after `epoch` (1-based), kept for averaging.
+fn epoch_weights(out: &Path, epoch: usize) -> std::path::PathBuf {
+    out.join(CHECKPOINT_DIR)
+        .join(format!("epoch-{epoch}.safetensors"))
 }
 
 /// Trains per `config` into `out` (resuming from `out/checkpoint` when it holds the same config),
@@ -175,14 +267,22 @@ pub fn train(
     let mut examples = Vec::new();
     for spec in &config.train {
         let annotated = spec.annotated_types(scheme.types())?;
-        examples.extend(encode(
+        let mut encoded = encode(
             &spec.read()?,
             &encoder,
             &scheme,
             &annotated,
             config.max_len,
             0,
-        )?);
+        )?;
+        let row = config.convention_row(spec.convention.as_deref());
+        for e in &mut encoded {
+            e.convention = row;
+        }
+        for _ in 1..spec.repeat.unwrap_or(1) {
+            examples.extend(encoded.iter().cloned());
+        }
+        examples.extend(encoded);
     }
     let dev: Vec<DevSet> = config
         .dev
@@ -192,6 +292,13 @@ pub fn train(
                 name: spec.path.display().to_string(),
                 sentences: spec.read()?,
                 annotated: spec.annotated_types(scheme.types())?,
+                own_convention: spec
+                    .convention
+                    .clone()
+                    .map(|name| {
+                        let row = config.convention_row(Some(&name));
+                        (name, row)
+                    }),
             })
         })
         .collect::<Result<_>>()?;
@@ -222,6 +329,7 @@ pub fn train(
         step: 0,
         best_f1: -1.0,
         dev: Vec::new(),
+        selected: None,
         seconds: 0.0,
     };
     let state_path = out.join(CHECKPOINT_DIR).join("state.json");
@@ -284,7 +392,22 @@ pub fn train(
         );
         while state.batch < batches.len() {
             let members = &batches[state.batch];
-            let batch = make_batch(&examples, members)?;
+            let mut batch = make_batch(&examples, members)?;
+            if config.convention_dropout > 0.0 {
+                // Seeded by step, so that a resumed run drops the same markers.
+                let mut rng = StdRng::seed_from_u64(config.seed ^ (state.step as u64) << 20);
+                let kept = members
+                    .iter()
+                    .map(|&i| {
+                        if rng.random::<f64>() < config.convention_dropout {
+                            UNMARKED
+                        } else {
+                            examples[i].convention
+                        }
+                    })
+                    .collect();
+                batch.set_conventions(kept)?;
+            }
             let logits = match &cache {
                 Some(cache) => model.logits_from_layer(
                     stack_cached(cache, members)?,
@@ -292,7 +415,7 @@ pub fn train(
                     frozen,
                     true,
                 )?,
-                None => model.logits(&batch.ids, &batch.shapes, &batch.mask, true)?,
+                None => model.logits(&batch, true)?,
             };
             let loss = model.crf.partial_nll(
                 &logits,
@@ -346,42 +469,52 @@ pub fn train(
         state.epoch += 1;
         state.batch = 0;
         // Pick the best epoch on the dev corpora (micro F1 over all of them).
-        let mut records = Vec::new();
-        let (mut tp, mut fp, mut fn_) = (0, 0, 0);
-        for d in &dev {
-            let pred = predict(
-                &model,
-                &encoder,
-                &d.sentences,
-                config.max_len,
-                config.batch_tokens * 2,
-            )?;
-            let s = score(&d.sentences, &pred, &d.annotated);
-            (tp, fp, fn_) = (tp + s.micro.tp, fp + s.micro.fp, fn_ + s.micro.fn_);
-            let report = format!("epoch {} dev {}:\n{s}", state.epoch, d.name);
+        let print = |report: String| {
             if plain_log {
                 eprint!("{report}");
             } else {
                 bar.println(report);
             }
-            records.push(EvaluationRecord {
-                corpus: d.name.clone(),
-                split: "dev".into(),
-                precision: s.micro.precision(),
-                recall: s.micro.recall(),
-                f1: s.micro.f1(),
-                engine: "candle fp32".into(),
-            });
-        }
-        let f1 = if dev.is_empty() {
-            0.0
-        } else {
-            2.0 * tp as f64 / (2 * tp + fp + fn_).max(1) as f64
         };
+        let heading = format!("epoch {}", state.epoch);
+        let (f1, records) = evaluate_dev(&model, &encoder, &dev, config, &heading, &print)?;
         if f1 >= state.best_f1 {
             state.best_f1 = f1;
             state.dev = records;
-            model.save(&out.join(BEST_WEIGHTS))?;
+            state.selected = Some(format!("epoch {} of {}", state.epoch, config.epochs));
+            model.save_deployable(&out.join(BEST_WEIGHTS), model.decode_convention)?;
+        }
+        if config.average_last > 1 && state.epoch + config.average_last > config.epochs {
+            model.save(&epoch_weights(out, state.epoch))?;
+        }
+        if config.average_last > 1 && state.epoch == config.epochs {
+            // Checkpoint averaging: the mean of the last epochs' weights, kept if it scores
+            // at least as well as the best single epoch.
+            let first = config.epochs + 1 - config.average_last;
+            let sets = (first..=config.epochs)
+                .map(|e| {
+                    let path = epoch_weights(out, e);
+                    candle_core::safetensors::load(&path, &crate::bert::device())
+                        .with_context(|| format!("cannot read {}", path.display()))
+                        .map(|m| m.into_iter().collect::<BTreeMap<_, _>>())
+                })
+                .collect::<Result<Vec<_>>>()?;
+            // Copies: a variable cannot be set from its own storage.
+            let last = model
+                .named_tensors()
+                .into_iter()
+                .map(|(k, t)| Ok((k, t.copy()?)))
+                .collect::<Result<BTreeMap<_, _>>>()?;
+            model.set_tensors(&average(&sets)?)?;
+            let heading = format!("average of epochs {first}-{}", config.epochs);
+            let (f1, records) = evaluate_dev(&model, &encoder, &dev, config, &heading, &print)?;
+            if f1 >= state.best_f1 {
+                state.best_f1 = f1;
+                state.dev = records;
+                state.selected = Some(heading);
+                model.save_deployable(&out.join(BEST_WEIGHTS), model.decode_convention)?;
+            }
+            model.set_tensors(&last)?;
         }
         state.seconds += started.elapsed().as_secs_f64();
         save_checkpoint(&state, &opt)?;
@@ -390,7 +523,7 @@ pub fn train(
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     if done || !out.join(BEST_WEIGHTS).exists() {
-        model.save(&out.join(BEST_WEIGHTS))?;
+        model.save_deployable(&out.join(BEST_WEIGHTS), model.decode_convention)?;
     }
     fs::copy(&tokenizer_path, out.join(RUN_TOKENIZER))
         .with_context(|| format!("cannot copy {}", tokenizer_path.display()))?;
@@ -412,6 +545,8 @@ pub fn train(
             epochs: config.epochs,
             steps: state.step,
             wall_seconds: state.seconds + elapsed,
+            selected: state.selected.clone(),
+            decode_convention: config.decode_convention.clone(),
         },
         evaluation: state.dev.clone(),
         throughput: Throughput {

@@ -62,6 +62,14 @@ pub struct TrainingRecord {
     pub epochs: usize,
     pub steps: usize,
     pub wall_seconds: f64,
+    /// Which weights the bundle holds when not simply the last epoch's: "epoch 3 of 5", or
+    /// "average of epochs 4-5" (checkpoint averaging).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected: Option<String>,
+    /// The annotation convention the bundle decodes with, when it was trained corpus-aware
+    /// (one learned marker per corpus convention, folded into the exported weights).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decode_convention: Option<String>,
 }
 
 /// How a bundle was fine-tuned from another on user corrections (`bioscope-train finetune`).

@@ -13,6 +13,7 @@ use bioscope_train::loop_simulation::{self, LoopOptions};
 use bioscope_train::replay::{self, ReplayOptions};
 use bioscope_train::run::load_run;
 use bioscope_train::train::{train, RunOptions};
+use bioscope_core::retraining::TrainerEvent;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::os::unix::process::CommandExt;
 
@@ -484,7 +485,11 @@ fn run_finetune(request: &FinetuneRequest, mode: ProgressMode) -> Result<()> {
             ProgressMode::Json,
         ) => println!(
             "{}",
-            serde_json::json!({"event": "progress", "percentage": percentage, "message": message})
+            TrainerEvent::Progress {
+                percentage,
+                message
+            }
+            .to_line()
         ),
         (
             Event::Progress {
@@ -501,12 +506,12 @@ fn run_finetune(request: &FinetuneRequest, mode: ProgressMode) -> Result<()> {
     match mode {
         ProgressMode::Json => println!(
             "{}",
-            serde_json::json!({
-                "event": "done",
-                "bundle": request.out.display().to_string(),
-                "corrections": outcome.corrections,
-                "seconds": outcome.seconds,
-            })
+            TrainerEvent::Done {
+                bundle: request.out.clone(),
+                corrections: outcome.corrections,
+                seconds: outcome.seconds,
+            }
+            .to_line()
         ),
         ProgressMode::Text => println!(
             "fine-tuned {} on {} corrections in {:.1} s -> {}",

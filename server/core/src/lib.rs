@@ -16,6 +16,7 @@ pub mod entity;
 pub mod export;
 pub mod hash;
 pub mod metrics;
+pub mod retraining;
 pub mod segment;
 pub mod shape;
 pub mod workspace_models;

@@ -12,10 +12,9 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use bioscope_core::workspace_models::WorkspaceModels;
-use serde::Deserialize;
+use bioscope_core::retraining::TrainerEvent;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::sync::oneshot;
@@ -73,21 +72,6 @@ impl Retraining {
         }
         false
     }
-}
-
-/// One line of `bioscope-train finetune --progress json`.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "event", rename_all = "lowercase")]
-enum TrainerEvent {
-    Progress {
-        percentage: Option<f64>,
-        message: Option<String>,
-    },
-    Done {
-        bundle: PathBuf,
-        corrections: Option<u64>,
-        seconds: Option<f64>,
-    },
 }
 
 fn failed(message: String) -> Error {
@@ -160,7 +144,6 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
     }
     let out = models.new_bundle_path(&old_name);
 
-    let started = Instant::now();
     let mut child = tokio::process::Command::new(&trainer)
         .arg("finetune")
         .arg("--base")
@@ -231,16 +214,16 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
     let outcome: std::result::Result<(), String> = loop {
         tokio::select! {
             line = lines.next_line() => match line {
-                Ok(Some(line)) => match serde_json::from_str::<TrainerEvent>(&line) {
-                    Ok(TrainerEvent::Progress { percentage, message }) => {
-                        let pct = percentage.map(|p| p.clamp(0.0, 100.0) as u32);
+                Ok(Some(line)) => match TrainerEvent::from_line(&line) {
+                    Some(TrainerEvent::Progress { percentage, message }) => {
+                        let pct = percentage.min(100);
                         if let Some(p) = &guard.progress {
-                            p.report_with_message(message.clone().unwrap_or_default(), pct.unwrap_or(0), None).await;
+                            p.report_with_message(message.clone(), pct, None).await;
                         }
-                        state.announce(Activity::Retraining, message, pct).await;
+                        state.announce(Activity::Retraining, Some(message), Some(pct)).await;
                     }
-                    Ok(event @ TrainerEvent::Done { .. }) => done = Some(event),
-                    Err(_) => tracing::info!(trainer = %line),
+                    Some(event @ TrainerEvent::Done { .. }) => done = Some(event),
+                    None => tracing::info!(trainer = %line),
                 },
                 Ok(None) => break Ok(()),
                 Err(e) => break Err(format!("reading the trainer's output: {e}")),
@@ -273,8 +256,8 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
                 json!({
                     "model": engine.model_name(),
                     "bundle": engine.model_dir(),
-                    "corrections": corrections.unwrap_or(count as u64),
-                    "seconds": seconds.unwrap_or_else(|| started.elapsed().as_secs_f64()),
+                    "corrections": corrections,
+                    "seconds": seconds,
                 })
             }),
             _ => Err("the trainer ended without saying where the new model is".into()),

@@ -11,7 +11,7 @@ use bioscope_tagger::{Priority, Tagger, TaggerOptions};
 use bioscope_tests::{
     fixture, ort_library, pretrained_encoder, tiny_config, trained_run, trained_tiny_run,
 };
-use bioscope_train::data::CorpusSpec;
+use bioscope_train::data::{Batch, CorpusSpec, UNMARKED};
 use bioscope_train::eval::predict;
 use bioscope_train::export::{export_bundle, ExportOptions};
 use bioscope_train::model::TokenClassifier;
@@ -32,20 +32,22 @@ type Sequence = (Vec<u32>, Vec<u32>);
 /// Candle logits `[len, labels]` for one sequence.
 fn candle_logits(model: &TokenClassifier, (ids, shapes): &Sequence) -> Vec<Vec<f32>> {
     let dev = candle_core::Device::Cpu;
-    let t = Tensor::new(ids.as_slice(), &dev)
-        .unwrap()
-        .unsqueeze(0)
-        .unwrap();
-    let s = Tensor::new(shapes.as_slice(), &dev)
-        .unwrap()
-        .unsqueeze(0)
-        .unwrap();
-    let mask = Tensor::ones((1, ids.len()), candle_core::DType::F32, &dev).unwrap();
-    let out: Vec<Vec<Vec<f32>>> = model
-        .logits(&t, &s, &mask, false)
-        .unwrap()
-        .to_vec3()
-        .unwrap();
+    let batch = Batch {
+        ids: Tensor::new(ids.as_slice(), &dev)
+            .unwrap()
+            .unsqueeze(0)
+            .unwrap(),
+        shapes: Tensor::new(shapes.as_slice(), &dev)
+            .unwrap()
+            .unsqueeze(0)
+            .unwrap(),
+        conventions: Tensor::new(&[UNMARKED], &dev).unwrap(),
+        mask: Tensor::ones((1, ids.len()), candle_core::DType::F32, &dev).unwrap(),
+        labels: Vec::new(),
+        lengths: vec![ids.len()],
+        members: Vec::new(),
+    };
+    let out: Vec<Vec<Vec<f32>>> = model.logits(&batch, false).unwrap().to_vec3().unwrap();
     out.into_iter().next().unwrap()
 }
 

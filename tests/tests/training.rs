@@ -67,19 +67,27 @@ fn corpus_aware_runs_resume_exactly_and_ship_one_convention() {
     assert_eq!(info.training.decode_convention.as_deref(), Some("second"));
     let selected = info.training.selected.clone().unwrap();
     assert!(
-        selected == "epoch 2 of 2" || selected == "epoch 1 of 2" || selected == "average of epochs 1-2",
+        selected == "epoch 2 of 2"
+            || selected == "epoch 1 of 2"
+            || selected == "average of epochs 1-2",
         "{selected}"
     );
     let splits: Vec<&str> = info.evaluation.iter().map(|r| r.split.as_str()).collect();
     assert_eq!(splits, ["dev", "dev, first convention"]);
     // The run's weights are an ordinary BERT: no marker table.
     assert!(weights.iter().any(|n| n.contains("token_type_embeddings")));
-    assert!(!weights.iter().any(|n| n.starts_with("convention")), "{weights:?}");
+    assert!(
+        !weights.iter().any(|n| n.starts_with("convention")),
+        "{weights:?}"
+    );
 
     let mut bad = cfg.clone();
     bad.decode_convention = Some("third".into());
     let err = bad.validate().unwrap_err().to_string();
-    assert!(err.contains("not the convention of any [[train]] corpus"), "{err}");
+    assert!(
+        err.contains("not the convention of any [[train]] corpus"),
+        "{err}"
+    );
 }
 
 /// A fresh run of `cfg`, and one interrupted after 5 steps and resumed, end with the same

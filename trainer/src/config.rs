@@ -142,7 +142,10 @@ impl TrainConfig {
             bail!("convention_dropout must be in [0, 1)");
         }
         if self.average_last == 0 || self.average_last > self.epochs.max(1) {
-            bail!("average_last must be between 1 and epochs ({})", self.epochs);
+            bail!(
+                "average_last must be between 1 and epochs ({})",
+                self.epochs
+            );
         }
         if let Some(c) = self.train.iter().find(|c| c.repeat == Some(0)) {
             bail!("{}: repeat must be at least 1", c.path.display());
@@ -155,8 +158,15 @@ impl TrainConfig {
         if let Some(d) = self.decode_convention.as_deref().filter(|d| !known(d)) {
             bail!("decode_convention = \"{d}\" is not the convention of any [[train]] corpus (they name: {})", conventions.join(", "));
         }
-        if let Some(c) = self.dev.iter().find(|c| c.convention.as_deref().is_some_and(|n| !known(n))) {
-            bail!("{}: no [[train]] corpus has the convention it names", c.path.display());
+        if let Some(c) = self
+            .dev
+            .iter()
+            .find(|c| c.convention.as_deref().is_some_and(|n| !known(n)))
+        {
+            bail!(
+                "{}: no [[train]] corpus has the convention it names",
+                c.path.display()
+            );
         }
         Ok(())
     }

@@ -76,7 +76,13 @@ pub fn predict(
     batch_tokens: usize,
 ) -> Result<Vec<Vec<Tag>>> {
     let convention = model.decode_convention;
-    predict_as(model, encoder, sentences, (max_len, batch_tokens), convention)
+    predict_as(
+        model,
+        encoder,
+        sentences,
+        (max_len, batch_tokens),
+        convention,
+    )
 }
 
 /// [`predict`] with the marker of `convention` (a corpus-aware model tagging in one corpus's

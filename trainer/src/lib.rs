@@ -4,8 +4,8 @@
 //! `data` reads and encodes corpora, `bert`/`crf`/`model` define the network, `optim` and
 //! `train` fit it, `eval` scores it, `export` writes the ONNX graph (fp32 or int8), `import`
 //! reads a bundle's graph back into a trainable model, `finetune` retrains it from the user's
-//! corrections with a `replay` sample of the training corpora, `finetune_bench` measures that,
-//! and `loop_simulation` measures the whole learning loop (uncertainty against random review).
+//! corrections with a `replay` sample of the training corpora. The experiment programs that
+//! measure the learning loop live in the binary (`src/experiments/`), not in this library.
 
 pub mod bert;
 pub mod config;
@@ -14,9 +14,7 @@ pub mod data;
 pub mod eval;
 pub mod export;
 pub mod finetune;
-pub mod finetune_bench;
 pub mod import;
-pub mod loop_simulation;
 pub mod model;
 pub mod optim;
 pub mod replay;

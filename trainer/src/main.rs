@@ -1,20 +1,22 @@
 //! `bioscope-train`: train, evaluate, benchmark and export BioScope models.
 
+mod experiments;
+
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use bioscope_core::bundle::EvaluationRecord;
+use bioscope_core::retraining::TrainerEvent;
 use bioscope_train::config::TrainConfig;
 use bioscope_train::data::CorpusSpec;
 use bioscope_train::eval::{gold_types, predict, score};
 use bioscope_train::export::{export_bundle, ExportOptions};
 use bioscope_train::finetune::{finetune, Event, FinetuneRequest, FinetuneSettings};
-use bioscope_train::loop_simulation::{self, LoopOptions};
 use bioscope_train::replay::{self, ReplayOptions};
 use bioscope_train::run::load_run;
 use bioscope_train::train::{train, RunOptions};
-use bioscope_core::retraining::TrainerEvent;
 use clap::{Parser, Subcommand, ValueEnum};
+use experiments::loop_simulation::{self, LoopOptions};
 use std::os::unix::process::CommandExt;
 
 /// Training allocates and frees tensors of tens of megabytes every step; glibc's allocator
@@ -373,7 +375,7 @@ fn main() -> Result<()> {
             work,
             finetune_args,
         } => {
-            bioscope_train::finetune_bench::run(&bioscope_train::finetune_bench::BenchOptions {
+            experiments::finetune_bench::run(&experiments::finetune_bench::BenchOptions {
                 base,
                 corpus: CorpusSpec {
                     path: corpus,

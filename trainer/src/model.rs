@@ -260,7 +260,11 @@ impl TokenClassifier {
         let markers = match &self.convention_embeddings {
             Some(table) => {
                 let b = batch.conventions.dim(0)?;
-                Some(table.index_select(&batch.conventions, 0)?.reshape((b, 1, h))?)
+                Some(
+                    table
+                        .index_select(&batch.conventions, 0)?
+                        .reshape((b, 1, h))?,
+                )
             }
             None => None,
         };
@@ -331,8 +335,7 @@ mod tests {
     fn a_folded_convention_marker_gives_the_marked_model_s_outputs() {
         let scheme = LabelScheme::new(&[EntityType::Gene, EntityType::Disease]);
         let marked =
-            TokenClassifier::with_conventions(&BertConfig::tiny(50), scheme.clone(), 1, 3)
-                .unwrap();
+            TokenClassifier::with_conventions(&BertConfig::tiny(50), scheme.clone(), 1, 3).unwrap();
         let table = marked.varmap.data().lock().unwrap()[CONVENTION_EMBEDDINGS].clone();
         let values: Vec<f32> = (0..3 * 32).map(|i| (i as f32 * 0.37).sin()).collect();
         table
@@ -341,7 +344,10 @@ mod tests {
         let (ids, mask) = batch();
         let with_marker = marked.logits(&inputs(&ids, &mask, &[2, 2]), false).unwrap();
         let other_marker = marked.logits(&inputs(&ids, &mask, &[1, 1]), false).unwrap();
-        assert!(max_diff(&with_marker, &other_marker) > 1e-3, "markers must matter");
+        assert!(
+            max_diff(&with_marker, &other_marker) > 1e-3,
+            "markers must matter"
+        );
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("folded.safetensors");

@@ -292,13 +292,10 @@ pub fn train(
                 name: spec.path.display().to_string(),
                 sentences: spec.read()?,
                 annotated: spec.annotated_types(scheme.types())?,
-                own_convention: spec
-                    .convention
-                    .clone()
-                    .map(|name| {
-                        let row = config.convention_row(Some(&name));
-                        (name, row)
-                    }),
+                own_convention: spec.convention.clone().map(|name| {
+                    let row = config.convention_row(Some(&name));
+                    (name, row)
+                }),
             })
         })
         .collect::<Result<_>>()?;

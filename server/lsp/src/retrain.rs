@@ -13,8 +13,8 @@ use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use bioscope_core::workspace_models::WorkspaceModels;
 use bioscope_core::retraining::TrainerEvent;
+use bioscope_core::workspace_models::WorkspaceModels;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::sync::oneshot;

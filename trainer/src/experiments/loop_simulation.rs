@@ -47,12 +47,12 @@ use bioscope_core::hash::sha256_hex;
 use bioscope_core::EntityType;
 use serde::{Deserialize, Serialize};
 
-use crate::data::{gold_tags, CorpusSpec};
-use crate::eval::{decode_windows, predict, score};
-use crate::finetune_bench::{finetune_child, sentence_text};
-use crate::import::import_bundle;
-use crate::model::TokenClassifier;
-use crate::replay::splitmix;
+use super::finetune_bench::{finetune_child, sentence_text};
+use bioscope_train::data::{gold_tags, CorpusSpec};
+use bioscope_train::eval::{decode_windows, predict, score};
+use bioscope_train::import::import_bundle;
+use bioscope_train::model::TokenClassifier;
+use bioscope_train::replay::splitmix;
 
 /// What `simulate-loop` is asked to do.
 pub struct LoopOptions {
@@ -85,7 +85,7 @@ pub struct WordPosterior {
 }
 
 /// Word posteriors of every sentence, decoded as the tagger decodes (the same windows and
-/// Viterbi path as [`crate::finetune::predict_scored`], plus the marginals of `types`).
+/// Viterbi path as [`bioscope_train::finetune::predict_scored`], plus the marginals of `types`).
 pub fn predict_posteriors(
     model: &TokenClassifier,
     encoder: &WordPieceEncoder,

@@ -24,9 +24,9 @@ use bioscope_core::decode::{tag_runs, TagRun};
 use bioscope_core::entity::Tag;
 use bioscope_core::EntityType;
 
-use crate::data::CorpusSpec;
-use crate::eval::{predict, score};
-use crate::import::import_bundle;
+use bioscope_train::data::CorpusSpec;
+use bioscope_train::eval::{predict, score};
+use bioscope_train::import::import_bundle;
 
 pub struct BenchOptions {
     pub base: PathBuf,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { EXPORT_CHOICES, bratTextPath, exportPath } from '../src/logic/export.ts';
@@ -21,11 +22,22 @@ test('an untitled buffer goes to the fallback folder under a safe name', () => {
   assert.equal(exportPath(undefined, 'a/b:c.md', '/home/ana', choice('CoNLL')), '/home/ana/a-b-c.conll');
 });
 
-test('every server export format is offered once', () => {
-  const doc = EXPORT_CHOICES.filter((c) => c.kind === 'document').map((c) => c.format).sort();
-  assert.deepEqual(doc, ['bioc', 'brat', 'conll', 'pubtator']);
+// The server's export table (server/core/src/export.rs, `ExportFormat`): name → suffix.
+const exportTable = readFileSync(new URL('../../../server/core/src/export.rs', import.meta.url), 'utf8');
+const serverFormats = (fn: string) => {
+  const body = exportTable.split(`pub fn ${fn}(self)`)[1].split('\n    }\n')[0];
+  return Object.fromEntries([...body.matchAll(/ExportFormat::(\w+) => "([^"]+)"/g)].map((m) => [m[1], m[2]]));
+};
+
+test('every server export format is offered once, with the server table\'s suffix', () => {
+  const names = serverFormats('name');
+  const suffixes = serverFormats('suffix');
+  const table = Object.keys(names).map((k) => [names[k], suffixes[k]]).sort();
+  assert.ok(table.length >= 4, JSON.stringify(table));
+  const doc = EXPORT_CHOICES.filter((c) => c.kind === 'document').map((c) => [c.format, c.suffix]).sort();
+  assert.deepEqual(doc, table);
   const corr = EXPORT_CHOICES.filter((c) => c.kind === 'corrections').map((c) => c.format).sort();
-  assert.deepEqual(corr, ['bioc', 'brat', 'conll', 'jsonl', 'pubtator']);
+  assert.deepEqual(corr, [...table.map(([name]) => name), 'jsonl'].sort());
   assert.equal(new Set(EXPORT_CHOICES.map((c) => c.suffix)).size, EXPORT_CHOICES.length);
 });
 

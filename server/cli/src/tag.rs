@@ -1,4 +1,4 @@
-//! `bioscope tag`: print each file's analysis (ANSI colours, JSON, PubTator, CoNLL, brat, BioC).
+//! `bioscope tag`: print each file's analysis (ANSI colours, JSON, or an export format).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -6,26 +6,50 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use bioscope_analysis::DocumentAnalysis;
 use bioscope_core::corrections::DecidedEntity;
-use bioscope_core::export;
+use bioscope_core::export::{ExportDocument, ExportFormat};
 use bioscope_core::EntityType;
 use bioscope_lexicon::Candidate;
 
-/// Output formats of `bioscope tag`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+/// Output formats of `bioscope tag`: a terminal view, JSON, or any export format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TagFormat {
     /// The text with entities coloured by type, for a terminal.
     Ansi,
     /// One JSON object per file: entities with type, text, byte offsets and score.
     Json,
-    /// PubTator: `id|t|title`, `id|a|abstract`, then one line per entity with character
-    /// offsets (plain files: empty title, line breaks as spaces, id = file stem).
-    Pubtator,
-    /// CoNLL: one word per line with its BIO tag, a blank line between paragraphs.
-    Conll,
-    /// brat standoff: the `.ann` lines (character offsets) for the file as its `.txt`.
-    Brat,
-    /// BioC XML: one collection per input document.
-    Bioc,
+    /// An annotation format (`ExportFormat::ALL`, the list the server's exports follow).
+    Export(ExportFormat),
+}
+
+/// Every `--format` value: the two views, then the export formats in their table's order.
+const TAG_FORMATS: [TagFormat; 2 + ExportFormat::ALL.len()] = {
+    let mut all = [TagFormat::Ansi; 2 + ExportFormat::ALL.len()];
+    all[1] = TagFormat::Json;
+    let mut i = 0;
+    while i < ExportFormat::ALL.len() {
+        all[2 + i] = TagFormat::Export(ExportFormat::ALL[i]);
+        i += 1;
+    }
+    all
+};
+
+impl clap::ValueEnum for TagFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &TAG_FORMATS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let value = match self {
+            TagFormat::Ansi => clap::builder::PossibleValue::new("ansi")
+                .help("The text with entities coloured by type, for a terminal"),
+            TagFormat::Json => clap::builder::PossibleValue::new("json")
+                .help("One JSON object per file: entities with type, text, byte offsets and score"),
+            TagFormat::Export(f) => {
+                clap::builder::PossibleValue::new(f.name()).help(f.description())
+            }
+        };
+        Some(value)
+    }
 }
 
 /// How to read the input files.
@@ -54,15 +78,13 @@ pub fn render(
     let text = analysis.text();
     let entities = analysis.entities();
     match format {
-        TagFormat::Pubtator => export::pubtator(
-            &doc.id,
+        TagFormat::Export(f) => f.write(&ExportDocument {
+            id: &doc.id,
             text,
-            doc.title_len,
-            &analysis.annotations(|_| true),
-        ),
-        TagFormat::Conll => export::conll(text, analysis.format(), &analysis.annotations(|_| true)),
-        TagFormat::Brat => export::brat(text, &analysis.annotations(|_| true)),
-        TagFormat::Bioc => export::bioc(&doc.id, text, &analysis.annotations(|_| true)),
+            format: analysis.format(),
+            title_len: doc.title_len,
+            annotations: &analysis.annotations(|_| true),
+        }),
         TagFormat::Ansi => render_ansi(text, entities),
         TagFormat::Json => {
             let concepts = analysis.concepts(entities);

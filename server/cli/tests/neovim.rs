@@ -3,6 +3,7 @@
 
 use std::process::Command;
 
+use bioscope_core::export::ExportFormat;
 use bioscope_tests::{fixture, neovim, ort_library, repo_root, shipped_model};
 use serde_json::Value;
 
@@ -65,6 +66,16 @@ fn neovim_shows_entity_highlights_and_hovers() {
     // :BioscopeNextUncertain lands on an uncertain mention.
     let groups = seen["uncertain_groups"].to_string();
     assert!(groups.contains("@lsp.mod.uncertain"), "{seen}");
+    // :BioscopeExport offers the server's export formats, each to a file with its suffix.
+    let paths = seen["export_paths"].as_object().expect("export paths");
+    assert_eq!(paths.len(), ExportFormat::ALL.len(), "{seen}");
+    for f in ExportFormat::ALL {
+        assert_eq!(
+            paths.get(f.name()).and_then(Value::as_str),
+            Some(format!("/ws/paper{}", f.suffix()).as_str()),
+            "{f:?}: {seen}"
+        );
+    }
     // :BioscopeExport writes the entities with identifiers.
     let exported = seen["exported"].as_str().unwrap();
     assert!(

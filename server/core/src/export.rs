@@ -18,6 +18,89 @@ pub struct Annotation {
     pub id: Option<String>,
 }
 
+/// The annotation formats a document exports to: the one list that `bioscope tag`, the
+/// language server's export commands and the editors' export menus follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Pubtator,
+    Conll,
+    Brat,
+    Bioc,
+}
+
+/// A document to export: its id (PubTator, BioC), text, how it was segmented (CoNLL), the
+/// title's byte length when it has one (PubTator), and its annotations.
+pub struct ExportDocument<'a> {
+    pub id: &'a str,
+    pub text: &'a str,
+    pub format: DocFormat,
+    pub title_len: Option<usize>,
+    pub annotations: &'a [Annotation],
+}
+
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 4] = [
+        ExportFormat::Pubtator,
+        ExportFormat::Conll,
+        ExportFormat::Brat,
+        ExportFormat::Bioc,
+    ];
+
+    /// The name on command lines and in LSP commands.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Pubtator => "pubtator",
+            ExportFormat::Conll => "conll",
+            ExportFormat::Brat => "brat",
+            ExportFormat::Bioc => "bioc",
+        }
+    }
+
+    /// The file-name suffix of an exported document.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            ExportFormat::Pubtator => ".pubtator",
+            ExportFormat::Conll => ".conll",
+            ExportFormat::Brat => ".ann",
+            ExportFormat::Bioc => ".bioc.xml",
+        }
+    }
+
+    /// One line on what the format holds (command-line help).
+    pub fn description(self) -> &'static str {
+        match self {
+            ExportFormat::Pubtator => "PubTator: `id|t|title`, `id|a|abstract`, then one line per entity with character offsets (plain files: empty title, line breaks as spaces, id = file stem)",
+            ExportFormat::Conll => "CoNLL: one word per line with its BIO tag, a blank line between paragraphs",
+            ExportFormat::Brat => "brat standoff: the `.ann` lines (character offsets) for the file as its `.txt`",
+            ExportFormat::Bioc => "BioC XML: one collection per input document",
+        }
+    }
+
+    /// The format of a name; the error lists the names there are.
+    pub fn from_name(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|f| f.name()).collect();
+                format!(
+                    "unknown export format `{name}`: expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+
+    /// The document in this format.
+    pub fn write(self, doc: &ExportDocument) -> String {
+        match self {
+            ExportFormat::Pubtator => pubtator(doc.id, doc.text, doc.title_len, doc.annotations),
+            ExportFormat::Conll => conll(doc.text, doc.format, doc.annotations),
+            ExportFormat::Brat => brat(doc.text, doc.annotations),
+            ExportFormat::Bioc => bioc(doc.id, doc.text, doc.annotations),
+        }
+    }
+}
+
 /// The character offset of byte offset `byte` in `text`.
 fn char_offset(text: &str, byte: usize) -> usize {
     text[..byte].chars().count()
@@ -172,6 +255,40 @@ pub fn bioc(id: &str, text: &str, annotations: &[Annotation]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_export_format_is_found_by_its_name_and_writes_its_document() {
+        let text = "Wilson disease";
+        let annotations = [Annotation {
+            start: 0,
+            end: 14,
+            entity_type: EntityType::Disease,
+            id: None,
+        }];
+        let doc = ExportDocument {
+            id: "d1",
+            text,
+            format: DocFormat::Plain,
+            title_len: None,
+            annotations: &annotations,
+        };
+        let mut suffixes = Vec::new();
+        for f in ExportFormat::ALL {
+            assert_eq!(ExportFormat::from_name(f.name()), Ok(f));
+            assert!(f.suffix().starts_with('.') && !suffixes.contains(&f.suffix()));
+            suffixes.push(f.suffix());
+            let out = f.write(&doc);
+            assert!(
+                out.contains("Disease") || out.contains("B-Disease"),
+                "{f:?}: {out}"
+            );
+        }
+        let err = ExportFormat::from_name("csv").unwrap_err();
+        assert_eq!(
+            err,
+            "unknown export format `csv`: expected one of pubtator, conll, brat, bioc"
+        );
+    }
 
     fn ann(text: &str, mention: &str, t: EntityType) -> Annotation {
         let start = text.find(mention).unwrap();

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use bioscope_core::corrections::{self, Correction, SpanLabel, SCHEMA_VERSION};
-use bioscope_core::export::{self, Annotation};
+use bioscope_core::export::{self, Annotation, ExportDocument, ExportFormat};
 use bioscope_core::segment::DocFormat;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
@@ -104,20 +104,15 @@ async fn export_document(state: &State, request: ExportRequest) -> Result<Value>
     let annotations = document.annotations(|t| settings.enabled_types.contains(&t));
     let text = document.text();
     let id = state.document_name(&uri);
-    let content = match request.format.as_str() {
-        "pubtator" => export::pubtator(&id, text, None, &annotations),
-        "conll" => export::conll(text, format, &annotations),
-        "brat" => export::brat(text, &annotations),
-        "bioc" => export::bioc(&id, text, &annotations),
-        other => return Err(unknown_format(other, "pubtator, conll, brat, bioc")),
-    };
+    let export_format = ExportFormat::from_name(&request.format).map_err(Error::invalid_params)?;
+    let content = export_format.write(&ExportDocument {
+        id: &id,
+        text,
+        format,
+        title_len: None,
+        annotations: &annotations,
+    });
     Ok(json!({"format": request.format, "content": content}))
-}
-
-fn unknown_format(format: &str, known: &str) -> Error {
-    Error::invalid_params(format!(
-        "unknown export format `{format}`: expected one of {known}"
-    ))
 }
 
 /// The decisions so far: JSONL as stored, or the corrected paragraphs with the labels the
@@ -167,6 +162,10 @@ fn export_corrections(state: &State, format: &str) -> Result<Value> {
             .collect();
         return Ok(json!({"format": format, "content": content}));
     }
+    // The other formats take the paragraphs as one document; a name that is neither JSONL nor
+    // an export format gets the export table's error, which lists the formats there are.
+    let export_format = ExportFormat::from_name(format)
+        .map_err(|e| Error::invalid_params(format!("{e} (or jsonl)")))?;
     let mut text = String::new();
     let mut annotations = Vec::new();
     for p in &paragraphs {
@@ -178,12 +177,13 @@ fn export_corrections(state: &State, format: &str) -> Result<Value> {
         text.push_str(&p.text.replace(['\n', '\r'], " "));
     }
     text.push('\n');
-    let content = match format {
-        "bioc" => export::bioc("corrections", &text, &annotations),
-        "brat" => export::brat(&text, &annotations),
-        "conll" => export::conll(&text, DocFormat::Plain, &annotations),
-        other => return Err(unknown_format(other, "jsonl, pubtator, bioc, brat, conll")),
-    };
+    let content = export_format.write(&ExportDocument {
+        id: "corrections",
+        text: &text,
+        format: DocFormat::Plain,
+        title_len: None,
+        annotations: &annotations,
+    });
     Ok(json!({"format": format, "content": content, "text": text}))
 }
 

@@ -111,19 +111,6 @@ pub fn read_text(path: &Path) -> Result<String> {
     })
 }
 
-/// The ANSI colour (SGR parameters) of each type.
-fn colour(t: EntityType) -> &'static str {
-    match t {
-        EntityType::Gene => "1;34",
-        EntityType::Disease => "1;31",
-        EntityType::Chemical => "1;32",
-        EntityType::Species => "1;35",
-        EntityType::CellLine => "1;33",
-        EntityType::CellType => "1;36",
-        EntityType::Variant => "1;93",
-    }
-}
-
 /// The document with each entity wrapped in its type's colour, and a legend of the types seen.
 pub fn render_ansi(text: &str, entities: &[DecidedEntity]) -> String {
     let mut out = String::with_capacity(text.len() + entities.len() * 12);
@@ -134,7 +121,7 @@ pub fn render_ansi(text: &str, entities: &[DecidedEntity]) -> String {
         let _ = write!(
             out,
             "\x1b[{}m{}\x1b[0m",
-            colour(e.entity_type),
+            e.entity_type.info().ansi_colour,
             &text[e.start..e.end]
         );
         at = e.end;
@@ -151,7 +138,7 @@ pub fn render_ansi(text: &str, entities: &[DecidedEntity]) -> String {
         .iter()
         .map(|&t| {
             let n = entities.iter().filter(|e| e.entity_type == t).count();
-            format!("\x1b[{}m{}\x1b[0m {n}", colour(t), t)
+            format!("\x1b[{}m{}\x1b[0m {n}", t.info().ansi_colour, t)
         })
         .collect();
     let _ = writeln!(out, "-- {} entities: {}", entities.len(), legend.join(", "));

@@ -4,6 +4,7 @@
 use std::process::Command;
 
 use bioscope_core::export::ExportFormat;
+use bioscope_core::EntityType;
 use bioscope_tests::{fixture, neovim, ort_library, repo_root, shipped_model};
 use serde_json::Value;
 
@@ -66,6 +67,16 @@ fn neovim_shows_entity_highlights_and_hovers() {
     // :BioscopeNextUncertain lands on an uncertain mention.
     let groups = seen["uncertain_groups"].to_string();
     assert!(groups.contains("@lsp.mod.uncertain"), "{seen}");
+    // The plugin has a highlight group for each token type of the server's legend, no more.
+    let groups = seen["token_groups"].as_object().expect("token groups");
+    assert_eq!(groups.len(), EntityType::TABLE.len(), "{seen}");
+    for row in EntityType::TABLE {
+        assert_eq!(
+            groups.get(row.token).and_then(Value::as_str),
+            Some(format!("Bioscope{}", row.name).as_str()),
+            "{row:?}: {seen}"
+        );
+    }
     // :BioscopeExport offers the server's export formats, each to a file with its suffix.
     let paths = seen["export_paths"].as_object().expect("export paths");
     assert_eq!(paths.len(), ExportFormat::ALL.len(), "{seen}");

@@ -49,35 +49,10 @@ impl std::str::FromStr for CorpusFormat {
     }
 }
 
-/// Maps a corpus's type name onto a BioScope type; `None` means the type is not tagged.
-///
-/// One table serves every shared corpus: their type names do not collide.
+/// Maps a corpus's type name onto a BioScope type; `None` means the type is not tagged
+/// (the labels are in [`EntityType::TABLE`]).
 pub fn map_corpus_type(name: &str) -> Option<EntityType> {
-    use EntityType::*;
-    let t = match name.to_ascii_lowercase().as_str() {
-        "gene"
-        | "geneorgeneproduct"
-        | "gene_or_gene_product"
-        | "protein"
-        | "dna"
-        | "rna"
-        | "gene_or_protein"
-        | "genemention" => Gene,
-        "disease"
-        | "specificdisease"
-        | "diseaseclass"
-        | "compositemention"
-        | "modifier"
-        | "diseaseorphenotypicfeature"
-        | "cancer" => Disease,
-        "chemical" | "chemicalentity" | "simple_chemical" | "drug" => Chemical,
-        "species" | "livb" | "organismtaxon" | "organism" | "strain" => Species,
-        "cellline" | "cell_line" => CellLine,
-        "celltype" | "cell_type" | "cell" => CellType,
-        "sequencevariant" | "variant" | "dnamutation" | "proteinmutation" | "snp" => Variant,
-        _ => return None,
-    };
-    Some(t)
+    EntityType::from_corpus_label(name)
 }
 
 /// A sentence of words with BIO tags over BioScope types.

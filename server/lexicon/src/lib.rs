@@ -84,7 +84,7 @@ pub fn build(
     sources::read_sources(sources_dir, options, &mut builder)?;
     let (bytes, stats) = builder.finish();
     let mut source_hashes = Vec::new();
-    for file in sources::SOURCE_FILES {
+    for file in sources::source_files() {
         let path = sources_dir.join(file);
         let content = std::fs::read(&path).map_err(|source| LexiconError::Io { path, source })?;
         source_hashes.push((file.to_string(), bioscope_core::hash::sha256_hex(&content)));

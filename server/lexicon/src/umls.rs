@@ -15,32 +15,6 @@ use crate::concept::{ConceptId, NameKind, Namespace};
 use crate::sources::{field, Table};
 use crate::LexiconError;
 
-/// The entity type of a UMLS semantic type (TUI), for the types BioScope tags.
-pub fn semantic_type(tui: &str) -> Option<EntityType> {
-    Some(match tui {
-        // Disease or Syndrome, Neoplastic Process, Mental or Behavioral Dysfunction, Congenital
-        // and Acquired Abnormalities, Anatomical Abnormality, Sign or Symptom, Injury or
-        // Poisoning, Pathologic Function, Cell or Molecular Dysfunction, Finding.
-        "T047" | "T191" | "T048" | "T019" | "T020" | "T190" | "T184" | "T037" | "T046" | "T049" => {
-            EntityType::Disease
-        }
-        // Gene or Genome; Amino Acid, Peptide, or Protein; Enzyme; Receptor.
-        "T028" | "T116" | "T126" | "T192" => EntityType::Gene,
-        // Organic Chemical, Pharmacologic Substance, Inorganic Chemical, Element/Ion/Isotope,
-        // Antibiotic, Biologically Active Substance, Hazardous Substance, Hormone, Vitamin,
-        // Clinical Drug, Chemical, Nucleic Acid/Nucleoside/Nucleotide, Lipid-like substances.
-        "T109" | "T121" | "T197" | "T196" | "T195" | "T123" | "T131" | "T125" | "T127" | "T200"
-        | "T103" | "T104" | "T114" | "T118" | "T110" => EntityType::Chemical,
-        // Organisms: Virus, Bacterium, Archaeon, Eukaryote, Fungus, Plant, Animal, Vertebrate,
-        // Amphibian, Bird, Fish, Mammal, Reptile, Human, Organism.
-        "T005" | "T007" | "T194" | "T204" | "T004" | "T002" | "T008" | "T010" | "T011" | "T012"
-        | "T013" | "T015" | "T014" | "T016" | "T001" => EntityType::Species,
-        // Cell.
-        "T025" => EntityType::CellType,
-        _ => return None,
-    })
-}
-
 struct Atom {
     name: String,
     preferred: bool,
@@ -58,7 +32,7 @@ pub fn read_umls(dir: &Path, builder: &mut LexiconBuilder) -> Result<(), Lexicon
     Table::open(&meta.join("MRSTY.RRF"))?
         .separated_by('|')
         .each_row(false, |f| {
-            if let Some(entity_type) = semantic_type(field(f, 1)) {
+            if let Some(entity_type) = EntityType::from_umls_semantic_type(field(f, 1)) {
                 let entry = types.entry(field(f, 0).to_string()).or_default();
                 if !entry.contains(&entity_type) {
                     entry.push(entity_type);

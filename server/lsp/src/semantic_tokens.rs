@@ -12,19 +12,6 @@ use tower_lsp_server::ls_types::{
 
 use crate::position::{to_position, PositionEncoding};
 
-/// The token type of each entity type, in legend order ([`EntityType::ALL`]).
-pub fn token_type_name(t: EntityType) -> &'static str {
-    match t {
-        EntityType::Gene => "gene",
-        EntityType::Disease => "disease",
-        EntityType::Chemical => "chemical",
-        EntityType::Species => "species",
-        EntityType::CellLine => "cellLine",
-        EntityType::CellType => "cellType",
-        EntityType::Variant => "variant",
-    }
-}
-
 /// Modifier bit of a mention whose confidence is below the threshold.
 pub const UNCERTAIN: u32 = 1 << 0;
 /// Modifier bit of a mention the user decided (accepted, retyped, resized or tagged).
@@ -36,7 +23,7 @@ pub fn legend() -> SemanticTokensLegend {
     SemanticTokensLegend {
         token_types: EntityType::ALL
             .iter()
-            .map(|&t| SemanticTokenType::new(token_type_name(t)))
+            .map(|&t| SemanticTokenType::new(t.info().token))
             .collect(),
         token_modifiers: vec![
             SemanticTokenModifier::new("uncertain"),
@@ -46,8 +33,9 @@ pub fn legend() -> SemanticTokensLegend {
     }
 }
 
+/// The type's index in the legend ([`EntityType::TABLE`] is in declaration order).
 fn type_index(t: EntityType) -> u32 {
-    EntityType::ALL.iter().position(|&x| x == t).unwrap_or(0) as u32
+    t as u32
 }
 
 /// Tokens for `entities` (byte spans in `rope`'s text, sorted, disjoint), one per line an

@@ -1,8 +1,8 @@
 //! Tagging text with the shipped model through ONNX Runtime: byte spans, confidences, and
 //! masked markup that is never tagged.
 
+use bioscope_analysis::DecidedEntity;
 use bioscope_analysis::{Analyzer, Request};
-use bioscope_core::corrections::DecidedEntity;
 use bioscope_core::segment::{segment, DocFormat};
 use bioscope_core::EntityType;
 use bioscope_tagger::{CacheStats, CachedTagger, Priority, Tagger, TaggerOptions};

@@ -6,7 +6,7 @@
 //! 3. Entities cut before hidden math or code (`Paragraph::content_break`).
 //! 4. Abbreviation definitions from each paragraph's prose, and document-level consistency
 //!    ([`crate::consistency`]) over every paragraph analysed.
-//! 5. The user's decisions (`bioscope_core::corrections::Overrides`), per paragraph.
+//! 5. The user's decisions ([`crate::decisions::Overrides`]), per paragraph.
 //!
 //! The same function runs for an editor's keystroke, a whole file of `bioscope tag` and the
 //! documents of `bioscope eval`, so what is scored is what users see.
@@ -14,7 +14,7 @@
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
-use bioscope_core::corrections::{DecidedEntity, Overrides};
+use crate::decisions::{DecidedEntity, Overrides};
 use bioscope_core::segment::{segment, DocFormat, Paragraph};
 use bioscope_lexicon::abbreviations::{definitions, Abbreviations};
 use bioscope_lexicon::Lexicon;

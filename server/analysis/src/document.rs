@@ -5,7 +5,7 @@
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
-use bioscope_core::corrections::DecidedEntity;
+use crate::decisions::DecidedEntity;
 use bioscope_core::export::Annotation;
 use bioscope_core::segment::DocFormat;
 use bioscope_core::EntityType;

@@ -12,10 +12,12 @@
 
 pub mod analyzer;
 pub mod consistency;
+pub mod decisions;
 pub mod document;
 pub mod recovery;
 
 pub use analyzer::{steps, Analyzer, Request};
 pub use consistency::Consistency;
+pub use decisions::{DecidedEntity, Overrides};
 pub use document::{DocumentAnalysis, TaggedParagraph};
 pub use recovery::RECOVERED_SCORE;

@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use bioscope_analysis::DecidedEntity;
 use bioscope_analysis::DocumentAnalysis;
-use bioscope_core::corrections::DecidedEntity;
 use bioscope_core::export::{ExportDocument, ExportFormat};
 use bioscope_core::EntityType;
 use bioscope_lexicon::Candidate;

@@ -1,7 +1,7 @@
 //! Entities as LSP semantic tokens: the legend (one token type per entity type, modifiers),
 //! the relative encoding with entities split per line, and deltas between two encodings.
 
-use bioscope_core::corrections::DecidedEntity;
+use bioscope_analysis::DecidedEntity;
 use bioscope_core::EntityType;
 use bioscope_lexicon::abbreviations::Abbreviations;
 use ropey::Rope;

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
+use bioscope_analysis::Overrides;
 use bioscope_analysis::{DocumentAnalysis, Request};
-use bioscope_core::corrections::{self, Correction, Overrides};
+use bioscope_core::corrections::{self, Correction};
 use bioscope_core::segment::DocFormat;
 use bioscope_tagger::{Priority, TaggerOptions};
 use dashmap::DashMap;
@@ -244,8 +245,8 @@ impl State {
     /// Adds a decision to the in-memory rules (after it was stored).
     pub fn add_decision(&self, record: Correction) {
         let mut d = self.decisions.write().unwrap_or_else(|e| e.into_inner());
+        Arc::make_mut(&mut d.overrides).add(&record);
         d.records.push(record);
-        d.overrides = Arc::new(Overrides::from_records(&d.records));
     }
 
     /// The name a document's decisions are recorded under: its path relative to the workspace

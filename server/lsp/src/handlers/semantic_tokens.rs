@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use bioscope_core::corrections::DecidedEntity;
+use bioscope_analysis::DecidedEntity;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::{
     SemanticTokens, SemanticTokensDelta, SemanticTokensDeltaParams, SemanticTokensFullDeltaResult,

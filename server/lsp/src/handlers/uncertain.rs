@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use bioscope_core::corrections::DecidedEntity;
+use bioscope_analysis::DecidedEntity;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, Result};

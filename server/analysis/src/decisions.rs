@@ -1,0 +1,331 @@
+//! The user's decisions as they change an analysis: rules over mention texts, built from the
+//! corrections store (`bioscope_core::corrections`) and updated one record at a time.
+
+use bioscope_core::corrections::{Action, Correction, Scope, SpanLabel};
+use bioscope_core::EntityType;
+
+/// An entity after the user's decisions: `corrected` when a decision made or confirmed it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecidedEntity {
+    pub start: usize,
+    pub end: usize,
+    pub entity_type: EntityType,
+    pub score: f32,
+    pub corrected: bool,
+}
+
+/// What a decision does to a mention text.
+#[derive(Clone, Debug, PartialEq)]
+enum Rule {
+    /// Keep (as this type), marked corrected.
+    Keep(EntityType),
+    /// Drop mentions of this type (`None`: of any type).
+    Drop(Option<EntityType>),
+    /// Tag the text as this type wherever it occurs, replacing what it overlaps.
+    Tag(EntityType),
+}
+
+/// The user's decisions as rules over mention texts; the latest decision about a text wins.
+/// Decisions with scope `Here` apply to their document and paragraph (unchanged text) only.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    everywhere: Vec<(String, Rule)>,
+    here: Vec<(String, String, String, Rule)>, // document, paragraph, text, rule
+}
+
+impl Overrides {
+    pub fn from_records(records: &[Correction]) -> Self {
+        let mut o = Overrides::default();
+        for c in records {
+            o.add(c);
+        }
+        o
+    }
+
+    /// Adds one record's decisions: they replace earlier decisions about the same text (in
+    /// the same paragraph, for scope `Here`).
+    pub fn add(&mut self, c: &Correction) {
+        for (text, rule) in rules_of(c) {
+            match c.scope {
+                Scope::Everywhere => {
+                    self.everywhere.retain(|(t, _)| *t != text);
+                    self.everywhere.push((text, rule));
+                }
+                Scope::Here => {
+                    self.here.retain(|(d, p, t, _)| {
+                        !(*d == c.document && *p == c.paragraph && *t == text)
+                    });
+                    self.here
+                        .push((c.document.clone(), c.paragraph.clone(), text, rule));
+                }
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.everywhere.is_empty() && self.here.is_empty()
+    }
+
+    /// Applies the rules to one paragraph's model entities (byte offsets into `paragraph`).
+    pub fn apply(
+        &self,
+        document: &str,
+        paragraph: &str,
+        entities: &[DecidedEntity],
+    ) -> Vec<DecidedEntity> {
+        let rules: Vec<(&str, &Rule)> = self
+            .everywhere
+            .iter()
+            .map(|(t, r)| (t.as_str(), r))
+            .chain(
+                self.here
+                    .iter()
+                    .filter(|(d, p, _, _)| d == document && p == paragraph)
+                    .map(|(_, _, t, r)| (t.as_str(), r)),
+            )
+            .collect();
+        if rules.is_empty() {
+            return entities.to_vec();
+        }
+        // The last rule for a text wins (document-specific ones come last).
+        let rule_for = |text: &str| {
+            rules
+                .iter()
+                .rev()
+                .find(|(t, _)| *t == text)
+                .map(|(_, r)| *r)
+        };
+        let mut out: Vec<DecidedEntity> = Vec::new();
+        for e in entities {
+            let text = &paragraph[e.start..e.end];
+            match rule_for(text) {
+                None => out.push(e.clone()),
+                Some(Rule::Keep(t)) => out.push(DecidedEntity {
+                    entity_type: *t,
+                    corrected: true,
+                    ..e.clone()
+                }),
+                Some(Rule::Drop(None)) => {}
+                Some(Rule::Drop(Some(t))) if *t == e.entity_type => {}
+                Some(Rule::Drop(Some(_))) => out.push(e.clone()),
+                Some(Rule::Tag(_)) => {} // re-added below at every occurrence
+            }
+        }
+        // Tagged texts wherever they occur as whole words; they replace what they overlap.
+        for (text, rule) in &rules {
+            let Rule::Tag(to) = rule else { continue };
+            if rule_for(text) != Some(*rule) || text.is_empty() {
+                continue;
+            }
+            for (start, _) in paragraph.match_indices(*text) {
+                let end = start + text.len();
+                if !at_word_boundaries(paragraph, start, end) {
+                    continue;
+                }
+                out.retain(|e| e.end <= start || e.start >= end);
+                out.push(DecidedEntity {
+                    start,
+                    end,
+                    entity_type: *to,
+                    score: 1.0,
+                    corrected: true,
+                });
+            }
+        }
+        out.sort_by_key(|e| (e.start, e.end));
+        out
+    }
+}
+
+fn rules_of(c: &Correction) -> Vec<(String, Rule)> {
+    let text_of = |s: &SpanLabel| c.paragraph.get(s.start..s.end).map(str::to_string);
+    let old = c
+        .old
+        .as_ref()
+        .and_then(|s| text_of(s).map(|t| (t, s.entity_type)));
+    let new = c
+        .new
+        .as_ref()
+        .and_then(|s| text_of(s).map(|t| (t, s.entity_type)));
+    match (c.action, old, new) {
+        (Action::Accept | Action::Retype, _, Some((t, ty))) => vec![(t, Rule::Keep(ty))],
+        (Action::Reject, Some((t, ty)), _) => vec![(t, Rule::Drop(Some(ty)))],
+        (Action::Ignore, Some((t, _)), _) | (Action::Ignore, None, Some((t, _))) => {
+            vec![(t, Rule::Drop(None))]
+        }
+        (Action::Tag, _, Some((t, ty))) => vec![(t, Rule::Tag(ty))],
+        (Action::Resize, Some((old_text, old_ty)), Some((t, ty))) => {
+            vec![(old_text, Rule::Drop(Some(old_ty))), (t, Rule::Tag(ty))]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// True when `start..end` neither starts nor ends inside a word.
+fn at_word_boundaries(text: &str, start: usize, end: usize) -> bool {
+    let word = |c: char| c.is_alphanumeric();
+    let before = text[..start].chars().next_back().is_none_or(|c| !word(c));
+    let after = text[end..].chars().next().is_none_or(|c| !word(c));
+    before && after
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bioscope_core::corrections::SCHEMA_VERSION;
+
+    fn decided(start: usize, end: usize, t: EntityType) -> DecidedEntity {
+        DecidedEntity {
+            start,
+            end,
+            entity_type: t,
+            score: 0.8,
+            corrected: false,
+        }
+    }
+
+    fn correction(
+        action: Action,
+        scope: Scope,
+        paragraph: &str,
+        old: Option<(&str, EntityType)>,
+        new: Option<(&str, EntityType)>,
+    ) -> Correction {
+        let span = |(text, t): (&str, EntityType)| {
+            let start = paragraph.find(text).unwrap();
+            SpanLabel {
+                start,
+                end: start + text.len(),
+                entity_type: t,
+            }
+        };
+        Correction {
+            schema: SCHEMA_VERSION,
+            action,
+            scope,
+            document: "a.md".into(),
+            paragraph: paragraph.into(),
+            old: old.map(span),
+            new: new.map(span),
+            model_sha256: String::new(),
+            timestamp: String::new(),
+        }
+    }
+
+    #[test]
+    fn decisions_override_the_model_everywhere_or_here() {
+        use EntityType::*;
+        let p = "BRCA1 and p53 in breast cancer; BRCA1 again, with cancer.";
+        let model = vec![
+            decided(0, 5, Gene),
+            decided(10, 13, Disease),
+            decided(17, 30, Disease),
+            decided(32, 37, Gene),
+            decided(
+                p.rfind("cancer").unwrap(),
+                p.rfind("cancer").unwrap() + 6,
+                Disease,
+            ),
+        ];
+        let records = vec![
+            correction(
+                Action::Accept,
+                Scope::Everywhere,
+                p,
+                Some(("BRCA1", Gene)),
+                Some(("BRCA1", Gene)),
+            ),
+            correction(
+                Action::Retype,
+                Scope::Everywhere,
+                p,
+                Some(("p53", Disease)),
+                Some(("p53", Gene)),
+            ),
+            correction(
+                Action::Reject,
+                Scope::Here,
+                p,
+                Some(("cancer.", Disease)),
+                None,
+            ),
+            correction(
+                Action::Resize,
+                Scope::Everywhere,
+                p,
+                Some(("breast cancer", Disease)),
+                Some(("breast cancer;", Disease)),
+            ),
+        ];
+        // "cancer." is not a mention text (the model's is "cancer"): rejecting it changes nothing.
+        let o = Overrides::from_records(&records);
+        let got = o.apply("a.md", p, &model);
+        let view: Vec<(&str, EntityType, bool)> = got
+            .iter()
+            .map(|e| (&p[e.start..e.end], e.entity_type, e.corrected))
+            .collect();
+        assert_eq!(
+            view,
+            vec![
+                ("BRCA1", Gene, true),
+                ("p53", Gene, true),
+                ("breast cancer;", Disease, true),
+                ("BRCA1", Gene, true),
+                ("cancer", Disease, false),
+            ]
+        );
+
+        // Later decisions win; "here" applies to its document only; ignore drops every type.
+        let mut more = records.clone();
+        more.push(correction(
+            Action::Reject,
+            Scope::Here,
+            p,
+            Some(("cancer", Disease)),
+            None,
+        ));
+        more.push(correction(
+            Action::Ignore,
+            Scope::Everywhere,
+            p,
+            Some(("BRCA1", Gene)),
+            None,
+        ));
+        let o = Overrides::from_records(&more);
+        let here: Vec<&str> = o
+            .apply("a.md", p, &model)
+            .iter()
+            .map(|e| &p[e.start..e.end])
+            .collect();
+        assert_eq!(here, ["p53", "breast cancer;"]);
+        let elsewhere: Vec<&str> = o
+            .apply("b.md", p, &model)
+            .iter()
+            .map(|e| &p[e.start..e.end])
+            .collect();
+        assert_eq!(elsewhere, ["p53", "breast cancer;", "cancer"]);
+    }
+
+    #[test]
+    fn tagged_text_is_found_at_word_boundaries_only() {
+        let p = "HeLa cells; not HeLaS3, but HeLa.";
+        let records = vec![correction(
+            Action::Tag,
+            Scope::Everywhere,
+            p,
+            None,
+            Some(("HeLa", EntityType::CellLine)),
+        )];
+        let o = Overrides::from_records(&records);
+        let got = o.apply("x.tex", p, &[decided(0, 10, EntityType::CellType)]);
+        let spans: Vec<(usize, &str)> = got.iter().map(|e| (e.start, &p[e.start..e.end])).collect();
+        assert_eq!(
+            spans,
+            vec![(0, "HeLa"), (28, "HeLa")],
+            "the overlapped model mention gives way"
+        );
+        assert!(got
+            .iter()
+            .all(|e| e.corrected && e.entity_type == EntityType::CellLine));
+    }
+}

@@ -10,7 +10,8 @@ use bioscope_core::export::Annotation;
 use bioscope_core::segment::DocFormat;
 use bioscope_core::EntityType;
 use bioscope_lexicon::abbreviations::{Abbreviations, Definition};
-use bioscope_lexicon::normalize::{Candidate, DocumentContext};
+use bioscope_lexicon::normalize::Candidate;
+use bioscope_lexicon::DocumentContext;
 use bioscope_lexicon::{Lexicon, Normalizer};
 use bioscope_tagger::TextEntity;
 

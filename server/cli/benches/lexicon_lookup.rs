@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use bioscope_core::corpus::{map_corpus_type, read_brat, read_pubtator, Document};
 use bioscope_core::EntityType;
-use bioscope_lexicon::normalize::DocumentContext;
+use bioscope_lexicon::DocumentContext;
 use bioscope_lexicon::Normalizer;
 use bioscope_tests::percentile;
 

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use bioscope_core::EntityType;
-use bioscope_lexicon::normalize::DocumentContext;
+use bioscope_lexicon::DocumentContext;
 use bioscope_lexicon::{Lexicon, LexiconManifest, Normalizer, Scope, SourceOptions};
 use clap::{Subcommand, ValueEnum};
 

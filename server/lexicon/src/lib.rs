@@ -3,7 +3,7 @@
 //! A lexicon is one file: an `fst` map from folded name keys ([`key`]) to concepts, and a
 //! compact concept table (identifier, type, preferred name, a few synonyms, cross-references),
 //! memory-mapped at run time. [`build`] makes it from the shared sources ([`sources`], plus a
-//! user's UMLS release through [`umls`]); [`normalize`] ranks the concepts for a mention, using
+//! user's UMLS release through `sources::umls`); [`normalize`] ranks the concepts for a mention, using
 //! abbreviations defined in the same document ([`abbreviations`]); [`recover`] finds the precise
 //! names that a model missed.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -14,6 +14,7 @@ pub mod abbreviations;
 pub mod annotated;
 pub mod build;
 pub mod concept;
+pub mod context;
 pub mod key;
 pub mod lexicon;
 pub mod nearest;
@@ -21,14 +22,14 @@ pub mod normalize;
 pub mod recover;
 pub mod sources;
 mod store;
-pub mod umls;
 mod variants;
 
 pub use abbreviations::Abbreviations;
 pub use build::{BuildStats, LexiconBuilder};
 pub use concept::{Concept, ConceptId, NameKind, Namespace};
+pub use context::DocumentContext;
 pub use lexicon::{ConceptRef, Lexicon, Posting};
-pub use normalize::{Candidate, DocumentContext, MatchKind, Normalizer};
+pub use normalize::{Candidate, MatchKind, Normalizer};
 pub use sources::{Scope, SourceOptions};
 
 /// The lexicon file's name inside a lexicon folder, next to `manifest.json`.

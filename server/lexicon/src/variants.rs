@@ -12,8 +12,8 @@
 
 use bioscope_core::EntityType;
 
+use crate::context::DocumentContext;
 use crate::key;
-use crate::normalize::DocumentContext;
 
 /// Words that may precede a gene name without being part of it.
 const ORGANISM_WORDS: [&str; 8] = [

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use bioscope_core::EntityType;
-use bioscope_lexicon::normalize::DocumentContext;
+use bioscope_lexicon::DocumentContext;
 use bioscope_lexicon::{
     Abbreviations, LexiconError, MatchKind, Namespace, Normalizer, Scope, SourceOptions,
 };

@@ -1,18 +1,15 @@
 //! What the server is doing, told to the client as `bioscope/status` notifications so an
 //! editor can show it (a status bar item): loading a model, tagging (only when it lasts long
-//! enough to notice), retraining (with a percentage), or idle, with the model's name.
+//! enough to notice), retraining (with a percentage), or idle, with the model's name; and the
+//! counters behind it (tagging in flight, the one retraining and how to cancel it).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
 use tower_lsp_server::ls_types::notification::Notification;
-
-use crate::state::State;
-
-/// Tagging shorter than this is not announced (a keystroke's re-tag would make it flicker).
-const ANNOUNCE_TAGGING_AFTER: Duration = Duration::from_millis(300);
+use tower_lsp_server::ls_types::ProgressToken;
 
 pub enum StatusNotification {}
 
@@ -47,65 +44,65 @@ pub struct TaggingActivity {
     announced: AtomicBool,
 }
 
-/// Held while tagging; the last one dropped announces "idle" if "tagging" was announced.
-pub struct TaggingGuard {
-    state: Arc<State>,
-}
-
-impl State {
-    /// Sends a `bioscope/status` notification (nothing before the client is known).
-    pub async fn announce(
-        &self,
-        activity: Activity,
-        message: Option<String>,
-        percentage: Option<u32>,
-    ) {
-        let Some(client) = self.client.get() else {
-            return;
-        };
-        let params = StatusParams {
-            activity,
-            model: self.engine().model_name().map(str::to_string),
-            message,
-            percentage,
-        };
-        client.send_notification::<StatusNotification>(params).await;
+impl TaggingActivity {
+    /// Counts one more tagging in flight; true when it is the only one (time to start the
+    /// clock before announcing).
+    pub fn begin(&self) -> bool {
+        self.in_flight.fetch_add(1, Ordering::SeqCst) == 0
     }
 
-    /// Marks tagging under way until the guard is dropped; announced after a short while.
-    pub fn tagging_started(self: &Arc<Self>) -> TaggingGuard {
-        if self.tagging.in_flight.fetch_add(1, Ordering::SeqCst) == 0 {
-            let state = self.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(ANNOUNCE_TAGGING_AFTER).await;
-                if state.tagging.in_flight.load(Ordering::SeqCst) > 0
-                    && !state.tagging.announced.swap(true, Ordering::SeqCst)
-                {
-                    state.announce(Activity::Tagging, None, None).await;
-                    // Finished while announcing: the guard saw nothing to retract.
-                    if state.tagging.in_flight.load(Ordering::SeqCst) == 0
-                        && state.tagging.announced.swap(false, Ordering::SeqCst)
-                    {
-                        state.announce(Activity::Idle, None, None).await;
-                    }
-                }
-            });
-        }
-        TaggingGuard {
-            state: self.clone(),
-        }
+    /// True once, while tagging is still in flight and not yet announced: announce it now.
+    pub fn announce_now(&self) -> bool {
+        self.in_flight.load(Ordering::SeqCst) > 0 && !self.announced.swap(true, Ordering::SeqCst)
+    }
+
+    /// True when nothing is in flight any more but "tagging" was announced: retract it now
+    /// (announce "idle").
+    pub fn retract_now(&self) -> bool {
+        self.in_flight.load(Ordering::SeqCst) == 0 && self.announced.swap(false, Ordering::SeqCst)
+    }
+
+    /// Counts one tagging done; true when it was the last and "tagging" was announced.
+    pub fn end(&self) -> bool {
+        self.in_flight.fetch_sub(1, Ordering::SeqCst) == 1
+            && self.announced.swap(false, Ordering::SeqCst)
     }
 }
 
-impl Drop for TaggingGuard {
-    fn drop(&mut self) {
-        let tagging = &self.state.tagging;
-        if tagging.in_flight.fetch_sub(1, Ordering::SeqCst) == 1
-            && tagging.announced.swap(false, Ordering::SeqCst)
-        {
-            let state = self.state.clone();
-            tokio::spawn(async move { state.announce(Activity::Idle, None, None).await });
+/// At most one retraining at a time, and the way to cancel it.
+#[derive(Default)]
+pub struct Retraining {
+    running: AtomicBool,
+    cancel: Mutex<Option<(ProgressToken, oneshot::Sender<()>)>>,
+}
+
+impl Retraining {
+    /// Marks a retraining as running; false when one already is.
+    pub fn begin(&self) -> bool {
+        !self.running.swap(true, Ordering::SeqCst)
+    }
+
+    /// Remembers how to cancel the running retraining (its `$/progress` token).
+    pub fn cancellable(&self, token: ProgressToken, cancel: oneshot::Sender<()>) {
+        *self.cancel.lock().unwrap_or_else(|e| e.into_inner()) = Some((token, cancel));
+    }
+
+    /// Marks the retraining as over.
+    pub fn end(&self) {
+        *self.cancel.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.running.store(false, Ordering::SeqCst);
+    }
+
+    /// Cancels the retraining whose progress token this is (`window/workDoneProgress/cancel`).
+    pub fn cancel(&self, token: &ProgressToken) -> bool {
+        let mut cancel = self.cancel.lock().unwrap_or_else(|e| e.into_inner());
+        if cancel.as_ref().is_some_and(|(t, _)| t == token) {
+            if let Some((_, tx)) = cancel.take() {
+                let _ = tx.send(());
+                return true;
+            }
         }
+        false
     }
 }
 

@@ -11,7 +11,6 @@ pub mod document;
 pub mod engine;
 pub mod handlers;
 pub mod position;
-pub mod retrain;
 pub mod semantic_tokens;
 pub mod server;
 pub mod settings;

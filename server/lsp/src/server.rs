@@ -140,7 +140,7 @@ impl Backend {
             self.warn(problem.to_string()).await;
         }
         self.state.announce(Activity::Idle, None, None).await;
-        self.state.schedule_all();
+        crate::handlers::publish::schedule_all(&self.state);
     }
 
     /// An empty token set, for documents that are not tagged.
@@ -195,7 +195,7 @@ impl Backend {
         if model_changed {
             self.reload().await;
         } else if hints_changed {
-            self.state.schedule_all();
+            crate::handlers::publish::schedule_all(&self.state);
         }
         // Results change without an edit (types shown, threshold, model).
         let _ = self.client.semantic_tokens_refresh().await;

@@ -17,6 +17,7 @@ use ropey::Rope;
 use tokio::sync::watch;
 use tower_lsp_server::ls_types::Uri;
 
+use crate::activity::{Activity, Retraining, StatusNotification, StatusParams, TaggingActivity};
 use crate::document::Document;
 use crate::engine::Engine;
 use crate::position::PositionEncoding;
@@ -29,11 +30,6 @@ const ANALYSIS_WAIT: Duration = Duration::from_secs(30);
 /// this bounds how long an edit or a visible range waits behind background work (about 0.2 s
 /// on two cores), at little cost in throughput.
 const SERVER_BATCH_TOKENS: usize = 1024;
-
-/// A newly opened document waits this long before it is tagged whole, unless a request for its
-/// results comes first: an editor asks for the visible range right after opening, and that
-/// range is then tagged first rather than behind the rest of the document.
-const OPEN_GRACE: Duration = Duration::from_millis(50);
 
 /// A newly opened document with more paragraphs than this is tagged in steps that report
 /// `$/progress` (when the client supports it).
@@ -58,7 +54,7 @@ pub struct OpenDocument {
     /// The last semantic tokens sent (result id, flat data), for deltas.
     pub last_tokens: Option<(String, Vec<u32>)>,
     /// The version a request is waiting for: its scheduled tagging skips the debounce.
-    wanted: watch::Sender<i32>,
+    pub wanted: watch::Sender<i32>,
 }
 
 impl OpenDocument {
@@ -106,10 +102,10 @@ pub struct State {
     /// The client accepts `window/workDoneProgress/create`.
     pub progress_supported: AtomicBool,
     /// Tagging in flight, for `bioscope/status`.
-    pub tagging: crate::activity::TaggingActivity,
+    pub tagging: TaggingActivity,
     /// Documents with uncertain-mention hints published (to clear them).
     pub hinted: dashmap::DashSet<Uri>,
-    pub retraining: crate::retrain::Retraining,
+    pub retraining: Retraining,
 }
 
 impl State {
@@ -276,66 +272,6 @@ impl State {
             .map(|d| (d.doc.rope.clone(), d.doc.version, d.doc.format))
     }
 
-    /// Re-tags `uri` at `version` after `delay`, unless a newer version arrives first; the
-    /// result is published only if the document is still at that version.
-    pub fn schedule(self: &Arc<Self>, uri: Uri, version: i32, delay: Duration) {
-        let state = self.clone();
-        tokio::spawn(async move {
-            let first = state
-                .docs
-                .get(&uri)
-                .is_some_and(|open| open.analysis.borrow().is_none());
-            let delay = if first && delay.is_zero() {
-                OPEN_GRACE
-            } else {
-                delay
-            };
-            if !delay.is_zero() {
-                let Some(mut wanted) = state.docs.get(&uri).map(|open| open.wanted.subscribe())
-                else {
-                    return;
-                };
-                tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
-                    _ = wanted.wait_for(|&v| v == version) => {}
-                }
-            }
-            let Some((rope, current, format)) = state.snapshot(&uri) else {
-                return;
-            };
-            if current != version {
-                return; // a newer edit has its own task
-            }
-            let generation = state.generation();
-            let _busy = state.tagging_started();
-            // A new document is tagged in the background, behind what a range request (the
-            // visible part) or an edit elsewhere is waiting for.
-            let document = if first {
-                state.analyze_with_progress(&uri, &rope, format).await
-            } else {
-                state
-                    .analyze(&uri, &rope, format, None, Priority::Interactive)
-                    .await
-            };
-            let published = match state.docs.get(&uri) {
-                Some(open) if open.doc.version == version && state.generation() == generation => {
-                    let analysis = Arc::new(Analysis {
-                        version,
-                        generation,
-                        rope,
-                        document,
-                    });
-                    open.analysis.send_replace(Some(analysis.clone()));
-                    Some(analysis)
-                }
-                _ => None,
-            };
-            if let Some(analysis) = published {
-                crate::handlers::uncertain::publish_hints(&state, &uri, &analysis).await;
-            }
-        });
-    }
-
     /// The analysis of the document (only the paragraphs overlapping `within`, all for
     /// `None`) with the user's decisions, off the runtime.
     pub async fn analyze(
@@ -368,7 +304,7 @@ impl State {
     /// Analyses a whole document; a long one is first run through the model in steps of
     /// paragraphs with `$/progress` reports, and then analysed whole (from the cache), so the
     /// result is the same as after any later edit.
-    async fn analyze_with_progress(
+    pub async fn analyze_with_progress(
         &self,
         uri: &Uri,
         rope: &Rope,
@@ -421,22 +357,14 @@ impl State {
         document
     }
 
+    /// Which analyses are current: an analysis computed under an older generation is stale.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
     }
 
-    /// Marks every analysis stale and re-tags every open document now (after a decision or a
-    /// model change).
-    pub fn schedule_all(self: &Arc<Self>) {
+    /// Marks every analysis stale (after a decision or a model change).
+    pub fn mark_stale(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
-        let versions: Vec<(Uri, i32)> = self
-            .docs
-            .iter()
-            .map(|d| (d.key().clone(), d.doc.version))
-            .collect();
-        for (uri, version) in versions {
-            self.schedule(uri, version, Duration::ZERO);
-        }
     }
 
     /// The analysis of the document's current version, waiting for it if tagging is under
@@ -491,6 +419,64 @@ pub fn file_path(uri: &str) -> Option<std::path::PathBuf> {
     Some(std::path::PathBuf::from(
         String::from_utf8_lossy(&out).into_owned(),
     ))
+}
+
+/// Tagging shorter than this is not announced (a keystroke's re-tag would make it flicker).
+const ANNOUNCE_TAGGING_AFTER: Duration = Duration::from_millis(300);
+
+/// Held while tagging; the last one dropped announces "idle" if "tagging" was announced.
+pub struct TaggingGuard {
+    state: Arc<State>,
+}
+
+impl State {
+    /// Sends a `bioscope/status` notification (nothing before the client is known).
+    pub async fn announce(
+        &self,
+        activity: Activity,
+        message: Option<String>,
+        percentage: Option<u32>,
+    ) {
+        let Some(client) = self.client.get() else {
+            return;
+        };
+        let params = StatusParams {
+            activity,
+            model: self.engine().model_name().map(str::to_string),
+            message,
+            percentage,
+        };
+        client.send_notification::<StatusNotification>(params).await;
+    }
+
+    /// Marks tagging under way until the guard is dropped; announced after a short while.
+    pub fn tagging_started(self: &Arc<Self>) -> TaggingGuard {
+        if self.tagging.begin() {
+            let state = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(ANNOUNCE_TAGGING_AFTER).await;
+                if state.tagging.announce_now() {
+                    state.announce(Activity::Tagging, None, None).await;
+                    // Finished while announcing: the guard saw nothing to retract.
+                    if state.tagging.retract_now() {
+                        state.announce(Activity::Idle, None, None).await;
+                    }
+                }
+            });
+        }
+        TaggingGuard {
+            state: self.clone(),
+        }
+    }
+}
+
+impl Drop for TaggingGuard {
+    fn drop(&mut self) {
+        if self.state.tagging.end() {
+            let state = self.state.clone();
+            tokio::spawn(async move { state.announce(Activity::Idle, None, None).await });
+        }
+    }
 }
 
 #[cfg(test)]

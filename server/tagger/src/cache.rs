@@ -19,8 +19,9 @@ use bioscope_core::corpus::{split_sentences, split_words};
 use bioscope_core::hash::Hasher;
 use lru::LruCache;
 
+use crate::error::TaggerError;
 use crate::onnx::{InteractiveWork, Priority};
-use crate::tagger::{Tagger, TaggerError, TextEntity};
+use crate::tagger::{Tagger, TextEntity};
 
 /// Counters for tests, benchmarks and the status command.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

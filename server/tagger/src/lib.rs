@@ -7,10 +7,14 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cache;
+pub mod error;
 pub mod onnx;
+pub mod options;
 pub mod runtime;
 pub mod tagger;
 
 pub use cache::{CacheStats, CachedTagger, SentencePass};
+pub use error::TaggerError;
 pub use onnx::{InteractiveWork, OnnxModel, Priority};
-pub use tagger::{Tagger, TaggerError, TaggerOptions, TextEntity};
+pub use options::TaggerOptions;
+pub use tagger::{Tagger, TextEntity};

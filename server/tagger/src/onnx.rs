@@ -14,8 +14,9 @@ use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 use ort::value::Tensor;
 
+use crate::error::TaggerError;
+use crate::options::TaggerOptions;
 use crate::runtime::environment;
-use crate::tagger::{TaggerError, TaggerOptions};
 
 /// Who waits for a batch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

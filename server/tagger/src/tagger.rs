@@ -6,52 +6,17 @@
 //! first piece) of the tag the Viterbi path gave it; an entity's score is the lowest over its
 //! words, so one doubtful word makes the whole mention doubtful.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use bioscope_core::bundle::{Bundle, BundleError};
+use bioscope_core::bundle::Bundle;
 use bioscope_core::corpus::split_words;
 use bioscope_core::decode::{decode_window_scored, tag_runs};
-use bioscope_core::encoding::{plan_batches, EncodingError, Window, WINDOW_CONTEXT};
+use bioscope_core::encoding::{plan_batches, Window, WINDOW_CONTEXT};
 use bioscope_core::entity::{EntityType, Tag};
 
+use crate::error::TaggerError;
 use crate::onnx::{OnnxModel, Priority};
-use crate::runtime::RuntimeError;
-
-/// Why a tagger could not load or run.
-#[derive(Debug, thiserror::Error)]
-pub enum TaggerError {
-    #[error(transparent)]
-    Bundle(#[from] BundleError),
-    #[error(transparent)]
-    Runtime(#[from] RuntimeError),
-    #[error("ONNX Runtime: {0}")]
-    RuntimeCall(String),
-    #[error("the model does not match its bundle: {0}")]
-    Model(String),
-    #[error(transparent)]
-    Encoding(#[from] EncodingError),
-}
-
-/// How to run the model.
-#[derive(Clone, Debug)]
-pub struct TaggerOptions {
-    /// Intra-op threads for ONNX Runtime.
-    pub threads: usize,
-    /// The ONNX Runtime library; `None` reads `ORT_DYLIB_PATH`.
-    pub library: Option<PathBuf>,
-    /// Padded pieces per inference batch.
-    pub batch_tokens: usize,
-}
-
-impl Default for TaggerOptions {
-    fn default() -> Self {
-        TaggerOptions {
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            library: None,
-            batch_tokens: 8192,
-        }
-    }
-}
+use crate::options::TaggerOptions;
 
 /// An entity found in text: UTF-8 byte span, type, and confidence in [0, 1].
 #[derive(Clone, Debug, PartialEq)]

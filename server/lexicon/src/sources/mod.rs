@@ -26,6 +26,7 @@ mod diseases;
 mod genes;
 mod mesh;
 mod taxa;
+mod umls;
 
 /// The source families' files, in the order [`read_sources`] merges them.
 const FAMILIES: [&[&str]; 6] = [
@@ -208,7 +209,7 @@ pub fn read_sources(
     cells::cell_lines(dir, builder)?;
     cells::cell_types(dir, builder)?;
     if let Some(umls) = &options.umls {
-        crate::umls::read_umls(umls, builder)?;
+        umls::read_umls(umls, builder)?;
     }
     chemicals::chemical_symbols(&headings, builder);
     if let Some(corpora) = &options.corpora {

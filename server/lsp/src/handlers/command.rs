@@ -2,7 +2,7 @@
 //! `bioscope.applyCorrection` (record a [`Decision`] and apply it everywhere),
 //! `bioscope.exportDocument` (a document's entities as PubTator, CoNLL, brat or BioC) and
 //! `bioscope.exportCorrections` (the decisions as PubTator or JSONL) and
-//! `bioscope.nextUncertain` (see [`uncertain`]) and `bioscope.retrain` (see [`crate::retrain`]);
+//! `bioscope.nextUncertain` (see [`uncertain`]) and `bioscope.retrain` (see [`super::retrain`]);
 //! `bioscope.reloadModel` (load the model again once its problem is fixed; run by the server,
 //! which owns the messages) and `bioscope.documentText` (what the server holds for a document:
 //! version and text, to diagnose an editor out of sync; not advertised).
@@ -81,7 +81,7 @@ pub async fn execute(
             Ok((Some(uncertain::next_uncertain(state, arg).await?), false))
         }
         // The new model changes every document's results.
-        RETRAIN => Ok((Some(crate::retrain::retrain(state).await?), true)),
+        RETRAIN => Ok((Some(super::retrain::retrain(state).await?), true)),
         other => Err(Error::invalid_params(format!("unknown command {other}"))),
     }
 }
@@ -314,7 +314,7 @@ async fn apply_correction(state: &Arc<State>, d: Decision) -> Result<Option<Stri
     .unwrap_or_else(|e| Err(format!("the write did not finish: {e}")));
     // The decision applies either way; the user is told when it is not on disk.
     state.add_decision(record);
-    state.schedule_all();
+    super::publish::schedule_all(state);
     match stored {
         Ok(()) => Ok(Some(path.display().to_string())),
         Err(problem) => {

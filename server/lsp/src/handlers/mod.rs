@@ -4,6 +4,8 @@
 pub mod code_action;
 pub mod command;
 pub mod hover;
+pub mod publish;
+pub mod retrain;
 pub mod semantic_tokens;
 pub mod symbols;
 pub mod sync;

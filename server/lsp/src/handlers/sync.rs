@@ -79,7 +79,7 @@ fn not_tagged(state: &State, uri: &Uri, reason: &str) -> String {
 fn insert_tagged(state: &Arc<State>, uri: Uri, doc: Document, delay: Duration) {
     let version = doc.version;
     state.docs.insert(uri.clone(), OpenDocument::new(doc));
-    state.schedule(uri, version, delay);
+    super::publish::schedule(state, uri, version, delay);
 }
 
 /// Opens a document; a message for the user when it is not tagged.
@@ -139,7 +139,7 @@ pub fn did_change(
     match tagged {
         Some(Err(reason)) => return refused(reason),
         Some(Ok(None)) => {
-            state.schedule(uri, version, settings.debounce);
+            super::publish::schedule(state, uri, version, settings.debounce);
             return None;
         }
         Some(Ok(Some(reason))) => {

@@ -10,9 +10,9 @@ use std::path::Path;
 
 use bioscope_core::EntityType;
 
+use super::{field, Table};
 use crate::build::LexiconBuilder;
 use crate::concept::{ConceptId, NameKind, Namespace};
-use crate::sources::{field, Table};
 use crate::LexiconError;
 
 struct Atom {
@@ -22,7 +22,7 @@ struct Atom {
 
 /// Reads `META/MRCONSO.RRF` and `META/MRSTY.RRF` from `dir` (the META folder itself or its
 /// parent) into `builder`.
-pub fn read_umls(dir: &Path, builder: &mut LexiconBuilder) -> Result<(), LexiconError> {
+pub(super) fn read_umls(dir: &Path, builder: &mut LexiconBuilder) -> Result<(), LexiconError> {
     let meta = if dir.join("MRCONSO.RRF").exists() {
         dir.to_path_buf()
     } else {

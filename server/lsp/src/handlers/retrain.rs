@@ -10,8 +10,8 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use bioscope_core::retraining::TrainerEvent;
 use bioscope_core::workspace_models::WorkspaceModels;
@@ -29,13 +29,6 @@ use crate::state::State;
 /// Lines of the trainer's stderr kept for the error message.
 const STDERR_TAIL: usize = 12;
 
-/// At most one retraining at a time, and the way to cancel it.
-#[derive(Default)]
-pub struct Retraining {
-    running: AtomicBool,
-    cancel: Mutex<Option<(ProgressToken, oneshot::Sender<()>)>>,
-}
-
 /// However the retraining ends (also when the client cancels the request and its future is
 /// dropped, which kills the trainer): clears the running flag, ends the `$/progress` and
 /// announces "idle".
@@ -46,9 +39,7 @@ struct RunningGuard {
 
 impl Drop for RunningGuard {
     fn drop(&mut self) {
-        let retraining = &self.state.retraining;
-        *retraining.cancel.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        retraining.running.store(false, Ordering::SeqCst);
+        self.state.retraining.end();
         let progress = self.progress.take();
         let state = self.state.clone();
         tokio::spawn(async move {
@@ -57,20 +48,6 @@ impl Drop for RunningGuard {
             }
             state.announce(Activity::Idle, None, None).await;
         });
-    }
-}
-
-impl Retraining {
-    /// Cancels the retraining whose progress token this is (`window/workDoneProgress/cancel`).
-    pub fn cancel(&self, token: &ProgressToken) -> bool {
-        let mut cancel = self.cancel.lock().unwrap_or_else(|e| e.into_inner());
-        if cancel.as_ref().is_some_and(|(t, _)| t == token) {
-            if let Some((_, tx)) = cancel.take() {
-                let _ = tx.send(());
-                return true;
-            }
-        }
-        false
     }
 }
 
@@ -84,8 +61,7 @@ fn failed(message: String) -> Error {
 
 /// Runs the retraining; the result names the new model, its bundle and the figures.
 pub async fn retrain(state: &Arc<State>) -> Result<Value> {
-    let retraining = &state.retraining;
-    if retraining.running.swap(true, Ordering::SeqCst) {
+    if !state.retraining.begin() {
         return Err(Error::invalid_params("BioScope is already retraining"));
     }
     let mut guard = RunningGuard {
@@ -180,8 +156,7 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
                 .await
                 .is_ok() =>
         {
-            *retraining.cancel.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some((token.clone(), cancel_tx));
+            state.retraining.cancellable(token.clone(), cancel_tx);
             Some(
                 client
                     .progress(token, format!("BioScope: retraining {old_name}"))
@@ -300,6 +275,6 @@ async fn switch_to(
         .use_bundle(&name)
         .map_err(|e| format!("the new model works but cannot be recorded as current: {e}"))?;
     state.set_engine(engine.clone());
-    state.schedule_all();
+    super::publish::schedule_all(state);
     Ok(engine)
 }

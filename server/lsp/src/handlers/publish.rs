@@ -1,0 +1,90 @@
+//! Analysis runs and their publication: a document is re-analysed after an edit (debounced,
+//! unless a newer version arrives first) or when every analysis goes stale (a decision, a model
+//! change); the result goes to the requests waiting for it and the uncertain-mention hints.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bioscope_tagger::Priority;
+use tower_lsp_server::ls_types::Uri;
+
+use super::uncertain;
+use crate::state::{Analysis, State};
+
+/// A newly opened document waits this long before it is tagged whole, unless a request for its
+/// results comes first: an editor asks for the visible range right after opening, and that
+/// range is then tagged first rather than behind the rest of the document.
+const OPEN_GRACE: Duration = Duration::from_millis(50);
+
+/// Re-tags `uri` at `version` after `delay`, unless a newer version arrives first; the
+/// result is published only if the document is still at that version.
+pub fn schedule(state: &Arc<State>, uri: Uri, version: i32, delay: Duration) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let first = state
+            .docs
+            .get(&uri)
+            .is_some_and(|open| open.analysis.borrow().is_none());
+        let delay = if first && delay.is_zero() {
+            OPEN_GRACE
+        } else {
+            delay
+        };
+        if !delay.is_zero() {
+            let Some(mut wanted) = state.docs.get(&uri).map(|open| open.wanted.subscribe()) else {
+                return;
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = wanted.wait_for(|&v| v == version) => {}
+            }
+        }
+        let Some((rope, current, format)) = state.snapshot(&uri) else {
+            return;
+        };
+        if current != version {
+            return; // a newer edit has its own task
+        }
+        let generation = state.generation();
+        let _busy = state.tagging_started();
+        // A new document is tagged in the background, behind what a range request (the
+        // visible part) or an edit elsewhere is waiting for.
+        let document = if first {
+            state.analyze_with_progress(&uri, &rope, format).await
+        } else {
+            state
+                .analyze(&uri, &rope, format, None, Priority::Interactive)
+                .await
+        };
+        let published = match state.docs.get(&uri) {
+            Some(open) if open.doc.version == version && state.generation() == generation => {
+                let analysis = Arc::new(Analysis {
+                    version,
+                    generation,
+                    rope,
+                    document,
+                });
+                open.analysis.send_replace(Some(analysis.clone()));
+                Some(analysis)
+            }
+            _ => None,
+        };
+        if let Some(analysis) = published {
+            uncertain::publish_hints(&state, &uri, &analysis).await;
+        }
+    });
+}
+
+/// Marks every analysis stale and re-analyses every open document now (after a decision or a
+/// model change).
+pub fn schedule_all(state: &Arc<State>) {
+    state.mark_stale();
+    let versions: Vec<(Uri, i32)> = state
+        .docs
+        .iter()
+        .map(|d| (d.key().clone(), d.doc.version))
+        .collect();
+    for (uri, version) in versions {
+        schedule(state, uri, version, Duration::ZERO);
+    }
+}

@@ -9,6 +9,7 @@
 pub mod activity;
 pub mod document;
 pub mod engine;
+pub mod error;
 pub mod handlers;
 pub mod position;
 pub mod semantic_tokens;

@@ -17,6 +17,7 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use crate::activity::Activity;
+use crate::error::ServerError;
 use crate::handlers::{code_action, command, hover, semantic_tokens, symbols, sync};
 use crate::position::PositionEncoding;
 use crate::semantic_tokens::legend;
@@ -82,20 +83,16 @@ impl Backend {
         match CatchUnwind(Box::pin(work)).await {
             Ok(result) => result,
             Err(panic) => {
-                let message = format!(
-                    "BioScope hit an internal error in {method}: {}. The server keeps running; \
-                     please report this with the log.",
-                    panic_message(panic.as_ref())
-                );
+                let error = ServerError::Internal {
+                    method: method.to_string(),
+                    message: panic_message(panic.as_ref()).to_string(),
+                };
+                let message = error.to_string();
                 tracing::error!("{message}");
                 self.client
                     .show_message(MessageType::ERROR, message.clone())
                     .await;
-                Err(tower_lsp_server::jsonrpc::Error {
-                    code: tower_lsp_server::jsonrpc::ErrorCode::InternalError,
-                    message: message.into(),
-                    data: None,
-                })
+                Err(error.into())
             }
         }
     }

@@ -13,9 +13,10 @@ use bioscope_core::corrections::{self, Correction, SpanLabel, SCHEMA_VERSION};
 use bioscope_core::export::{self, Annotation, ExportDocument, ExportFormat};
 use bioscope_core::segment::DocFormat;
 use serde_json::{json, Value};
-use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::ExecuteCommandParams;
 
+use crate::error::ServerError;
 use crate::handlers::code_action::{Decision, DocSpan};
 use crate::handlers::uncertain;
 use crate::state::State;
@@ -58,17 +59,23 @@ pub async fn execute(
         STATUS => Ok((Some(status(state)), false)),
         APPLY_CORRECTION => {
             let arg = params.arguments.into_iter().next().unwrap_or(Value::Null);
-            let decision: Decision = serde_json::from_value(arg).map_err(|e| {
-                Error::invalid_params(format!("bioscope.applyCorrection needs a decision: {e}"))
-            })?;
+            let decision: Decision =
+                serde_json::from_value(arg).map_err(|e| ServerError::BadArgument {
+                    command: APPLY_CORRECTION.into(),
+                    expected: "a decision {uri, version, action, scope, old, new}",
+                    reason: e.to_string(),
+                })?;
             let stored = apply_correction(state, decision).await?;
             Ok((Some(json!({"stored": stored})), true))
         }
         EXPORT_DOCUMENT | EXPORT_CORRECTIONS => {
             let arg = params.arguments.into_iter().next().unwrap_or(Value::Null);
-            let request: ExportRequest = serde_json::from_value(arg).map_err(|e| {
-                Error::invalid_params(format!("{}: needs {{uri, format}}: {e}", params.command))
-            })?;
+            let request: ExportRequest =
+                serde_json::from_value(arg).map_err(|e| ServerError::BadArgument {
+                    command: params.command.clone(),
+                    expected: "{uri, format}",
+                    reason: e.to_string(),
+                })?;
             let content = if params.command == EXPORT_DOCUMENT {
                 export_document(state, request).await?
             } else {
@@ -82,29 +89,36 @@ pub async fn execute(
         }
         // The new model changes every document's results.
         RETRAIN => Ok((Some(super::retrain::retrain(state).await?), true)),
-        other => Err(Error::invalid_params(format!("unknown command {other}"))),
+        other => Err(ServerError::UnknownCommand {
+            command: other.to_string(),
+            known: commands(),
+        }
+        .into()),
     }
 }
 
 /// The current entities of a document (the types shown) in an annotation format.
 async fn export_document(state: &State, request: ExportRequest) -> Result<Value> {
-    let uri = request
-        .uri
-        .ok_or_else(|| Error::invalid_params("bioscope.exportDocument needs a uri"))?;
+    let uri = request.uri.ok_or_else(|| ServerError::BadArgument {
+        command: EXPORT_DOCUMENT.into(),
+        expected: "{uri, format}",
+        reason: "no uri".into(),
+    })?;
     let format = state
         .snapshot(&uri)
-        .ok_or_else(|| Error::invalid_params("the document is not open"))?
+        .ok_or_else(|| ServerError::NotOpen(uri.clone()))?
         .2;
     let analysis = state
         .current_analysis(&uri)
         .await
-        .ok_or_else(|| Error::new(ErrorCode::ContentModified))?;
+        .ok_or(ServerError::ContentModified)?;
     let settings = state.settings();
     let document = &analysis.document;
     let annotations = document.annotations(|t| settings.enabled_types.contains(&t));
     let text = document.text();
     let id = state.document_name(&uri);
-    let export_format = ExportFormat::from_name(&request.format).map_err(Error::invalid_params)?;
+    let export_format =
+        ExportFormat::from_name(&request.format).map_err(ServerError::UnknownExportFormat)?;
     let content = export_format.write(&ExportDocument {
         id: &id,
         text,
@@ -165,7 +179,7 @@ fn export_corrections(state: &State, format: &str) -> Result<Value> {
     // The other formats take the paragraphs as one document; a name that is neither JSONL nor
     // an export format gets the export table's error, which lists the formats there are.
     let export_format = ExportFormat::from_name(format)
-        .map_err(|e| Error::invalid_params(format!("{e} (or jsonl)")))?;
+        .map_err(|e| ServerError::UnknownExportFormat(format!("{e} (or jsonl)")))?;
     let mut text = String::new();
     let mut annotations = Vec::new();
     for p in &paragraphs {
@@ -203,14 +217,17 @@ pub fn document_text(
         uri: tower_lsp_server::ls_types::Uri,
     }
     let arg = arguments.into_iter().next().unwrap_or(Value::Null);
-    let request: Request = serde_json::from_value(arg)
-        .map_err(|e| Error::invalid_params(format!("{DOCUMENT_TEXT} needs {{uri}}: {e}")))?;
+    let request: Request = serde_json::from_value(arg).map_err(|e| ServerError::BadArgument {
+        command: DOCUMENT_TEXT.into(),
+        expected: "{uri}",
+        reason: e.to_string(),
+    })?;
     if let Some(open) = state.docs.get(&request.uri) {
         return Ok(json!({"version": open.doc.version, "text": open.doc.text(), "tagged": true}));
     }
     let (text, version) = untagged
         .text(&request.uri)
-        .ok_or_else(|| Error::invalid_params("the document is not open"))?;
+        .ok_or_else(|| ServerError::NotOpen(request.uri.clone()))?;
     Ok(json!({"version": version, "text": text, "tagged": false}))
 }
 
@@ -246,39 +263,33 @@ fn status(state: &State) -> Value {
 /// and the user is told).
 async fn apply_correction(state: &Arc<State>, d: Decision) -> Result<Option<String>> {
     let Some((_, version, _)) = state.snapshot(&d.uri) else {
-        return Err(Error::invalid_params("the document is not open"));
+        return Err(ServerError::NotOpen(d.uri.clone()).into());
     };
     if version != d.version {
-        return Err(Error::new(ErrorCode::ContentModified));
+        return Err(ServerError::ContentModified.into());
     }
-    let path = state.corrections_path().ok_or_else(|| {
-        Error::invalid_params(
-            "no workspace folder to keep corrections in: open a folder or set bioscope.correctionsPath",
-        )
-    })?;
-    let target = d
-        .new
-        .or(d.old)
-        .ok_or_else(|| Error::invalid_params("empty decision"))?;
+    let path = state
+        .corrections_path()
+        .ok_or(ServerError::NoCorrectionsStore)?;
+    let target = d.new.or(d.old).ok_or(ServerError::EmptyDecision)?;
     let analysis = state
         .current_analysis(&d.uri)
         .await
         .filter(|a| a.version == d.version)
-        .ok_or_else(|| Error::new(ErrorCode::ContentModified))?;
+        .ok_or(ServerError::ContentModified)?;
     let spans: Vec<std::ops::Range<usize>> = [d.old, d.new]
         .iter()
         .flatten()
         .map(|s| s.start..s.end)
         .collect();
-    let paragraph = analysis
-        .document
-        .paragraph_containing(&spans)
-        .ok_or_else(|| {
-            Error::invalid_params(format!(
-                "the span {}..{} is not inside one paragraph of prose",
-                target.start, target.end
-            ))
-        })?;
+    let paragraph =
+        analysis
+            .document
+            .paragraph_containing(&spans)
+            .ok_or(ServerError::NotInOneParagraph {
+                start: target.start,
+                end: target.end,
+            })?;
     let shift = paragraph.range.start;
     let relative = |s: DocSpan| SpanLabel {
         start: s.start - shift,

@@ -18,12 +18,12 @@ use bioscope_core::workspace_models::WorkspaceModels;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::sync::oneshot;
-use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::ProgressToken;
 use tower_lsp_server::{Bounded, Cancellable, OngoingProgress};
 
 use crate::activity::Activity;
 use crate::engine::Engine;
+use crate::error::ServerError;
 use crate::state::State;
 
 /// Lines of the trainer's stderr kept for the error message.
@@ -51,18 +51,10 @@ impl Drop for RunningGuard {
     }
 }
 
-fn failed(message: String) -> Error {
-    Error {
-        code: ErrorCode::InternalError,
-        message: message.into(),
-        data: None,
-    }
-}
-
 /// Runs the retraining; the result names the new model, its bundle and the figures.
-pub async fn retrain(state: &Arc<State>) -> Result<Value> {
+pub async fn retrain(state: &Arc<State>) -> Result<Value, ServerError> {
     if !state.retraining.begin() {
-        return Err(Error::invalid_params("BioScope is already retraining"));
+        return Err(ServerError::AlreadyRetraining);
     }
     let mut guard = RunningGuard {
         state: state.clone(),
@@ -72,13 +64,13 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
     let old_name = old.model_name().unwrap_or("no model").to_string();
     let keep = format!("BioScope keeps using {old_name}");
     let trainer = state.options.trainer.clone().ok_or_else(|| {
-        failed(format!(
+        ServerError::Retraining(format!(
             "no trainer: start the server with --trainer PATH (or BIOSCOPE_TRAINER), or install \
              bioscope-train beside the bioscope binary. {keep}."
         ))
     })?;
     if old.model_name().is_none() {
-        return Err(failed(format!(
+        return Err(ServerError::Retraining(format!(
             "there is no model to retrain ({}); configure one first",
             old.problem().unwrap_or("not loaded")
         )));
@@ -87,7 +79,7 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
         state.corrections_path(),
         state.root.get().cloned().flatten(),
     ) else {
-        return Err(failed(
+        return Err(ServerError::Retraining(
             "retraining needs a workspace folder (for .bioscope/models) with corrections".into(),
         ));
     };
@@ -98,21 +90,21 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
         .records
         .len();
     if count == 0 {
-        return Err(failed(format!(
+        return Err(ServerError::Retraining(format!(
             "no corrections yet in {}: accept, reject or retype some mentions first",
             corrections.display()
         )));
     }
     let models = WorkspaceModels::new(&root);
     std::fs::create_dir_all(models.dir()).map_err(|e| {
-        failed(format!(
-            "cannot create {}: {e}. {keep}.",
+        ServerError::Retraining(format!(
+            "cannot create {}: {e}; check that the workspace folder is writable. {keep}.",
             models.dir().display()
         ))
     })?;
     // A workspace's `.bioscope` or `models` that links elsewhere cannot send the trainer there.
     if !crate::settings::is_inside(models.dir(), &root) {
-        return Err(failed(format!(
+        return Err(ServerError::Retraining(format!(
             "{} leads outside the workspace folder {}: remove the link. {keep}.",
             models.dir().display(),
             root.display()
@@ -135,7 +127,7 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
         .kill_on_drop(true) // a cancelled request or a server exit stops it
         .spawn()
         .map_err(|e| {
-            failed(format!(
+            ServerError::Retraining(format!(
                 "cannot start the trainer {}: {e}. {keep}.",
                 trainer.display()
             ))
@@ -241,7 +233,7 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value> {
     drop(guard); // ends the progress and announces "idle"
     result.map_err(|reason| {
         tracing::warn!("retraining failed: {reason}");
-        failed(format!("Retraining failed: {reason}. {keep}."))
+        ServerError::Retraining(format!("Retraining failed: {reason}. {keep}."))
     })
 }
 

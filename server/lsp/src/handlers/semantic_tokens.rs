@@ -3,20 +3,21 @@
 use std::sync::Arc;
 
 use bioscope_analysis::DecidedEntity;
-use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{
     SemanticTokens, SemanticTokensDelta, SemanticTokensDeltaParams, SemanticTokensFullDeltaResult,
     SemanticTokensParams, SemanticTokensRangeParams, SemanticTokensRangeResult,
     SemanticTokensResult, Uri,
 };
 
+use crate::error::ServerError;
 use crate::position::to_byte;
 use crate::semantic_tokens::{delta, encode, flatten};
 use crate::settings::Settings;
 use crate::state::State;
 
 fn content_modified() -> Error {
-    Error::new(ErrorCode::ContentModified)
+    ServerError::ContentModified.into()
 }
 
 fn shown(entities: &[DecidedEntity], settings: &Settings) -> Vec<DecidedEntity> {

@@ -12,11 +12,12 @@ use std::sync::Arc;
 use bioscope_analysis::DecidedEntity;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{
     Diagnostic, DiagnosticSeverity, NumberOrString, Position, PublishDiagnosticsParams, Uri,
 };
 
+use crate::error::ServerError;
 use crate::position::{to_byte, to_range};
 use crate::settings::Settings;
 use crate::state::{Analysis, State};
@@ -69,18 +70,22 @@ struct NextRequest {
 /// `bioscope.nextUncertain {uri, position}`: the most informative unreviewed mention after the
 /// one at the cursor, over every open document, or null when there is none.
 pub async fn next_uncertain(state: &State, argument: Value) -> Result<Value> {
-    let request: NextRequest = serde_json::from_value(argument).map_err(|e| {
-        Error::invalid_params(format!(
-            "bioscope.nextUncertain needs {{uri, position}}: {e}"
-        ))
-    })?;
+    let request: NextRequest =
+        serde_json::from_value(argument).map_err(|e| ServerError::BadArgument {
+            command: super::command::NEXT_UNCERTAIN.into(),
+            expected: "{uri, position}",
+            reason: e.to_string(),
+        })?;
     let current = state
         .current_analysis(&request.uri)
         .await
-        .ok_or_else(|| Error::invalid_params("the document is not open"))?;
+        .ok_or_else(|| ServerError::NotOpen(request.uri.clone()))?;
     let encoding = state.encoding();
-    let cursor = to_byte(&current.rope, request.position, encoding)
-        .ok_or_else(|| Error::invalid_params("the position is outside the document"))?;
+    let cursor =
+        to_byte(&current.rope, request.position, encoding).ok_or(ServerError::OutOfRange {
+            line: request.position.line,
+            character: request.position.character,
+        })?;
     let settings = state.settings();
     let generation = state.generation();
     let mut candidates = Vec::new();

@@ -26,85 +26,242 @@ pub enum Namespace {
     CellOntology,
 }
 
+/// What BioScope knows about one namespace. [`Namespace::TABLE`] holds one row per namespace, in
+/// the order of their on-disk codes: identifiers are parsed, written, linked and packed from it.
+#[derive(Clone, Copy, Debug)]
+pub struct NamespaceInfo {
+    pub namespace: Namespace,
+    /// The prefix in compact identifiers (`MESH:D003920`, `NCBIGene:672`).
+    pub prefix: &'static str,
+    /// A human-readable database name for hovers.
+    pub label: &'static str,
+    /// The prefixes the sources' cross-reference columns use, upper-case (parsing is
+    /// case-insensitive).
+    pub prefixes: &'static [&'static str],
+    /// A resolvable link is this followed by the local part (identifiers.org where it resolves
+    /// the namespace).
+    pub url: &'static str,
+    /// PubTator-style tools write the local part alone (NCBI Gene, Taxonomy, Cellosaurus).
+    pub pubtator_bare: bool,
+    /// The organism every identifier of this namespace belongs to (MGI: mouse, RGD: rat).
+    pub implied_species: Option<u32>,
+    /// The compact numeric form of its identifiers in the lexicon file ([`packed`]).
+    pub packing: Packing,
+}
+
+/// How a namespace's identifiers pack into a number ([`packed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Packing {
+    /// Not packed: the concept keeps a record.
+    None,
+    /// A decimal number (`672`).
+    Decimal,
+    /// `CVCL_` and four base-36 characters.
+    Cellosaurus,
+    /// `C` or `D` and a fixed number of digits.
+    Mesh,
+}
+
 impl Namespace {
-    pub const ALL: [Namespace; 16] = [
-        Namespace::Mesh,
-        Namespace::Omim,
-        Namespace::Umls,
-        Namespace::Mondo,
-        Namespace::Doid,
-        Namespace::Chebi,
-        Namespace::DrugBank,
-        Namespace::NcbiGene,
-        Namespace::Hgnc,
-        Namespace::UniProt,
-        Namespace::Mgi,
-        Namespace::Rgd,
-        Namespace::FamPlex,
-        Namespace::NcbiTaxon,
-        Namespace::Cellosaurus,
-        Namespace::CellOntology,
+    /// One row per namespace, in declaration (on-disk code) order.
+    pub const TABLE: [NamespaceInfo; 16] = [
+        NamespaceInfo {
+            namespace: Namespace::Mesh,
+            prefix: "MESH",
+            label: "MeSH",
+            prefixes: &["MESH", "MSH"],
+            url: "https://identifiers.org/mesh:",
+            pubtator_bare: false,
+            implied_species: None,
+            packing: Packing::Mesh,
+        },
+        NamespaceInfo {
+            namespace: Namespace::Omim,
+            prefix: "OMIM",
+            label: "OMIM",
+            prefixes: &["OMIM", "MIM"],
+            url: "https://identifiers.org/mim:",
+            pubtator_bare: false,
+            implied_species: None,
+            packing: Packing::None,
+        },
+        NamespaceInfo {
+            namespace: Namespace::Umls,
+            prefix: "UMLS",
+            label: "UMLS CUI",
+            prefixes: &["UMLS", "UMLS_CUI"],
+            url: "https://uts.nlm.nih.gov/uts/umls/concept/",
+            pubtator_bare: false,
+            implied_species: None,
+            packing: Packing::None,
+        },
+        NamespaceInfo {
+            namespace: Namespace::Mondo,
+            prefix: "MONDO",
+            label: "MONDO",
+            prefixes: &["MONDO"],
+            url: "https://identifiers.org/MONDO:",
+            pubtator_bare: false,
+            implied_species: None,
+            packing: Packing::None,
+        },
+        NamespaceInfo {
+            namespace: Namespace::Doid,
+            prefix: "DOID",
+            label: "Disease Ontology",
+            prefixes: &["DOID"],
+            url: "https://identifiers.org/DOID:",
+            pubtator_bare: false,
+            implied_species: None,
+            packing: Packing::None,
+        },
+        NamespaceInfo {
+            namespace: Namespace::Chebi,
+            prefix: "CHEBI",
+            label: "ChEBI",
+            prefixes: &["CHEBI"],
+            url: "https://identifiers.org/CHEBI:",
+            pubtator_bare: false,
+            implied_species: None,
+            packing: Packing::Decimal,
+        },
+        NamespaceInfo {
+            namespace: Namespace::DrugBank,
+            prefix: "DrugBank",
+            label: "DrugBank",
+            prefixes: &["DRUGBANK"],
+            url: "https://identifiers.org/drugbank:",
+            pubtator_bare: false,
+            implied_species: None,
+            packing: Packing::None,
+        },
+        NamespaceInfo {
+            namespace: Namespace::NcbiGene,
+            prefix: "NCBIGene",
+            label: "NCBI Gene",
+            prefixes: &["NCBIGENE", "EGID"],
+            url: "https://identifiers.org/ncbigene:",
+            pubtator_bare: true,
+            implied_species: None,
+            packing: Packing::Decimal,
+        },
+        NamespaceInfo {
+            namespace: Namespace::Hgnc,
+            prefix: "HGNC",
+            label: "HGNC",
+            prefixes: &["HGNC"],
+            url: "https://identifiers.org/hgnc:",
+            pubtator_bare: false,
+            implied_species: None,
+            packing: Packing::None,
+        },
+        NamespaceInfo {
+            namespace: Namespace::UniProt,
+            prefix: "UniProt",
+            label: "UniProt",
+            prefixes: &["UNIPROT", "UP"],
+            url: "https://identifiers.org/uniprot:",
+            pubtator_bare: false,
+            implied_species: None,
+            packing: Packing::None,
+        },
+        NamespaceInfo {
+            namespace: Namespace::Mgi,
+            prefix: "MGI",
+            label: "MGI",
+            prefixes: &["MGI"],
+            url: "https://identifiers.org/MGI:",
+            pubtator_bare: false,
+            implied_species: Some(10090),
+            packing: Packing::Decimal,
+        },
+        NamespaceInfo {
+            namespace: Namespace::Rgd,
+            prefix: "RGD",
+            label: "RGD",
+            prefixes: &["RGD"],
+            url: "https://identifiers.org/rgd:",
+            pubtator_bare: false,
+            implied_species: Some(10116),
+            packing: Packing::Decimal,
+        },
+        NamespaceInfo {
+            namespace: Namespace::FamPlex,
+            prefix: "FPLX",
+            label: "FamPlex",
+            prefixes: &["FPLX"],
+            url: "https://identifiers.org/fplx:",
+            pubtator_bare: false,
+            implied_species: None,
+            packing: Packing::None,
+        },
+        NamespaceInfo {
+            namespace: Namespace::NcbiTaxon,
+            prefix: "NCBITaxon",
+            label: "NCBI Taxonomy",
+            prefixes: &["NCBITAXON", "TAXONOMY"],
+            url: "https://identifiers.org/taxonomy:",
+            pubtator_bare: true,
+            implied_species: None,
+            packing: Packing::Decimal,
+        },
+        NamespaceInfo {
+            namespace: Namespace::Cellosaurus,
+            prefix: "Cellosaurus",
+            label: "Cellosaurus",
+            prefixes: &["CELLOSAURUS", "CVCL"],
+            url: "https://identifiers.org/cellosaurus:",
+            pubtator_bare: true,
+            implied_species: None,
+            packing: Packing::Cellosaurus,
+        },
+        NamespaceInfo {
+            namespace: Namespace::CellOntology,
+            prefix: "CL",
+            label: "Cell Ontology",
+            prefixes: &["CL"],
+            url: "https://identifiers.org/CL:",
+            pubtator_bare: false,
+            implied_species: None,
+            packing: Packing::None,
+        },
     ];
+
+    /// Every namespace, in on-disk code order.
+    pub const ALL: [Namespace; 16] = {
+        let mut all = [Namespace::Mesh; 16];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = Namespace::TABLE[i].namespace;
+            i += 1;
+        }
+        all
+    };
+
+    /// This namespace's row of [`Namespace::TABLE`].
+    pub fn info(self) -> &'static NamespaceInfo {
+        // The table is in declaration order (a unit test checks it).
+        &Namespace::TABLE[self as usize]
+    }
 
     /// The prefix in compact identifiers (`MESH:D003920`, `NCBIGene:672`); Cellosaurus
     /// accessions carry their own `CVCL_` prefix and are written bare.
     pub fn prefix(self) -> &'static str {
-        match self {
-            Namespace::Mesh => "MESH",
-            Namespace::Omim => "OMIM",
-            Namespace::Umls => "UMLS",
-            Namespace::Mondo => "MONDO",
-            Namespace::Doid => "DOID",
-            Namespace::Chebi => "CHEBI",
-            Namespace::DrugBank => "DrugBank",
-            Namespace::NcbiGene => "NCBIGene",
-            Namespace::Hgnc => "HGNC",
-            Namespace::UniProt => "UniProt",
-            Namespace::Mgi => "MGI",
-            Namespace::Rgd => "RGD",
-            Namespace::FamPlex => "FPLX",
-            Namespace::NcbiTaxon => "NCBITaxon",
-            Namespace::Cellosaurus => "Cellosaurus",
-            Namespace::CellOntology => "CL",
-        }
+        self.info().prefix
     }
 
     /// A human-readable database name for hovers.
     pub fn label(self) -> &'static str {
-        match self {
-            Namespace::Mesh => "MeSH",
-            Namespace::Omim => "OMIM",
-            Namespace::Umls => "UMLS CUI",
-            Namespace::Mondo => "MONDO",
-            Namespace::Doid => "Disease Ontology",
-            Namespace::Chebi => "ChEBI",
-            Namespace::DrugBank => "DrugBank",
-            Namespace::NcbiGene => "NCBI Gene",
-            Namespace::Hgnc => "HGNC",
-            Namespace::UniProt => "UniProt",
-            Namespace::Mgi => "MGI",
-            Namespace::Rgd => "RGD",
-            Namespace::FamPlex => "FamPlex",
-            Namespace::NcbiTaxon => "NCBI Taxonomy",
-            Namespace::Cellosaurus => "Cellosaurus",
-            Namespace::CellOntology => "Cell Ontology",
-        }
+        self.info().label
     }
 
     /// The organism every identifier of this namespace belongs to (MGI: mouse, RGD: rat).
     pub fn implied_species(self) -> Option<u32> {
-        match self {
-            Namespace::Mgi => Some(10090),
-            Namespace::Rgd => Some(10116),
-            _ => None,
-        }
+        self.info().implied_species
     }
 
     pub(crate) fn code(self) -> u8 {
-        Namespace::ALL
-            .iter()
-            .position(|n| *n == self)
-            .expect("every namespace is in ALL") as u8
+        self as u8
     }
 
     pub(crate) fn from_code(code: u8) -> Option<Namespace> {
@@ -114,26 +271,11 @@ impl Namespace {
     /// Parses a prefix as written in the sources' cross-reference columns (case-insensitive;
     /// `UMLS_CUI`, `MIM` and `NCBITaxon` spellings included).
     pub fn from_prefix(prefix: &str) -> Option<Namespace> {
-        let p = prefix.to_ascii_uppercase();
-        Some(match p.as_str() {
-            "MESH" | "MSH" => Namespace::Mesh,
-            "OMIM" | "MIM" => Namespace::Omim,
-            "UMLS" | "UMLS_CUI" => Namespace::Umls,
-            "MONDO" => Namespace::Mondo,
-            "DOID" => Namespace::Doid,
-            "CHEBI" => Namespace::Chebi,
-            "DRUGBANK" => Namespace::DrugBank,
-            "NCBIGENE" | "EGID" => Namespace::NcbiGene,
-            "HGNC" => Namespace::Hgnc,
-            "UNIPROT" | "UP" => Namespace::UniProt,
-            "MGI" => Namespace::Mgi,
-            "RGD" => Namespace::Rgd,
-            "FPLX" => Namespace::FamPlex,
-            "NCBITAXON" | "TAXONOMY" => Namespace::NcbiTaxon,
-            "CELLOSAURUS" | "CVCL" => Namespace::Cellosaurus,
-            "CL" => Namespace::CellOntology,
-            _ => return None,
-        })
+        let prefix = prefix.to_ascii_uppercase();
+        Namespace::TABLE
+            .iter()
+            .find(|row| row.prefixes.contains(&prefix.as_str()))
+            .map(|row| row.namespace)
     }
 }
 
@@ -172,35 +314,16 @@ impl ConceptId {
     /// The identifier as PubTator-style tools write it: MeSH `MESH:D003920`, NCBI Gene and
     /// Taxonomy bare numbers, Cellosaurus bare `CVCL_…`, others `PREFIX:local`.
     pub fn pubtator(&self) -> String {
-        match self.namespace {
-            Namespace::NcbiGene | Namespace::NcbiTaxon | Namespace::Cellosaurus => {
-                self.local.clone()
-            }
-            _ => self.to_string(),
+        if self.namespace.info().pubtator_bare {
+            self.local.clone()
+        } else {
+            self.to_string()
         }
     }
 
     /// A resolvable link for the identifier (identifiers.org where it resolves the namespace).
     pub fn url(&self) -> String {
-        let local = &self.local;
-        match self.namespace {
-            Namespace::Mesh => format!("https://identifiers.org/mesh:{local}"),
-            Namespace::Omim => format!("https://identifiers.org/mim:{local}"),
-            Namespace::Umls => format!("https://uts.nlm.nih.gov/uts/umls/concept/{local}"),
-            Namespace::Mondo => format!("https://identifiers.org/MONDO:{local}"),
-            Namespace::Doid => format!("https://identifiers.org/DOID:{local}"),
-            Namespace::Chebi => format!("https://identifiers.org/CHEBI:{local}"),
-            Namespace::DrugBank => format!("https://identifiers.org/drugbank:{local}"),
-            Namespace::NcbiGene => format!("https://identifiers.org/ncbigene:{local}"),
-            Namespace::Hgnc => format!("https://identifiers.org/hgnc:{local}"),
-            Namespace::UniProt => format!("https://identifiers.org/uniprot:{local}"),
-            Namespace::Mgi => format!("https://identifiers.org/MGI:{local}"),
-            Namespace::Rgd => format!("https://identifiers.org/rgd:{local}"),
-            Namespace::FamPlex => format!("https://identifiers.org/fplx:{local}"),
-            Namespace::NcbiTaxon => format!("https://identifiers.org/taxonomy:{local}"),
-            Namespace::Cellosaurus => format!("https://identifiers.org/cellosaurus:{local}"),
-            Namespace::CellOntology => format!("https://identifiers.org/CL:{local}"),
-        }
+        format!("{}{}", self.namespace.info().url, self.local)
     }
 }
 
@@ -315,6 +438,15 @@ mod tests {
         for namespace in Namespace::ALL {
             assert_eq!(Namespace::from_code(namespace.code()), Some(namespace));
         }
+        let mut prefixes = std::collections::HashSet::new();
+        for (i, row) in Namespace::TABLE.iter().enumerate() {
+            assert_eq!(row.namespace as usize, i, "{row:?}");
+            assert_eq!(Namespace::from_prefix(row.prefix), Some(row.namespace));
+            for p in row.prefixes {
+                assert_eq!(p.to_ascii_uppercase(), *p);
+                assert!(prefixes.insert(p), "prefix {p} names two namespaces");
+            }
+        }
     }
 }
 
@@ -322,7 +454,7 @@ mod tests {
 /// to say is stored in its index entry alone (no record). `None` when the identifier has no
 /// such form; decoding gives back exactly the same identifier.
 pub(crate) mod packed {
-    use super::{ConceptId, Namespace};
+    use super::{ConceptId, Namespace, Packing};
 
     /// Payloads are at most this many bits.
     pub const PAYLOAD_BITS: u32 = 50;
@@ -336,13 +468,9 @@ pub(crate) mod packed {
 
     pub fn encode(id: &ConceptId) -> Option<u64> {
         let local = id.local.as_str();
-        match id.namespace {
-            Namespace::NcbiTaxon
-            | Namespace::Chebi
-            | Namespace::Mgi
-            | Namespace::Rgd
-            | Namespace::NcbiGene => decimal(local),
-            Namespace::Cellosaurus => {
+        match id.namespace.info().packing {
+            Packing::Decimal => decimal(local),
+            Packing::Cellosaurus => {
                 let code = local.strip_prefix("CVCL_")?;
                 if code.len() != 4 {
                     return None;
@@ -352,7 +480,7 @@ pub(crate) mod packed {
                     Some(acc * 36 + digit)
                 })
             }
-            Namespace::Mesh => {
+            Packing::Mesh => {
                 // A letter (C or D), then a fixed number of digits.
                 let letter = match local.as_bytes().first()? {
                     b'C' => 0,
@@ -369,18 +497,14 @@ pub(crate) mod packed {
                 let number: u64 = digits.parse().ok()?;
                 Some((number << 5) | ((digits.len() as u64) << 1) | letter)
             }
-            _ => None,
+            Packing::None => None,
         }
     }
 
     pub fn decode(namespace: Namespace, payload: u64) -> Option<ConceptId> {
-        let local = match namespace {
-            Namespace::NcbiTaxon
-            | Namespace::Chebi
-            | Namespace::Mgi
-            | Namespace::Rgd
-            | Namespace::NcbiGene => payload.to_string(),
-            Namespace::Cellosaurus => {
+        let local = match namespace.info().packing {
+            Packing::Decimal => payload.to_string(),
+            Packing::Cellosaurus => {
                 let mut code = [0u8; 4];
                 let mut rest = payload;
                 for slot in code.iter_mut().rev() {
@@ -389,12 +513,12 @@ pub(crate) mod packed {
                 }
                 format!("CVCL_{}", std::str::from_utf8(&code).ok()?)
             }
-            Namespace::Mesh => {
+            Packing::Mesh => {
                 let letter = if payload & 1 == 0 { 'C' } else { 'D' };
                 let width = ((payload >> 1) & 0xf) as usize;
                 format!("{letter}{:0width$}", payload >> 5)
             }
-            _ => return None,
+            Packing::None => return None,
         };
         Some(ConceptId::new(namespace, local))
     }

@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use bioscope_analysis::{Analyzer, DocumentAnalysis, Request};
+use bioscope_analysis::{Analyzer, DocumentAnalysis, Request, SentencePasses};
 use bioscope_core::segment::DocFormat;
 use bioscope_tagger::Priority;
 use bioscope_tests::{fixture, repo_root};
@@ -61,7 +61,7 @@ fn check(input: &Path, analyzer: &Analyzer) -> Option<String> {
 fn fixtures_render_as_expected_on_the_lexicon_only_path() {
     let lexicon = bioscope_lexicon::open(&repo_root().join("models/lexicon"))
         .expect("the shipped lexicon opens");
-    let analyzer = Analyzer::new(None, Some(Arc::new(lexicon)), 1000, true);
+    let analyzer = Analyzer::new(None, Some(Arc::new(lexicon)), 1000, SentencePasses::ALL);
     let mut inputs: Vec<_> = std::fs::read_dir(fixture("check"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -82,7 +82,7 @@ fn a_missing_expectation_fails_and_says_how_to_write_it() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("new.txt");
     std::fs::write(&input, "Wilson disease").unwrap();
-    let analyzer = Analyzer::new(None, None, 10, false);
+    let analyzer = Analyzer::new(None, None, 10, SentencePasses::NONE);
     if std::env::var_os("UPDATE_EXPECT").is_none() {
         let failure = check(&input, &analyzer).expect("no .expect file: a failure");
         assert!(failure.contains("--- actual\nWilson disease"), "{failure}");

@@ -2,7 +2,7 @@
 //! masked markup that is never tagged.
 
 use bioscope_analysis::DecidedEntity;
-use bioscope_analysis::{Analyzer, Request};
+use bioscope_analysis::{Analyzer, Request, SentencePasses};
 use bioscope_core::segment::{segment, DocFormat};
 use bioscope_core::EntityType;
 use bioscope_tagger::{CacheStats, CachedTagger, Priority, Tagger, TaggerOptions};
@@ -19,7 +19,7 @@ fn shipped() -> Tagger {
 
 /// The model alone (no lexicon) through the analysis pipeline, caching `capacity` sentences.
 fn analyzer(capacity: usize) -> Analyzer {
-    Analyzer::new(Some(shipped()), None, capacity, false)
+    Analyzer::new(Some(shipped()), None, capacity, SentencePasses::NONE)
 }
 
 fn analyze(analyzer: &Analyzer, text: &str) -> Vec<DecidedEntity> {

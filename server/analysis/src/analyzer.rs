@@ -1,8 +1,9 @@
 //! [`Analyzer`]: the one pipeline from a document's text to its [`DocumentAnalysis`].
 //!
 //! 1. Segmentation into paragraphs with non-prose masked (`bioscope_core::segment`).
-//! 2. The model, sentence by sentence through the cache, with recall recovery cached per
-//!    sentence ([`crate::recovery`]); without a model, the names the lexicon knows.
+//! 2. The model, sentence by sentence through the cache, with its mention boundaries mended
+//!    ([`crate::boundaries`]) and recall recovery, cached per sentence
+//!    ([`crate::recovery`]); without a model, the names the lexicon knows.
 //! 3. Entities cut before hidden math or code (`Paragraph::content_break`).
 //! 4. Abbreviation definitions from each paragraph's prose, and document-level consistency
 //!    ([`crate::consistency`]) over every paragraph analysed.
@@ -22,6 +23,7 @@ use bioscope_tagger::{CacheStats, CachedTagger, Priority, Tagger, TextEntity};
 
 use crate::consistency::{harmonize, Consistency};
 use crate::document::{DocumentAnalysis, ParagraphText, TaggedParagraph};
+use crate::passes::SentencePasses;
 use crate::recovery;
 
 /// What an analysis is asked for.
@@ -57,30 +59,24 @@ pub struct Analyzer {
 impl Analyzer {
     /// An analyzer over `tagger` (cached up to `cache_sentences` sentences) and `lexicon`,
     /// either of which may be missing: without a model, the lexicon's names are shown;
-    /// without a lexicon, there is no recovery and there are no identifiers. With both, the
-    /// model's misses that the lexicon knows precisely are added (recall recovery) unless
-    /// `recovery` is false.
+    /// without a lexicon, there is no recovery and there are no identifiers. `passes` run on
+    /// each sentence the model tags ([`SentencePasses::ALL`] for what users get).
     pub fn new(
         tagger: Option<Tagger>,
         lexicon: Option<Arc<Lexicon>>,
         cache_sentences: usize,
-        recovery: bool,
+        passes: SentencePasses,
     ) -> Self {
         let tagger = tagger.map(|tagger| {
             let cached = CachedTagger::new(tagger, cache_sentences, "");
-            match lexicon.clone().filter(|_| recovery) {
-                Some(lexicon) => {
-                    let types = cached.tagger().bundle.scheme.types().to_vec();
-                    let fingerprint = lexicon.fingerprint();
-                    cached.with_sentence_pass(
-                        &fingerprint,
-                        Arc::new(move |sentence: &str, entities: Vec<TextEntity>| {
-                            recovery::beside_model(&lexicon, &types, sentence, entities)
-                        }),
-                    )
-                }
-                None => cached,
-            }
+            let lexicon = lexicon.clone();
+            let types = cached.tagger().bundle.scheme.types().to_vec();
+            cached.with_sentence_pass(
+                &passes.fingerprint(lexicon.as_deref()),
+                Arc::new(move |sentence: &str, entities: Vec<TextEntity>| {
+                    passes.on_text(lexicon.as_deref(), &types, sentence, entities)
+                }),
+            )
         });
         Analyzer {
             tagger,

@@ -11,13 +11,16 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod analyzer;
+pub mod boundaries;
 pub mod consistency;
 pub mod decisions;
 pub mod document;
+pub mod passes;
 pub mod recovery;
 
 pub use analyzer::{steps, Analyzer, Request};
 pub use consistency::Consistency;
 pub use decisions::{DecidedEntity, Overrides};
 pub use document::{DocumentAnalysis, TaggedParagraph};
+pub use passes::SentencePasses;
 pub use recovery::RECOVERED_SCORE;

@@ -11,21 +11,19 @@
 //! Only the types the corpus annotates are scored (by default, those among its gold mentions):
 //! a seven-type model tagging genes in a disease corpus is not wrong, just unscorable there.
 
-use std::ops::Range;
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use bioscope_analysis::{Analyzer, Request};
+use bioscope_analysis::{Analyzer, Request, SentencePasses};
 use bioscope_core::corpus::{read_sentences, CorpusFormat};
-use bioscope_core::entity::Tag;
 use bioscope_core::metrics::{
     entities_of, overlap_scores, restrict_to, strict_scores, types_of, ScoredEntity,
 };
 use bioscope_core::segment::DocFormat;
 use bioscope_core::EntityType;
 use bioscope_lexicon::Lexicon;
-use bioscope_tagger::{Priority, Tagger, TextEntity};
+use bioscope_tagger::{Priority, Tagger};
 
 use crate::progress;
 
@@ -136,7 +134,8 @@ pub fn sentences(
     tagger: &Tagger,
     corpus: &Path,
     types: Option<Vec<EntityType>>,
-    recovery: Option<&Lexicon>,
+    lexicon: Option<&Lexicon>,
+    passes: SentencePasses,
 ) -> Result<()> {
     let sentences = read_sentences(corpus, CorpusFormat::Iob)
         .with_context(|| format!("cannot read corpus {}", corpus.display()))?;
@@ -152,23 +151,26 @@ pub fn sentences(
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
-    if let Some(lexicon) = recovery {
-        let model_types = tagger.bundle.scheme.types();
-        for (sentence, tags) in sentences.iter().zip(predicted.iter_mut()) {
-            recover_into(lexicon, &sentence.words, tags, model_types);
-        }
+    let model_types = tagger.bundle.scheme.types();
+    for (sentence, tags) in sentences.iter().zip(predicted.iter_mut()) {
+        passes.on_words(lexicon, model_types, &sentence.words, tags);
     }
     let secs = started.elapsed().as_secs_f64();
     let n_words: usize = sentences.iter().map(|s| s.words.len()).sum();
     let header = format!(
         "{} on {} ({} sentences, {n_words} words, {secs:.1} s, {:.0} words/s, onnxruntime)\n\
-         token file: the model alone on each sentence's words{}",
+         token file: the model on each sentence's words{}{}",
         tagger.bundle.manifest.name,
         corpus.display(),
         sentences.len(),
         n_words as f64 / secs.max(1e-9),
-        if recovery.is_some() {
-            ", with lexicon recall recovery"
+        if passes.boundaries {
+            ", boundary rules"
+        } else {
+            ""
+        },
+        if passes.recovery && lexicon.is_some() {
+            ", lexicon recall recovery"
         } else {
             ""
         },
@@ -180,50 +182,4 @@ pub fn sentences(
         &restrict_to(entities_of(&predicted), &scored),
     );
     Ok(())
-}
-
-/// Adds the lexicon's precise matches that the model missed to one sentence's tags (the words
-/// joined by single spaces stand for its text).
-fn recover_into(lexicon: &Lexicon, words: &[String], tags: &mut [Tag], types: &[EntityType]) {
-    let mut text = String::new();
-    let mut spans: Vec<Range<usize>> = Vec::with_capacity(words.len());
-    for word in words {
-        if !text.is_empty() {
-            text.push(' ');
-        }
-        spans.push(text.len()..text.len() + word.len());
-        text.push_str(word);
-    }
-    // The model's mentions as spans (only what they cover matters here).
-    let taken: Vec<TextEntity> = spans
-        .iter()
-        .zip(tags.iter())
-        .filter(|(_, t)| **t != Tag::Outside)
-        .map(|(s, t)| TextEntity {
-            start: s.start,
-            end: s.end,
-            entity_type: t.entity_type().unwrap_or(EntityType::Gene),
-            score: 1.0,
-        })
-        .collect();
-    let candidates: Vec<Range<usize>> = spans
-        .iter()
-        .filter(|s| text[(*s).clone()].chars().any(char::is_alphanumeric))
-        .cloned()
-        .collect();
-    for found in
-        bioscope_analysis::recovery::missed_by_model(lexicon, &text, &candidates, &taken, types)
-    {
-        let mut first = true;
-        for (span, tag) in spans.iter().zip(tags.iter_mut()) {
-            if found.start <= span.start && span.end <= found.end {
-                *tag = if first {
-                    Tag::Begin(found.entity_type)
-                } else {
-                    Tag::Inside(found.entity_type)
-                };
-                first = false;
-            }
-        }
-    }
 }

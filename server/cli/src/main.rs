@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use bioscope_analysis::{Analyzer, Consistency, Request};
+use bioscope_analysis::{Analyzer, Consistency, Request, SentencePasses};
 use bioscope_core::bundle::Manifest;
 use bioscope_core::corpus::CorpusFormat;
 use bioscope_core::segment::DocFormat;
@@ -62,6 +62,10 @@ enum Command {
         /// untagged one).
         #[arg(long)]
         no_consistency: bool,
+        /// Keep the model's mention boundaries as they are: no joining across a function word,
+        /// no trimming of function words or of "cells" after a cell line.
+        #[arg(long)]
+        no_boundary_rules: bool,
     },
     /// Run the language server on stdin/stdout (editors start it; logs go to stderr, filtered
     /// by BIOSCOPE_LOG).
@@ -119,6 +123,10 @@ enum Command {
         /// --no-consistency`.
         #[arg(long)]
         no_consistency: bool,
+        /// Keep the model's mention boundaries as they are: no joining across a function word,
+        /// no trimming of function words or of "cells" after a cell line.
+        #[arg(long)]
+        no_boundary_rules: bool,
     },
     /// Score predicted annotations against gold ones by character offsets (PubTator files or
     /// brat directories), e.g. the output of `tag --input-format pubtator --format pubtator`.
@@ -214,6 +222,7 @@ fn run() -> Result<()> {
             lexicon,
             no_lexicon,
             no_consistency,
+            no_boundary_rules,
         } => {
             if files.is_empty() {
                 anyhow::bail!("no files to tag: bioscope tag FILE...");
@@ -223,7 +232,8 @@ fn run() -> Result<()> {
                 .with_context(|| format!("cannot load model {}", model.display()))?;
             let lexicon = lexicon_for_analysis(lexicon, no_lexicon);
             // Sentences repeated across files (boilerplate, shared sections) run once.
-            let mut analyzer = Analyzer::new(Some(tagger), lexicon, 4096, true);
+            let mut analyzer =
+                Analyzer::new(Some(tagger), lexicon, 4096, passes(no_boundary_rules, true));
             if no_consistency {
                 analyzer = analyzer.with_consistency(Consistency::OFF);
             }
@@ -284,6 +294,7 @@ fn run() -> Result<()> {
             recover,
             no_lexicon,
             no_consistency,
+            no_boundary_rules,
             ..
         } => {
             let model = model.unwrap_or_else(default_model);
@@ -297,10 +308,12 @@ fn run() -> Result<()> {
                 } else {
                     None
                 };
-                eval::sentences(&tagger, &corpus, types, lexicon.as_ref())?;
+                let passes = passes(no_boundary_rules, recover);
+                eval::sentences(&tagger, &corpus, types, lexicon.as_ref(), passes)?;
             } else {
                 let lexicon = lexicon_for_analysis(lexicon, no_lexicon);
-                let mut analyzer = Analyzer::new(Some(tagger), lexicon, 4096, true);
+                let mut analyzer =
+                    Analyzer::new(Some(tagger), lexicon, 4096, passes(no_boundary_rules, true));
                 if no_consistency {
                     analyzer = analyzer.with_consistency(Consistency::OFF);
                 }
@@ -366,6 +379,15 @@ fn run() -> Result<()> {
         } => model_cmd::rollback(&workspace)?,
     }
     Ok(())
+}
+
+/// The sentence passes of `tag` and `eval`: boundary rules unless turned off, recovery where
+/// asked (it needs a lexicon too).
+fn passes(no_boundary_rules: bool, recovery: bool) -> SentencePasses {
+    SentencePasses {
+        boundaries: !no_boundary_rules,
+        recovery,
+    }
 }
 
 /// The lexicon that analysis uses for recall recovery and identifiers (`dir`, else the

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bioscope_analysis::{Analyzer, DocumentAnalysis, Request};
+use bioscope_analysis::{Analyzer, DocumentAnalysis, Request, SentencePasses};
 use bioscope_core::segment::DocFormat;
 use bioscope_lexicon::Lexicon;
 use bioscope_tagger::{CacheStats, Tagger, TaggerOptions};
@@ -68,7 +68,7 @@ impl Engine {
         let (lexicon, lexicon_problem) = load_lexicon(lexicon_dir);
         let (tagger, problem) = load_model(model_dir, options);
         Engine {
-            analyzer: Analyzer::new(tagger, lexicon, CACHE_SENTENCES, true),
+            analyzer: Analyzer::new(tagger, lexicon, CACHE_SENTENCES, SentencePasses::ALL),
             model_dir: model_dir.to_path_buf(),
             problem,
             lexicon_dir: lexicon_dir.to_path_buf(),
@@ -79,7 +79,7 @@ impl Engine {
     /// No model yet (before initialization has loaded one).
     pub fn unloaded(model_dir: &Path, lexicon_dir: &Path) -> Engine {
         Engine {
-            analyzer: Analyzer::new(None, None, 1, false),
+            analyzer: Analyzer::new(None, None, 1, SentencePasses::NONE),
             model_dir: model_dir.to_path_buf(),
             problem: Some("the model is still loading".into()),
             lexicon_dir: lexicon_dir.to_path_buf(),

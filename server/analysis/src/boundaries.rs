@@ -1,0 +1,176 @@
+//! Mention boundaries after the model, per sentence: rules that mend what a word-piece tagger
+//! gets wrong at the edges of a mention. Chosen on the development splits (models/README.md).
+//!
+//! - Two mentions of one type with only a function word between them at the end of the first
+//!   ("autosomal recessive disorder of" + "copper metabolism", "breast and" + "ovarian
+//!   cancer") are one mention.
+//! - A function word at either end of a mention is not part of it ("the ATP7B" → "ATP7B").
+//! - A cell line is its name without "cells" or "cell line" after it ("HepG2 cells" →
+//!   "HepG2"), as in BioRED and Cellosaurus (JNLPBA includes the word).
+
+use bioscope_tagger::TextEntity;
+
+/// Names this rule set in cache keys: results cached under other rules are not reused.
+pub const RULES: &str = "boundaries-1";
+
+/// Words that neither start nor end a mention.
+const FUNCTION_WORDS: [&str; 17] = [
+    "a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "with", "by", "for", "from", "as",
+    "that", "which",
+];
+
+/// Words after a cell line's name that are not part of it.
+const CELL_LINE_TAILS: [&str; 4] = ["cells", "cell", "lines", "line"];
+
+/// One sentence's entities (byte offsets into `sentence`, in order, disjoint) with the rules
+/// applied, in order.
+pub fn mend(sentence: &str, entities: Vec<TextEntity>) -> Vec<TextEntity> {
+    let joined = join_across_function_words(sentence, entities);
+    joined
+        .into_iter()
+        .filter_map(|e| trim(sentence, e))
+        .collect()
+}
+
+/// A function word as prose writes it: lower case, or capitalized at a sentence's start ("The");
+/// "A" and "AT" are left alone (a nucleotide, ataxia-telangiectasia).
+fn is_function_word(word: &str) -> bool {
+    FUNCTION_WORDS.iter().any(|f| {
+        word == *f
+            || (f.len() > 1
+                && word.len() == f.len()
+                && word[1..] == f[1..]
+                && word[..1] == f[..1].to_uppercase())
+    })
+}
+
+/// The last word of `text` (after its last whitespace).
+fn last_word(text: &str) -> &str {
+    text.rsplit(char::is_whitespace).next().unwrap_or("")
+}
+
+fn join_across_function_words(sentence: &str, entities: Vec<TextEntity>) -> Vec<TextEntity> {
+    let mut out: Vec<TextEntity> = Vec::with_capacity(entities.len());
+    for e in entities {
+        if let Some(prev) = out.last_mut() {
+            let gap = &sentence[prev.end.min(e.start)..e.start];
+            let ends_in_function_word =
+                is_function_word(last_word(&sentence[prev.start..prev.end]))
+                    && sentence[prev.start..prev.end].contains(char::is_whitespace);
+            if prev.entity_type == e.entity_type
+                && prev.end <= e.start
+                && !gap.is_empty()
+                && gap.chars().all(|c| c == ' ')
+                && ends_in_function_word
+            {
+                prev.end = e.end;
+                prev.score = prev.score.min(e.score);
+                continue;
+            }
+        }
+        out.push(e);
+    }
+    out
+}
+
+/// The mention without function words at its ends (and, for a cell line, the words after its
+/// name); `None` when nothing is left.
+fn trim(sentence: &str, mut e: TextEntity) -> Option<TextEntity> {
+    loop {
+        let text = &sentence[e.start..e.end];
+        if is_function_word(text.trim()) {
+            return None;
+        }
+        let first = text.split(char::is_whitespace).next().unwrap_or("");
+        let last = last_word(text);
+        if first.len() < text.len() && is_function_word(first) {
+            let rest = &text[first.len()..];
+            e.start = e.end - rest.trim_start().len();
+        } else if last.len() < text.len()
+            && (is_function_word(last)
+                || (e.entity_type == bioscope_core::EntityType::CellLine
+                    && CELL_LINE_TAILS.iter().any(|t| last.eq_ignore_ascii_case(t))))
+        {
+            let rest = &text[..text.len() - last.len()];
+            e.end = e.start + rest.trim_end().len();
+        } else {
+            break;
+        }
+    }
+    (e.start < e.end).then_some(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bioscope_core::EntityType::{self, *};
+
+    fn entity(sentence: &str, text: &str, entity_type: EntityType) -> TextEntity {
+        let start = sentence.find(text).unwrap();
+        TextEntity {
+            start,
+            end: start + text.len(),
+            entity_type,
+            score: 0.9,
+        }
+    }
+
+    fn texts<'a>(sentence: &'a str, found: &[TextEntity]) -> Vec<(&'a str, EntityType)> {
+        found
+            .iter()
+            .map(|e| (&sentence[e.start..e.end], e.entity_type))
+            .collect()
+    }
+
+    #[test]
+    fn a_mention_split_after_a_function_word_is_joined() {
+        let s = "Wilson disease is an autosomal recessive disorder of copper metabolism.";
+        let found = mend(
+            s,
+            vec![
+                entity(s, "Wilson disease", Disease),
+                entity(s, "autosomal recessive disorder of", Disease),
+                entity(s, "copper metabolism", Disease),
+            ],
+        );
+        assert_eq!(
+            texts(s, &found),
+            [
+                ("Wilson disease", Disease),
+                ("autosomal recessive disorder of copper metabolism", Disease)
+            ]
+        );
+        // Of different types, or with more than spaces between them: not joined, but trimmed.
+        let s = "loss of ATP7B in copper metabolism";
+        let found = mend(
+            s,
+            vec![entity(s, "loss of", Disease), entity(s, "ATP7B", Gene)],
+        );
+        assert_eq!(texts(s, &found), [("loss", Disease), ("ATP7B", Gene)]);
+    }
+
+    #[test]
+    fn function_words_and_cell_line_tails_are_trimmed() {
+        let s = "In the HepG2 cells and the TP53 gene of mice";
+        let found = mend(
+            s,
+            vec![
+                entity(s, "the HepG2 cells", CellLine),
+                entity(s, "the TP53", Gene),
+                entity(s, "of", Species),
+            ],
+        );
+        assert_eq!(texts(s, &found), [("HepG2", CellLine), ("TP53", Gene)]);
+        // Capitals are not function words: "A" is a nucleotide, "AT" an abbreviation.
+        let s = "G to A - T in AT region";
+        let found = mend(
+            s,
+            vec![entity(s, "A - T", Disease), entity(s, "AT region", Gene)],
+        );
+        assert_eq!(texts(s, &found), [("A - T", Disease), ("AT region", Gene)]);
+        // A cell type keeps "cells"; a one-word mention is left alone.
+        let s = "T cells and Of";
+        let found = mend(s, vec![entity(s, "T cells", CellType)]);
+        assert_eq!(texts(s, &found), [("T cells", CellType)]);
+    }
+}

@@ -1,0 +1,155 @@
+//! What runs on each sentence after the model: the boundary rules ([`crate::boundaries`]), then
+//! recall recovery ([`crate::recovery`]). The analyzer runs them on text through its sentence
+//! cache; `bioscope eval` runs the same passes on a token file's words and tags.
+
+use std::ops::Range;
+
+use bioscope_core::decode::tag_runs;
+use bioscope_core::entity::Tag;
+use bioscope_core::EntityType;
+use bioscope_lexicon::Lexicon;
+use bioscope_tagger::TextEntity;
+
+use crate::{boundaries, recovery};
+
+/// Which passes run on each sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SentencePasses {
+    /// Mend mention boundaries ([`crate::boundaries`]).
+    pub boundaries: bool,
+    /// Add the lexicon's precise names the model missed (needs a lexicon).
+    pub recovery: bool,
+}
+
+impl SentencePasses {
+    /// Every pass: what users get.
+    pub const ALL: SentencePasses = SentencePasses {
+        boundaries: true,
+        recovery: true,
+    };
+    /// The model's mentions as they are.
+    pub const NONE: SentencePasses = SentencePasses {
+        boundaries: false,
+        recovery: false,
+    };
+
+    /// Names the passes in cache keys, so results cached under other passes are not reused.
+    pub fn fingerprint(self, lexicon: Option<&Lexicon>) -> String {
+        let mut key = String::new();
+        if self.boundaries {
+            key.push_str(boundaries::RULES);
+        }
+        if let Some(lexicon) = lexicon.filter(|_| self.recovery) {
+            key.push_str(&lexicon.fingerprint());
+        }
+        key
+    }
+
+    /// One sentence's model entities (offsets into `sentence`, in order) after the passes.
+    pub fn on_text(
+        self,
+        lexicon: Option<&Lexicon>,
+        types: &[EntityType],
+        sentence: &str,
+        entities: Vec<TextEntity>,
+    ) -> Vec<TextEntity> {
+        let entities = if self.boundaries {
+            boundaries::mend(sentence, entities)
+        } else {
+            entities
+        };
+        match lexicon.filter(|_| self.recovery) {
+            Some(lexicon) => recovery::beside_model(lexicon, types, sentence, entities),
+            None => entities,
+        }
+    }
+
+    /// The same passes over a token file's sentence: its words joined by single spaces stand
+    /// for its text, and the tags are rewritten from the result.
+    pub fn on_words(
+        self,
+        lexicon: Option<&Lexicon>,
+        types: &[EntityType],
+        words: &[String],
+        tags: &mut [Tag],
+    ) {
+        let mut text = String::new();
+        let mut spans: Vec<Range<usize>> = Vec::with_capacity(words.len());
+        for word in words {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            spans.push(text.len()..text.len() + word.len());
+            text.push_str(word);
+        }
+        let entities: Vec<TextEntity> = tag_runs(tags.iter().copied())
+            .into_iter()
+            .map(|run| TextEntity {
+                start: spans[run.start].start,
+                end: spans[run.end - 1].end,
+                entity_type: run.entity_type,
+                score: 1.0,
+            })
+            .collect();
+        let entities = self.on_text(lexicon, types, &text, entities);
+        tags.fill(Tag::Outside);
+        for e in entities {
+            // A mention covers the words inside it (a boundary inside a word cannot be
+            // written as tags: that word is left out).
+            let mut first = true;
+            for (span, tag) in spans.iter().zip(tags.iter_mut()) {
+                if e.start <= span.start && span.end <= e.end {
+                    *tag = if first {
+                        Tag::Begin(e.entity_type)
+                    } else {
+                        Tag::Inside(e.entity_type)
+                    };
+                    first = false;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passes_on_words_rewrite_the_tags() {
+        use EntityType::*;
+        let words: Vec<String> = "the HepG2 cells and a disorder of copper metabolism"
+            .split(' ')
+            .map(String::from)
+            .collect();
+        let mut tags = vec![
+            Tag::Begin(CellLine),
+            Tag::Inside(CellLine),
+            Tag::Inside(CellLine),
+            Tag::Outside,
+            Tag::Outside,
+            Tag::Begin(Disease),
+            Tag::Inside(Disease),
+            Tag::Begin(Disease),
+            Tag::Inside(Disease),
+        ];
+        let before = tags.clone();
+        SentencePasses::NONE.on_words(None, &[CellLine, Disease], &words, &mut tags);
+        assert_eq!(tags, before);
+        SentencePasses::ALL.on_words(None, &[CellLine, Disease], &words, &mut tags);
+        assert_eq!(
+            tags,
+            [
+                Tag::Outside,
+                Tag::Begin(CellLine),
+                Tag::Outside,
+                Tag::Outside,
+                Tag::Outside,
+                Tag::Begin(Disease),
+                Tag::Inside(Disease),
+                Tag::Inside(Disease),
+                Tag::Inside(Disease),
+            ]
+        );
+    }
+}

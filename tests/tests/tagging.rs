@@ -217,3 +217,31 @@ fn cache_stays_within_its_bound() {
         .unwrap();
     assert_eq!(tagger.stats().misses, 6);
 }
+
+/// Ordinary sentences, written by the team, with words that name chemicals, diseases or genes
+/// in other senses ("lead", "iron", "depression", "cold"): the product as users get it (model,
+/// lexicon, every pass) colours none of them. A retrained model must keep this.
+#[test]
+fn ordinary_prose_is_not_coloured() {
+    let lexicon = bioscope_lexicon::open(&bioscope_tests::repo_root().join("models/lexicon"))
+        .expect("the shipped lexicon opens");
+    let analyzer = Analyzer::new(
+        Some(shipped()),
+        Some(std::sync::Arc::new(lexicon)),
+        100,
+        SentencePasses::ALL,
+    );
+    let text = std::fs::read_to_string(bioscope_tests::fixture("ordinary-prose.txt")).unwrap();
+    let analysis = analyzer.analyze(
+        text.clone(),
+        DocFormat::Plain,
+        Request::whole(Priority::Background),
+    );
+    let coloured: Vec<(&str, EntityType)> = analysis
+        .entities()
+        .iter()
+        .map(|e| (&text[e.start..e.end], e.entity_type))
+        .collect();
+    assert!(text.contains("lead author") && text.contains("Iron gates"));
+    assert_eq!(coloured, [], "ordinary prose coloured");
+}

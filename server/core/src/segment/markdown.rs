@@ -1,5 +1,5 @@
-//! What Markdown masks: fenced and indented code, inline code, math, link targets, URLs, HTML
-//! and markup characters.
+//! What Markdown masks: fenced and indented code, inline code, math, link targets, URLs, HTML,
+//! Pandoc citations and markup characters.
 
 use std::ops::Range;
 
@@ -156,9 +156,23 @@ fn markdown_line_masks(text: &str, start: usize, end: usize, masks: &mut Vec<Ran
                 masks.push(i..i + 2);
                 i += 2;
             }
+            b'[' if citation_group_end(text, i, end).is_some() => {
+                // A Pandoc citation group (`[@smith2020; see @lee2021, p. 3]`): all of it.
+                let stop = citation_group_end(text, i, end).unwrap_or(i + 1);
+                masks.push(i..stop);
+                i = stop;
+            }
             b'[' => {
                 masks.push(i..i + 1);
                 i += 1;
+            }
+            b'@' if (i == start || bytes[i - 1].is_ascii_whitespace() || bytes[i - 1] == b'(')
+                && citation_key_len(&text[i + 1..end]) > 0 =>
+            {
+                // A Pandoc in-text citation (`@smith2020 showed`).
+                let stop = i + 1 + citation_key_len(&text[i + 1..end]);
+                masks.push(i..stop);
+                i = stop;
             }
             b']' => {
                 // `](target)` or `][ref]`: mask the bracket and the target.
@@ -191,6 +205,37 @@ fn markdown_line_masks(text: &str, start: usize, end: usize, masks: &mut Vec<Ran
             _ => i += text[i..].chars().next().map_or(1, char::len_utf8),
         }
     }
+}
+
+/// The length of a Pandoc citation key at the start of `text` (letters, digits, `_`, and
+/// `:.#$%&-+?<>~/` inside it; it ends with a letter, digit or `_`), or 0.
+fn citation_key_len(text: &str) -> usize {
+    let key_char = |c: char| c.is_alphanumeric() || c == '_' || ":.#$%&-+?<>~/".contains(c);
+    if !text.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+        return 0;
+    }
+    let run = text.find(|c: char| !key_char(c)).unwrap_or(text.len());
+    text[..run]
+        .trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .len()
+}
+
+/// The end (after its `]`) of a Pandoc citation group starting with the `[` at `at`: a
+/// bracket, not followed by a link target, holding a key after `@` (`[@smith2020]`,
+/// `[-@smith2020]`, `[see @lee2021, p. 3; @kim2019]`).
+fn citation_group_end(text: &str, at: usize, end: usize) -> Option<usize> {
+    let close = at + text[at..end].find(']')?;
+    let after = &text[close + 1..end];
+    if after.starts_with('(') || after.starts_with('[') {
+        return None;
+    }
+    let inner = &text[at + 1..close];
+    let cites = inner.match_indices('@').any(|(k, _)| {
+        let before = inner[..k].chars().next_back();
+        before.is_none_or(|c| c.is_whitespace() || c == '-' || c == ';')
+            && citation_key_len(&inner[k + 1..]) > 0
+    });
+    cites.then_some(close + 1)
 }
 
 /// The length of a bare URL (`http://`, `https://`, `www.`) starting at `at`, or 0.

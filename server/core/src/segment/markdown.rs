@@ -1,5 +1,5 @@
 //! What Markdown masks: fenced and indented code, inline code, math, link targets, URLs, HTML,
-//! Pandoc citations and markup characters.
+//! Pandoc citations, footnote labels and markup characters.
 
 use std::ops::Range;
 
@@ -155,6 +155,13 @@ fn markdown_line_masks(text: &str, start: usize, end: usize, masks: &mut Vec<Ran
             b'!' if bytes.get(i + 1) == Some(&b'[') => {
                 masks.push(i..i + 2);
                 i += 2;
+            }
+            b'[' if bytes.get(i + 1) == Some(&b'^') => {
+                // A footnote reference or definition label (`[^1]`, `[^note]:`).
+                let stop = text[i..end].find(']').map_or(end, |c| i + c + 1);
+                let stop = stop + usize::from(bytes.get(stop) == Some(&b':'));
+                masks.push(i..stop);
+                i = stop;
             }
             b'[' if citation_group_end(text, i, end).is_some() => {
                 // A Pandoc citation group (`[@smith2020; see @lee2021, p. 3]`): all of it.

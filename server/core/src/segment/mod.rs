@@ -272,12 +272,13 @@ See https://example.org/brca1. Math $x^2$ and escaped \\$5 in `$ code`.\n\n\
     }
 
     #[test]
-    fn markdown_masks_pandoc_citations_but_not_links_or_emails() {
+    fn markdown_masks_pandoc_citations_and_footnote_labels_but_not_links_or_emails() {
         let text = "TP53 falls [@smith2020; see @lee-2021, p. 3] and [-@kim:2019]. \
-@doe2018 showed it (@roe_2017). Write to a@b.org or see [the @ sign](http://x.org) [BRCA1].";
+@doe2018 showed it (@roe_2017). Write to a@b.org or see [the @ sign](http://x.org) [BRCA1].\
+[^2]\n\n[^2]: From ATCC.";
         assert_eq!(
             prose(text, DocFormat::Markdown),
-            "TP53 falls and . showed it ( ). Write to a@b.org or see the @ sign BRCA1 ."
+            "TP53 falls and . showed it ( ). Write to a@b.org or see the @ sign BRCA1 . | From ATCC."
         );
     }
 

@@ -1,4 +1,4 @@
-//! What runs on each sentence after the model: the boundary rules ([`crate::boundaries`]), then
+//! What runs on each sentence after the model: the mention rules ([`crate::boundaries`]), then
 //! recall recovery ([`crate::recovery`]). The analyzer runs them on text through its sentence
 //! cache; `bioscope eval` runs the same passes on a token file's words and tags.
 
@@ -15,8 +15,9 @@ use crate::{boundaries, recovery};
 /// Which passes run on each sentence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SentencePasses {
-    /// Mend mention boundaries ([`crate::boundaries`]).
-    pub boundaries: bool,
+    /// The mention rules of [`crate::boundaries`]: boundaries mended, and (with a lexicon)
+    /// ordinary words dropped.
+    pub mention_rules: bool,
     /// Add the lexicon's precise names the model missed (needs a lexicon).
     pub recovery: bool,
 }
@@ -24,22 +25,22 @@ pub struct SentencePasses {
 impl SentencePasses {
     /// Every pass: what users get.
     pub const ALL: SentencePasses = SentencePasses {
-        boundaries: true,
+        mention_rules: true,
         recovery: true,
     };
     /// The model's mentions as they are.
     pub const NONE: SentencePasses = SentencePasses {
-        boundaries: false,
+        mention_rules: false,
         recovery: false,
     };
 
     /// Names the passes in cache keys, so results cached under other passes are not reused.
     pub fn fingerprint(self, lexicon: Option<&Lexicon>) -> String {
         let mut key = String::new();
-        if self.boundaries {
+        if self.mention_rules {
             key.push_str(boundaries::RULES);
         }
-        if let Some(lexicon) = lexicon.filter(|_| self.recovery) {
+        if let Some(lexicon) = lexicon.filter(|_| self.recovery || self.mention_rules) {
             key.push_str(&lexicon.fingerprint());
         }
         key
@@ -53,10 +54,14 @@ impl SentencePasses {
         sentence: &str,
         entities: Vec<TextEntity>,
     ) -> Vec<TextEntity> {
-        let entities = if self.boundaries {
-            boundaries::mend(sentence, entities)
-        } else {
-            entities
+        let entities = match (self.mention_rules, lexicon) {
+            (false, _) => entities,
+            (true, None) => boundaries::mend(sentence, entities),
+            (true, Some(lexicon)) => boundaries::drop_unknown_words(
+                lexicon,
+                sentence,
+                boundaries::mend(sentence, entities),
+            ),
         };
         match lexicon.filter(|_| self.recovery) {
             Some(lexicon) => recovery::beside_model(lexicon, types, sentence, entities),

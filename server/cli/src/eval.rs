@@ -164,8 +164,8 @@ pub fn sentences(
         corpus.display(),
         sentences.len(),
         n_words as f64 / secs.max(1e-9),
-        if passes.boundaries {
-            ", boundary rules"
+        if passes.mention_rules {
+            ", mention rules"
         } else {
             ""
         },

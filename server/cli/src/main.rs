@@ -62,10 +62,11 @@ enum Command {
         /// untagged one).
         #[arg(long)]
         no_consistency: bool,
-        /// Keep the model's mention boundaries as they are: no joining across a function word,
-        /// no trimming of function words or of "cells" after a cell line.
+        /// Keep the model's mentions as they are: no joining across a function word, no
+        /// trimming of function words or of "cells" after a cell line, no dropping of ordinary
+        /// words the lexicon does not know.
         #[arg(long)]
-        no_boundary_rules: bool,
+        no_mention_rules: bool,
     },
     /// Run the language server on stdin/stdout (editors start it; logs go to stderr, filtered
     /// by BIOSCOPE_LOG).
@@ -123,10 +124,11 @@ enum Command {
         /// --no-consistency`.
         #[arg(long)]
         no_consistency: bool,
-        /// Keep the model's mention boundaries as they are: no joining across a function word,
-        /// no trimming of function words or of "cells" after a cell line.
+        /// Keep the model's mentions as they are: no joining across a function word, no
+        /// trimming of function words or of "cells" after a cell line, no dropping of ordinary
+        /// words the lexicon does not know.
         #[arg(long)]
-        no_boundary_rules: bool,
+        no_mention_rules: bool,
     },
     /// Score predicted annotations against gold ones by character offsets (PubTator files or
     /// brat directories), e.g. the output of `tag --input-format pubtator --format pubtator`.
@@ -222,7 +224,7 @@ fn run() -> Result<()> {
             lexicon,
             no_lexicon,
             no_consistency,
-            no_boundary_rules,
+            no_mention_rules,
         } => {
             if files.is_empty() {
                 anyhow::bail!("no files to tag: bioscope tag FILE...");
@@ -233,7 +235,7 @@ fn run() -> Result<()> {
             let lexicon = lexicon_for_analysis(lexicon, no_lexicon);
             // Sentences repeated across files (boilerplate, shared sections) run once.
             let mut analyzer =
-                Analyzer::new(Some(tagger), lexicon, 4096, passes(no_boundary_rules, true));
+                Analyzer::new(Some(tagger), lexicon, 4096, passes(no_mention_rules, true));
             if no_consistency {
                 analyzer = analyzer.with_consistency(Consistency::OFF);
             }
@@ -294,7 +296,7 @@ fn run() -> Result<()> {
             recover,
             no_lexicon,
             no_consistency,
-            no_boundary_rules,
+            no_mention_rules,
             ..
         } => {
             let model = model.unwrap_or_else(default_model);
@@ -308,12 +310,12 @@ fn run() -> Result<()> {
                 } else {
                     None
                 };
-                let passes = passes(no_boundary_rules, recover);
+                let passes = passes(no_mention_rules, recover);
                 eval::sentences(&tagger, &corpus, types, lexicon.as_ref(), passes)?;
             } else {
                 let lexicon = lexicon_for_analysis(lexicon, no_lexicon);
                 let mut analyzer =
-                    Analyzer::new(Some(tagger), lexicon, 4096, passes(no_boundary_rules, true));
+                    Analyzer::new(Some(tagger), lexicon, 4096, passes(no_mention_rules, true));
                 if no_consistency {
                     analyzer = analyzer.with_consistency(Consistency::OFF);
                 }
@@ -381,11 +383,11 @@ fn run() -> Result<()> {
     Ok(())
 }
 
-/// The sentence passes of `tag` and `eval`: boundary rules unless turned off, recovery where
+/// The sentence passes of `tag` and `eval`: mention rules unless turned off, recovery where
 /// asked (it needs a lexicon too).
-fn passes(no_boundary_rules: bool, recovery: bool) -> SentencePasses {
+fn passes(no_mention_rules: bool, recovery: bool) -> SentencePasses {
     SentencePasses {
-        boundaries: !no_boundary_rules,
+        mention_rules: !no_mention_rules,
         recovery,
     }
 }

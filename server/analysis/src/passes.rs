@@ -2,8 +2,7 @@
 //! recall recovery ([`crate::recovery`]). The analyzer runs them on text through its sentence
 //! cache; `bioscope eval` runs the same passes on a token file's words and tags.
 
-use std::ops::Range;
-
+use bioscope_core::corpus::sentence_text;
 use bioscope_core::decode::tag_runs;
 use bioscope_core::entity::Tag;
 use bioscope_core::EntityType;
@@ -78,20 +77,12 @@ impl SentencePasses {
         words: &[String],
         tags: &mut [Tag],
     ) {
-        let mut text = String::new();
-        let mut spans: Vec<Range<usize>> = Vec::with_capacity(words.len());
-        for word in words {
-            if !text.is_empty() {
-                text.push(' ');
-            }
-            spans.push(text.len()..text.len() + word.len());
-            text.push_str(word);
-        }
+        let (text, spans) = sentence_text(words);
         let entities: Vec<TextEntity> = tag_runs(tags.iter().copied())
             .into_iter()
             .map(|run| TextEntity {
-                start: spans[run.start].start,
-                end: spans[run.end - 1].end,
+                start: spans[run.start].0,
+                end: spans[run.end - 1].1,
                 entity_type: run.entity_type,
                 score: 1.0,
             })
@@ -103,7 +94,7 @@ impl SentencePasses {
             // written as tags: that word is left out).
             let mut first = true;
             for (span, tag) in spans.iter().zip(tags.iter_mut()) {
-                if e.start <= span.start && span.end <= e.end {
+                if e.start <= span.0 && span.1 <= e.end {
                     *tag = if first {
                         Tag::Begin(e.entity_type)
                     } else {

@@ -55,6 +55,21 @@ pub fn map_corpus_type(name: &str) -> Option<EntityType> {
     EntityType::from_corpus_label(name)
 }
 
+/// A token file's sentence as text: its words joined by single spaces, and each word's byte
+/// span in it.
+pub fn sentence_text(words: &[String]) -> (String, Vec<(usize, usize)>) {
+    let mut offsets = Vec::with_capacity(words.len());
+    let mut text = String::new();
+    for w in words {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        offsets.push((text.len(), text.len() + w.len()));
+        text.push_str(w);
+    }
+    (text, offsets)
+}
+
 /// A sentence of words with BIO tags over BioScope types.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sentence {

@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use bioscope_core::corpus::Sentence;
+use bioscope_core::corpus::{sentence_text, Sentence};
 use bioscope_core::corrections::{self, Action, Correction, Scope, SpanLabel, SCHEMA_VERSION};
 use bioscope_core::decode::{tag_runs, TagRun};
 use bioscope_core::entity::Tag;
@@ -43,20 +43,6 @@ fn runs(tags: &[Tag], types: &[EntityType]) -> Vec<TagRun> {
         .into_iter()
         .filter(|r| types.contains(&r.entity_type))
         .collect()
-}
-
-/// A sentence as a paragraph: its words joined by single spaces, and each word's byte span.
-pub fn sentence_text(words: &[String]) -> (String, Vec<(usize, usize)>) {
-    let mut offsets = Vec::with_capacity(words.len());
-    let mut text = String::new();
-    for w in words {
-        if !text.is_empty() {
-            text.push(' ');
-        }
-        offsets.push((text.len(), text.len() + w.len()));
-        text.push_str(w);
-    }
-    (text, offsets)
 }
 
 /// Runs `EXE finetune --base BASE --corrections FILE --out OUT ARGS..` as a child process

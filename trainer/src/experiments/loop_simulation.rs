@@ -38,7 +38,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use bioscope_core::corpus::Sentence;
+use bioscope_core::corpus::{sentence_text, Sentence};
 use bioscope_core::corrections::{self, Action, Correction, Scope, SpanLabel, SCHEMA_VERSION};
 use bioscope_core::decode::{decode_window_scored, marginals, tag_runs, TagRun};
 use bioscope_core::encoding::WordPieceEncoder;
@@ -47,7 +47,7 @@ use bioscope_core::hash::sha256_hex;
 use bioscope_core::EntityType;
 use serde::{Deserialize, Serialize};
 
-use super::finetune_bench::{finetune_child, sentence_text};
+use super::finetune_bench::finetune_child;
 use bioscope_train::data::{gold_tags, CorpusSpec};
 use bioscope_train::eval::{decode_windows, predict, score};
 use bioscope_train::import::import_bundle;

@@ -21,6 +21,9 @@ pub struct LspClient {
     pub notifications: Vec<Value>,
     /// Methods of requests the server sent to the client.
     pub server_requests: Vec<String>,
+    /// The server's `XDG_DATA_HOME` (where it keeps corrections with no workspace folder),
+    /// unless the caller set one: a test never writes to the real home folder.
+    pub data_home: Option<tempfile::TempDir>,
 }
 
 fn read_message(reader: &mut impl BufRead) -> Option<Value> {
@@ -55,6 +58,11 @@ impl LspClient {
         for (k, v) in envs {
             command.env(k, v);
         }
+        let data_home = (!envs.iter().any(|(k, _)| *k == "XDG_DATA_HOME")).then(|| {
+            let dir = tempfile::tempdir().expect("a temporary data folder");
+            command.env("XDG_DATA_HOME", dir.path());
+            dir
+        });
         let mut child = command.spawn().expect("the server starts");
         let stdin = child.stdin.take().unwrap();
         let stdout = child.stdout.take().unwrap();
@@ -74,6 +82,7 @@ impl LspClient {
             next_id: 1,
             notifications: Vec::new(),
             server_requests: Vec::new(),
+            data_home,
         }
     }
 

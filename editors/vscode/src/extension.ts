@@ -31,6 +31,7 @@ import {
   type StatusNotification,
 } from './logic/protocol';
 import {
+  correctionsPaths,
   describeLaunch,
   documentSelector,
   languagesFrom,
@@ -54,10 +55,16 @@ function machineSettings(): MachineSettings {
   return out;
 }
 
+function correctionsSetting(): { user?: string; workspace?: string } {
+  return correctionsPaths(vscode.workspace.getConfiguration(SECTION).inspect<string>('correctionsPath'));
+}
+
 function ordinarySettings(): Partial<OrdinarySettings> {
   const cfg = vscode.workspace.getConfiguration(SECTION);
   const out: Record<string, unknown> = {};
   for (const key of ORDINARY_KEYS) out[key] = cfg.get(key);
+  // Only a workspace's value travels as a setting; the user's own is the --corrections flag.
+  out.correctionsPath = correctionsSetting().workspace;
   return out as Partial<OrdinarySettings>;
 }
 
@@ -76,6 +83,8 @@ class Bioscope implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly output: vscode.OutputChannel;
   private readonly disposables: vscode.Disposable[] = [];
+  /** The user's corrections file the running server was started with. */
+  private launchedCorrections: string | undefined;
   private retrainProgress: { report(p: { message?: string; increment?: number }): void; last: number } | undefined;
 
   constructor() {
@@ -136,7 +145,8 @@ class Bioscope implements vscode.Disposable {
   }
 
   private async launch(): Promise<LanguageClient | undefined> {
-    const launch = serverLaunch(machineSettings(), os.homedir());
+    const launch = serverLaunch(machineSettings(), os.homedir(), correctionsSetting().user);
+    this.launchedCorrections = correctionsSetting().user;
     this.output.appendLine(`Starting ${describeLaunch(launch)}`);
     const serverOptions: ServerOptions = {
       command: launch.command,
@@ -262,7 +272,9 @@ class Bioscope implements vscode.Disposable {
   }
 
   private configurationChanged(e: vscode.ConfigurationChangeEvent): void {
-    if (RESTART_KEYS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) {
+    const userCorrectionsChanged =
+      e.affectsConfiguration(`${SECTION}.correctionsPath`) && correctionsSetting().user !== this.launchedCorrections;
+    if (userCorrectionsChanged || RESTART_KEYS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) {
       if (this.client || this.starting) {
         this.output.appendLine('Server settings changed: restarting the server.');
         void this.restart();

@@ -23,6 +23,8 @@ const STATUS = {
   openDocuments: 1,
   corrections: 4,
   correctionsPath: '/ws/.bioscope/corrections.jsonl',
+  correctionsChosenBy: 'workspace',
+  correctionsWhere: '/ws/.bioscope/corrections.jsonl (the workspace folder)',
 };
 
 test('status: fields are read and described, problems first', () => {
@@ -32,7 +34,12 @@ test('status: fields are read and described, problems first', () => {
   const d = describeStatus(s);
   assert.equal(d.summary, 'BioScope is running with bioscope-union.');
   assert.ok(d.detail.includes('Lexicon: /repo/models/lexicon, 1,234,567 names'));
-  assert.ok(d.detail.includes('Corrections: 4 in /ws/.bioscope/corrections.jsonl'));
+  assert.ok(d.detail.includes('Corrections: 4, kept in /ws/.bioscope/corrections.jsonl (the workspace folder)'));
+  // No folder open and no home: the server says why nothing can be stored.
+  const nowhere = describeStatus(
+    parseStatus({ ...STATUS, corrections: 0, correctionsPath: null, correctionsWhere: 'nowhere to keep corrections: open a folder' }),
+  );
+  assert.ok(nowhere.detail.includes('Corrections cannot be stored: nowhere to keep corrections: open a folder'), nowhere.detail.join('\n'));
 
   const broken = describeStatus(
     parseStatus({ ...STATUS, model: null, problem: 'cannot load libonnxruntime: set ORT_DYLIB_PATH', lexicon: null }),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
+  correctionsPaths,
   describeLaunch,
   documentSelector,
   expandPath,
@@ -25,6 +26,16 @@ test('machine settings become flags and ORT_DYLIB_PATH, blank ones are left out'
   assert.equal(launch.command, '/home/ana/bioscope/target/release/bioscope');
   assert.deepEqual(launch.args, ['lsp', '--model', '/models/mine', '--trainer', '/usr/local/bin/bioscope-train']);
   assert.deepEqual(launch.env, { ORT_DYLIB_PATH: '/opt/ort/libonnxruntime.so.1.31.1' });
+});
+
+test("the user's corrections file is a flag, a workspace's is a setting", () => {
+  const both = correctionsPaths({ defaultValue: '', globalValue: '~/notes/decisions.jsonl', workspaceValue: 'c.jsonl' });
+  assert.deepEqual(both, { user: '~/notes/decisions.jsonl', workspace: 'c.jsonl' });
+  assert.deepEqual(serverLaunch({}, '/home/ana', both.user).args, ['lsp', '--corrections', '/home/ana/notes/decisions.jsonl']);
+  assert.deepEqual(serverSettings({ correctionsPath: both.workspace }), { correctionsPath: 'c.jsonl' });
+  // A folder's value wins over the workspace file's; blanks are nothing.
+  assert.deepEqual(correctionsPaths({ workspaceValue: 'a', workspaceFolderValue: 'b', globalValue: ' ' }), { user: undefined, workspace: 'b' });
+  assert.deepEqual(correctionsPaths(undefined), { user: undefined, workspace: undefined });
 });
 
 test('without settings the server is `bioscope lsp` from PATH with no extra environment', () => {

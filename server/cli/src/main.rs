@@ -84,6 +84,12 @@ enum Command {
         /// workspace's settings.
         #[arg(long, env = "BIOSCOPE_TRAINER")]
         trainer: Option<PathBuf>,
+        /// The corrections file (editors pass the user's own setting): used in every folder
+        /// unless the workspace's settings name one inside it (default: the workspace's
+        /// .bioscope/corrections.jsonl, or, with no folder open, corrections.jsonl in the
+        /// user's data folder, $XDG_DATA_HOME/bioscope or ~/.local/share/bioscope).
+        #[arg(long, env = "BIOSCOPE_CORRECTIONS")]
+        corrections: Option<PathBuf>,
         /// Accepted for editors that pass it; stdio is the only transport.
         #[arg(long, hide = true)]
         stdio: bool,
@@ -326,6 +332,7 @@ fn run() -> Result<()> {
             model,
             lexicon,
             trainer,
+            corrections,
             stdio: _,
         } => {
             let options = bioscope_lsp::ServerOptions {
@@ -333,6 +340,7 @@ fn run() -> Result<()> {
                 lexicon_dir: lexicon.unwrap_or_else(lexicon_cmd::default_lexicon),
                 tagger: options,
                 trainer: trainer.or_else(trainer_beside_exe),
+                corrections: corrections.map(|p| std::path::absolute(&p).unwrap_or(p)),
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -400,6 +400,12 @@ fn corrections_apply_everywhere_persist_and_survive_a_damaged_store() {
         after.contains(&("rare".to_string(), 2)),
         "corrected modifier: {after:?}"
     );
+    // Its hover says the user decided it, not that the model is unsure.
+    let value = hover_at(&mut client, &uri, text, "rare");
+    assert!(
+        value.contains("corrected by you") && !value.contains("uncertain"),
+        "{value}"
+    );
 
     // Two records, one line each, with the paragraph and the spans.
     let store = workspace.path().join(".bioscope/corrections.jsonl");
@@ -836,5 +842,139 @@ fn a_failed_retraining_keeps_the_old_model_serving_and_says_why() {
         json!({"textDocument": {"uri": uri}}),
     );
     assert!(tokens.get("error").is_none(), "{tokens}");
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+#[test]
+fn a_file_opened_without_a_folder_keeps_its_corrections_where_the_status_says() {
+    let folder = tempfile::tempdir().unwrap();
+    let uri = format!("file://{}/notes.md", folder.path().display());
+    let text = "Patients with Wilson disease were seen.\n";
+    let reject = |client: &mut LspClient| {
+        client.initialize(json!({}), json!(null));
+        open(client, &uri, "markdown", text);
+        let actions = client.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 17},
+                   "end": {"line": 0, "character": 17}}, "context": {"diagnostics": []}}),
+        );
+        let done = run_action(client, &actions, "Not an entity: “Wilson disease”");
+        assert!(done.get("error").is_none(), "{done}");
+        let after = token_texts(client, &uri, text);
+        assert!(
+            after.iter().all(|(t, _)| t != "Wilson disease"),
+            "{after:?}"
+        );
+        status(client)
+    };
+
+    // No folder, no flag: the user's data folder, and the status says so.
+    let mut client = start();
+    let data = client.data_home.as_ref().unwrap().path().to_path_buf();
+    let s = reject(&mut client);
+    let store = data.join("bioscope/corrections.jsonl");
+    assert_eq!(s["correctionsPath"], store.display().to_string(), "{s}");
+    assert_eq!(s["correctionsChosenBy"], "userData");
+    assert!(s["correctionsWhere"]
+        .as_str()
+        .unwrap()
+        .contains("no workspace folder is open"));
+    let record: Value =
+        serde_json::from_str(std::fs::read_to_string(&store).unwrap().trim()).unwrap();
+    assert_eq!(record["action"], "reject");
+    assert_eq!(
+        record["document"],
+        folder.path().join("notes.md").display().to_string()
+    );
+    assert_eq!(client.shutdown(), Some(0));
+
+    // The user's own choice on the command line (what the editors pass from user settings).
+    let chosen = folder.path().join("mine/decisions.jsonl");
+    let model = shipped_model();
+    let mut client = LspClient::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_bioscope")),
+        &[
+            "lsp",
+            "--threads",
+            "1",
+            "--model",
+            model.to_str().unwrap(),
+            "--corrections",
+            chosen.to_str().unwrap(),
+        ],
+        &[("ORT_DYLIB_PATH", &ort_library())],
+    );
+    let s = reject(&mut client);
+    assert_eq!(s["correctionsPath"], chosen.display().to_string(), "{s}");
+    assert_eq!(s["correctionsChosenBy"], "commandLine");
+    assert_eq!(std::fs::read_to_string(&chosen).unwrap().lines().count(), 1);
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+fn hover_at(client: &mut LspClient, uri: &str, text: &str, word: &str) -> String {
+    let character = text.find(word).unwrap() as u64 + 1;
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": character}}),
+    );
+    hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no hover on {word}: {hover}"))
+        .to_string()
+}
+
+#[test]
+fn a_gene_hover_is_short_names_its_organism_and_offers_the_other() {
+    let mut client = start();
+    client.initialize(json!({}), json!(null));
+    let human = "TP53 mutations were found in most tumours.\n";
+    open(&mut client, "file:///h.md", "markdown", human);
+    let value = hover_at(&mut client, "file:///h.md", human, "TP53");
+    let lines: Vec<&str> = value.lines().collect();
+    assert!(lines.len() <= 14, "{} lines:\n{value}", lines.len());
+    assert!(value.contains("[NCBIGene:7157]("), "{value}");
+    assert!(
+        value.contains("Homo sapiens gene: the default: this document names no species"),
+        "{value}"
+    );
+    // One line per namespace, its first identifier a link, the rest counted.
+    for line in lines.iter().filter(|l| l.starts_with("- [")) {
+        let namespace = line[3..].split(':').next().unwrap();
+        assert_eq!(line.matches(&format!("[{namespace}:")).count(), 1, "{line}");
+    }
+    assert!(value.contains("more)"), "{value}");
+    // The label is not repeated before an identifier that carries it.
+    for label in [
+        "OMIM OMIM",
+        "UniProt UniProt",
+        "HGNC HGNC",
+        "NCBI Gene NCBIGene",
+    ] {
+        assert!(!value.contains(label), "{label}: {value}");
+    }
+    // Only the human gene's own identifiers; the mouse one is offered on its own line.
+    let own = value.split("other organism").next().unwrap();
+    assert!(!own.contains("[MGI:") && !own.contains("[RGD:"), "{value}");
+    let other = value
+        .lines()
+        .find(|l| l.starts_with("other organism: "))
+        .unwrap_or_else(|| panic!("no other organism: {value}"));
+    assert!(
+        !other.contains("Homo sapiens") && (other.contains("[MGI:") || other.contains("[RGD:")),
+        "{value}"
+    );
+
+    // A mouse study: the mouse gene, said why, and the human one offered.
+    let mouse = "Trp53 knockout mice developed tumours; the mice were treated.\n";
+    open(&mut client, "file:///m.md", "markdown", mouse);
+    let value = hover_at(&mut client, "file:///m.md", mouse, "Trp53");
+    assert!(
+        value.contains("Mus musculus gene: the species this document names most"),
+        "{value}"
+    );
+    assert!(
+        value.contains("other organism: Homo sapiens · ") && value.contains("[NCBIGene:7157]("),
+        "{value}"
+    );
     assert_eq!(client.shutdown(), Some(0));
 }

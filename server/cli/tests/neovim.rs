@@ -131,3 +131,56 @@ fn neovim_shows_entity_highlights_and_hovers() {
         "no warnings: {seen}"
     );
 }
+
+/// A 256-colour terminal and a file opened without a folder: every type keeps its own colour,
+/// and a correction is stored where the plugin's setup said, which :checkhealth reports.
+#[test]
+fn neovim_in_a_plain_terminal_without_a_folder_colours_and_stores_corrections() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("notes.md");
+    let text = "Patients with Wilson disease carry ATP7B mutations.\n";
+    std::fs::write(&doc, text).unwrap();
+    let out = dir.path().join("seen.json");
+    let corrections = dir.path().join("elsewhere/decisions.jsonl");
+    let position = format!("0:{}", text.find("Wilson").unwrap() + 3);
+    let status = Command::new(neovim())
+        .args(["--headless", "--clean", "-c"])
+        .arg(format!(
+            "luafile {}",
+            fixture("neovim_plain_terminal.lua").display()
+        ))
+        .env("BIOSCOPE_PLUGIN", repo_root().join("editors/nvim"))
+        .env("BIOSCOPE_BIN", env!("CARGO_BIN_EXE_bioscope"))
+        .env("BIOSCOPE_MODEL_DIR", shipped_model())
+        .env("BIOSCOPE_DOC", &doc)
+        .env("BIOSCOPE_POSITION", position)
+        .env("BIOSCOPE_CORRECTIONS", &corrections)
+        .env("BIOSCOPE_TEST_OUT", &out)
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("ORT_DYLIB_PATH", ort_library())
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "nvim exited with {status}");
+    let seen: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(seen["highlighted"], true, "{seen}");
+    assert_eq!(seen["workspace_folders"], 0, "no root marker: {seen}");
+    let cterm = seen["cterm"].as_object().expect("cterm colours");
+    let mut colours: Vec<u64> = cterm
+        .values()
+        .map(|v| {
+            v.as_u64()
+                .unwrap_or_else(|| panic!("no cterm colour: {seen}"))
+        })
+        .collect();
+    colours.sort_unstable();
+    colours.dedup();
+    assert_eq!(colours.len(), EntityType::TABLE.len(), "distinct: {seen}");
+    assert_eq!(seen["rejected"], true, "{seen}");
+    assert_eq!(seen["stored"], true, "{seen}");
+    let record = std::fs::read_to_string(&corrections).unwrap();
+    assert!(record.contains("\"action\":\"reject\""), "{record}");
+    let health = seen["health"].as_str().unwrap();
+    let expected = format!("OK corrections (1) kept in {}", corrections.display());
+    assert!(health.contains(&expected), "{expected} missing: {health}");
+}

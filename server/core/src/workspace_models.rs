@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use crate::bundle::Manifest;
 
+/// The workspace's BioScope folder (corrections, models), relative to its root.
+pub const BIOSCOPE_DIR: &str = ".bioscope";
 /// Where bundles live, relative to the workspace root.
 pub const MODELS_DIR: &str = ".bioscope/models";
 const HISTORY_FILE: &str = "history";
@@ -62,6 +64,14 @@ impl WorkspaceModels {
     pub fn new(root: &Path) -> Self {
         WorkspaceModels {
             dir: root.join(MODELS_DIR),
+        }
+    }
+
+    /// The bundles in `folder/models`, for a folder laid out like a workspace's `.bioscope`
+    /// (the language server's per-user folder when no workspace folder is open).
+    pub fn in_folder(folder: &Path) -> Self {
+        WorkspaceModels {
+            dir: folder.join("models"),
         }
     }
 

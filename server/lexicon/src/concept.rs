@@ -5,6 +5,18 @@ use std::fmt;
 
 use bioscope_core::EntityType;
 
+/// NCBI Taxonomy ids of the organisms the lexicon's genes belong to.
+pub const HUMAN: u32 = 9606;
+pub const MOUSE: u32 = 10090;
+pub const RAT: u32 = 10116;
+
+/// The scientific names of the genes' organisms, for display.
+pub const GENE_ORGANISMS: [(u32, &str); 3] = [
+    (HUMAN, "Homo sapiens"),
+    (MOUSE, "Mus musculus"),
+    (RAT, "Rattus norvegicus"),
+];
+
 /// The databases whose identifiers BioScope reports. The order is the on-disk code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Namespace {
@@ -390,6 +402,17 @@ impl Concept {
         self.id_in(preferred)
             .or(self.broader.as_ref().filter(|b| b.namespace == preferred))
             .unwrap_or(&self.id)
+    }
+
+    /// The cross-references that are identifiers of this concept's own organism: a human
+    /// gene's mouse (MGI) or rat (RGD) orthologue is left out.
+    pub fn own_xrefs(&self) -> impl Iterator<Item = &ConceptId> {
+        self.xrefs.iter().filter(
+            move |x| match (x.namespace.implied_species(), self.species) {
+                (Some(theirs), Some(ours)) => theirs == ours,
+                _ => true,
+            },
+        )
     }
 
     /// The concept's identifier in `namespace`: its own or a cross-reference.

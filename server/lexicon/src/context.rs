@@ -3,6 +3,7 @@
 //! document version ([`crate::Normalizer::context`]) and read by every stage.
 
 use crate::abbreviations::Abbreviations;
+use crate::concept::{GENE_ORGANISMS, HUMAN};
 
 /// What the document tells the normalizer: its abbreviations, its organism and the genera its
 /// species mentions spell out.
@@ -47,5 +48,37 @@ impl DocumentContext {
             genera,
             species: Vec::new(),
         }
+    }
+
+    /// The organism genes are taken from unless no gene of it has the name: the document's,
+    /// else human.
+    pub fn gene_organism(&self) -> u32 {
+        self.organism.unwrap_or(HUMAN)
+    }
+
+    /// Why genes are taken from [`gene_organism`](Self::gene_organism), for hovers.
+    pub fn organism_reason(&self) -> &'static str {
+        let human_named = self.species.iter().any(|(_, taxon)| *taxon == HUMAN);
+        if self.organism.is_some() || human_named {
+            "the species this document names most"
+        } else {
+            "the default: this document names no species"
+        }
+    }
+
+    /// An organism's name: as the document names it (its lexicon name), else the gene
+    /// organisms' scientific names, else its Taxonomy id.
+    pub fn organism_name(&self, taxon: u32) -> String {
+        GENE_ORGANISMS
+            .iter()
+            .find(|(t, _)| *t == taxon)
+            .map(|(_, name)| name.to_string())
+            .or_else(|| {
+                self.species
+                    .iter()
+                    .find(|(_, t)| *t == taxon)
+                    .map(|(name, _)| name.clone())
+            })
+            .unwrap_or_else(|| format!("NCBI Taxonomy {taxon}"))
     }
 }

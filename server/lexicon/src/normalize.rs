@@ -22,7 +22,7 @@ use crate::variants::{variants, VAGUE_HEADS};
 
 /// NCBI Taxonomy id of humans: the organism assumed for genes unless the document says
 /// otherwise.
-pub const HUMAN: u32 = 9606;
+pub use crate::concept::HUMAN;
 
 /// How a candidate was reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -433,7 +433,7 @@ fn above_species(concept: &Concept) -> bool {
 fn organism_weight(concept: &Concept, context: &DocumentContext) -> f32 {
     match concept.species {
         None => 1.0,
-        Some(species) if species == context.organism.unwrap_or(HUMAN) => 1.0,
+        Some(species) if species == context.gene_organism() => 1.0,
         Some(_) => 0.9,
     }
 }

@@ -21,7 +21,8 @@ pub enum ServerError {
     #[error("the position {line}:{character} is outside the document: send a position inside it")]
     OutOfRange { line: u32, character: u32 },
     #[error(
-        "no workspace folder to keep corrections in: open a folder or set bioscope.correctionsPath"
+        "nowhere to keep corrections: no workspace folder is open and neither XDG_DATA_HOME nor \
+         HOME is set; open a folder, or start the server with --corrections PATH"
     )]
     NoCorrectionsStore,
     #[error("the decision names no span: give `old`, `new` or both")]

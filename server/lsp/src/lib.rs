@@ -2,11 +2,13 @@
 //!
 //! [`server`] implements `tower_lsp_server::LanguageServer` with one short call per method into
 //! [`handlers`]; [`state`] holds the open documents (ropes), their latest analysis and the
-//! live-tagging scheduler; [`engine`] wraps the cached tagger; [`position`] converts between
+//! live-tagging scheduler; [`decision_store`] says where corrections and retrained models
+//! go; [`engine`] wraps the cached tagger; [`position`] converts between
 //! LSP positions and byte offsets; [`semantic_tokens`] encodes entities as tokens.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod activity;
+pub mod decision_store;
 pub mod document;
 pub mod engine;
 pub mod error;

@@ -18,6 +18,7 @@ use tokio::sync::watch;
 use tower_lsp_server::ls_types::Uri;
 
 use crate::activity::{Activity, Retraining, StatusNotification, StatusParams, TaggingActivity};
+use crate::decision_store::{self, ChosenBy, DecisionFolder};
 use crate::document::Document;
 use crate::engine::Engine;
 use crate::position::PositionEncoding;
@@ -76,6 +77,9 @@ pub struct ServerOptions {
     pub tagger: TaggerOptions,
     /// The trainer executable for `bioscope.retrain` (command line or environment only).
     pub trainer: Option<std::path::PathBuf>,
+    /// The corrections file the user chose (`--corrections`): used unless the workspace's
+    /// settings name one inside the workspace.
+    pub corrections: Option<std::path::PathBuf>,
 }
 
 /// The user's decisions: the records read or written so far and the rules they make.
@@ -149,12 +153,12 @@ impl State {
             .clone()
     }
 
-    /// The model bundle to use: the settings' `modelPath`, else the workspace's current
-    /// fine-tuned bundle (`.bioscope/models`), else the server's default.
+    /// The model bundle to use: the settings' `modelPath`, else the current fine-tuned bundle
+    /// of the [decision folder](Self::decision_folder), else the server's default.
     pub fn model_dir(&self) -> std::path::PathBuf {
         let workspace = || {
-            let root = self.root.get().cloned().flatten()?;
-            bioscope_core::workspace_models::WorkspaceModels::new(&root).current()
+            let folder = self.decision_folder()?;
+            bioscope_core::workspace_models::WorkspaceModels::in_folder(&folder.dir()).current()
         };
         self.settings()
             .model_path
@@ -201,16 +205,35 @@ impl State {
             .clone()
     }
 
-    /// Where corrections are stored: the setting, else `.bioscope/corrections.jsonl` under the
-    /// workspace root; `None` without either.
-    pub fn corrections_path(&self) -> Option<std::path::PathBuf> {
-        let settings = self.settings();
-        let root = self.root.get().cloned().flatten();
-        match settings.corrections_path {
-            Some(p) if p.is_absolute() => Some(p),
-            Some(p) => root.map(|r| r.join(p)),
-            None => root.map(|r| r.join(".bioscope").join("corrections.jsonl")),
+    /// The workspace's `.bioscope`, else the user's data folder (no workspace folder open).
+    pub fn decision_folder(&self) -> Option<DecisionFolder> {
+        match self.root.get().cloned().flatten() {
+            Some(root) => Some(DecisionFolder::Workspace(root)),
+            None => decision_store::user_data_folder().map(DecisionFolder::User),
         }
+    }
+
+    /// Where corrections are stored and who chose it (see [`decision_store::corrections_store`]);
+    /// `None` with no workspace folder, no `--corrections` and no home folder.
+    pub fn corrections_store(&self) -> Option<(std::path::PathBuf, ChosenBy)> {
+        let root = self.root.get().cloned().flatten();
+        let setting = self.settings().corrections_path.and_then(|p| {
+            if p.is_absolute() {
+                Some(p)
+            } else {
+                root.map(|r| r.join(p))
+            }
+        });
+        decision_store::corrections_store(
+            setting.as_deref(),
+            self.options.corrections.as_deref(),
+            self.decision_folder().as_ref(),
+        )
+    }
+
+    /// Where corrections are stored (see [`corrections_store`](Self::corrections_store)).
+    pub fn corrections_path(&self) -> Option<std::path::PathBuf> {
+        self.corrections_store().map(|(path, _)| path)
     }
 
     /// Reads the corrections store (if any); returns a message about skipped lines.

@@ -1,5 +1,5 @@
--- :checkhealth bioscope: the server binary, the ONNX Runtime library, and (when a server runs)
--- whether its model and lexicon loaded.
+-- :checkhealth bioscope: the server binary, the ONNX Runtime library, the colours, and (when a
+-- server runs) whether its model and lexicon loaded and where corrections are kept.
 local M = {}
 local present = require('bioscope').present
 
@@ -38,6 +38,38 @@ local function check_onnxruntime(config)
   end
 end
 
+--- Where code actions store decisions, and whether that folder can be written.
+local function check_corrections(s)
+  if not present(s.correctionsPath) then
+    vim.health.error('corrections cannot be stored: ' .. s.correctionsWhere, {
+      'open a folder, or set settings.correctionsPath to an absolute path in require("bioscope").setup()',
+    })
+    return
+  end
+  -- The nearest folder that exists must be writable (the server creates the rest).
+  local folder = vim.fs.dirname(s.correctionsPath)
+  while folder and not vim.uv.fs_stat(folder) do
+    local parent = vim.fs.dirname(folder)
+    folder = parent ~= folder and parent or nil
+  end
+  if folder and vim.fn.filewritable(folder) == 2 then
+    vim.health.ok(('corrections (%d) kept in %s'):format(s.corrections, s.correctionsWhere))
+  else
+    vim.health.error(('corrections cannot be written: %s is not writable'):format(folder or s.correctionsPath), {
+      'set settings.correctionsPath to a writable absolute path in require("bioscope").setup()',
+    })
+  end
+end
+
+--- Colours: true colour, or the 256-colour palette without 'termguicolors'.
+local function check_colours()
+  if vim.o.termguicolors then
+    vim.health.ok("colours: true colour ('termguicolors' is on)")
+  else
+    vim.health.info("colours: the 256-colour palette ('termguicolors' is off; set it for the exact colours)")
+  end
+end
+
 local function check_server()
   local clients = vim.lsp.get_clients({ name = 'bioscope' })
   if #clients == 0 then
@@ -60,6 +92,7 @@ local function check_server()
   else
     vim.health.warn('lexicon not loaded: ' .. tostring(s.lexiconProblem))
   end
+  check_corrections(s)
 end
 
 function M.check()
@@ -67,6 +100,7 @@ function M.check()
   local config = vim.lsp.config.bioscope or {}
   check_binary(config.cmd)
   check_onnxruntime(config)
+  check_colours()
   check_server()
 end
 

@@ -6,24 +6,36 @@
 --     settings = { confidenceThreshold = 0.5, enabledTypes = { 'Gene', 'Disease' } },
 --   })
 --
+-- Paths in setup's settings (correctionsPath, modelPath, lexiconPath) are your own choice, so
+-- they go on the server's command line (--corrections, --model, --lexicon) and may point
+-- anywhere; a workspace's settings may only point inside the workspace.
+--
 -- or, with lsp/bioscope.lua on the runtimepath: vim.lsp.enable('bioscope').
 local M = {}
 
--- Token type (from the server's legend) -> highlight group and its default colours.
+-- Token type (from the server's legend) -> highlight group and its default colours: `fg` with
+-- 'termguicolors', `ctermfg` (the same colour in the 256-colour palette) without it.
 M.groups = {
-  gene = { 'BioscopeGene', { fg = '#5fafff', bold = true } },
-  disease = { 'BioscopeDisease', { fg = '#ff5f5f', bold = true } },
-  chemical = { 'BioscopeChemical', { fg = '#5fd75f', bold = true } },
-  species = { 'BioscopeSpecies', { fg = '#d787ff', bold = true } },
-  cellLine = { 'BioscopeCellLine', { fg = '#ffaf5f', bold = true } },
-  cellType = { 'BioscopeCellType', { fg = '#5fd7d7', bold = true } },
-  variant = { 'BioscopeVariant', { fg = '#ffd75f', bold = true } },
+  gene = { 'BioscopeGene', { fg = '#5fafff', ctermfg = 75, bold = true, cterm = { bold = true } } },
+  disease = { 'BioscopeDisease', { fg = '#ff5f5f', ctermfg = 203, bold = true, cterm = { bold = true } } },
+  chemical = { 'BioscopeChemical', { fg = '#5fd75f', ctermfg = 77, bold = true, cterm = { bold = true } } },
+  species = { 'BioscopeSpecies', { fg = '#d787ff', ctermfg = 177, bold = true, cterm = { bold = true } } },
+  cellLine = { 'BioscopeCellLine', { fg = '#ffaf5f', ctermfg = 215, bold = true, cterm = { bold = true } } },
+  cellType = { 'BioscopeCellType', { fg = '#5fd7d7', ctermfg = 80, bold = true, cterm = { bold = true } } },
+  variant = { 'BioscopeVariant', { fg = '#ffd75f', ctermfg = 221, bold = true, cterm = { bold = true } } },
 }
 
 local modifiers = {
-  uncertain = { 'BioscopeUncertain', { undercurl = true } },
-  corrected = { 'BioscopeCorrected', { underline = true } },
-  abbreviation = { 'BioscopeAbbreviation', { italic = true } },
+  uncertain = { 'BioscopeUncertain', { undercurl = true, cterm = { undercurl = true } } },
+  corrected = { 'BioscopeCorrected', { underline = true, cterm = { underline = true } } },
+  abbreviation = { 'BioscopeAbbreviation', { italic = true, cterm = { italic = true } } },
+}
+
+-- Settings that name a path -> the server flag that carries the user's own value.
+local user_path_flags = {
+  correctionsPath = '--corrections',
+  modelPath = '--model',
+  lexiconPath = '--lexicon',
 }
 
 local export_extensions = { pubtator = '.pubtator', bioc = '.bioc.xml', brat = '.ann', conll = '.conll' }
@@ -125,10 +137,7 @@ function M.status()
     elseif present(s.lexiconProblem) then
       table.insert(lines, 'lexicon: ' .. s.lexiconProblem)
     end
-    table.insert(lines, ('corrections: %d (%s)'):format(
-      s.corrections,
-      present(s.correctionsPath) and s.correctionsPath or 'no workspace folder'
-    ))
+    table.insert(lines, ('corrections: %d, kept in %s'):format(s.corrections, s.correctionsWhere))
     table.insert(lines, ('cache: %d paragraphs, %d hits, %d misses; %d open documents'):format(
       s.cache.entries, s.cache.hits, s.cache.misses, s.openDocuments
     ))
@@ -284,13 +293,37 @@ function M.init()
   })
 end
 
+--- The server command with the absolute (or `~`) path settings of `settings` moved onto it as
+--- flags; returns the command and the remaining settings (relative paths stay settings: they
+--- are under each workspace folder). A command that is a function cannot take flags: the
+--- settings are left as they are.
+function M.with_user_paths(cmd, settings)
+  if type(cmd) ~= 'table' then
+    return cmd, settings
+  end
+  local command, rest = vim.list_extend({}, cmd), {}
+  for key, value in pairs(settings) do
+    local flag = user_path_flags[key]
+    if flag and type(value) == 'string' and (value:sub(1, 1) == '/' or value:sub(1, 1) == '~') then
+      vim.list_extend(command, { flag, vim.fn.expand(value) })
+    else
+      rest[key] = value
+    end
+  end
+  return command, rest
+end
+
 --- Configures and enables the server; `opts` may set cmd, cmd_env, filetypes, settings.
 function M.setup(opts)
   opts = opts or {}
   M.init()
   local config = {}
-  if opts.cmd then
-    config.cmd = opts.cmd
+  local settings = opts.settings or {}
+  local cmd = opts.cmd
+  if cmd or next(settings) then
+    local default = (vim.lsp.config.bioscope or {}).cmd or { 'bioscope', 'lsp' }
+    cmd, settings = M.with_user_paths(cmd or default, settings)
+    config.cmd = cmd
   end
   if opts.cmd_env then
     config.cmd_env = opts.cmd_env
@@ -300,7 +333,7 @@ function M.setup(opts)
   end
   if opts.settings then
     -- An empty table would be sent as a JSON array: send an object.
-    local settings = next(opts.settings) and opts.settings or vim.empty_dict()
+    settings = next(settings) and settings or vim.empty_dict()
     config.init_options = { bioscope = settings }
     config.settings = { bioscope = settings }
   end

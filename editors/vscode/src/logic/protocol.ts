@@ -63,6 +63,8 @@ export interface ServerStatus {
   openDocuments: number | null;
   corrections: number | null;
   correctionsPath: string | null;
+  /** Where corrections go and why there, or why they cannot be stored. */
+  correctionsWhere: string | null;
   cache: { hits: number; misses: number; entries: number } | null;
 }
 
@@ -89,6 +91,7 @@ export function parseStatus(value: unknown): ServerStatus {
     openDocuments: optNum(o, 'openDocuments'),
     corrections: optNum(o, 'corrections'),
     correctionsPath: optStr(o, 'correctionsPath'),
+    correctionsWhere: optStr(o, 'correctionsWhere'),
     cache: cacheStats,
   };
 }
@@ -202,7 +205,12 @@ export function describeStatus(s: ServerStatus): { summary: string; detail: stri
   }
   if (s.openDocuments !== null) detail.push(`Open documents: ${s.openDocuments}`);
   if (s.corrections !== null) {
-    detail.push(`Corrections: ${s.corrections}${s.correctionsPath ? ` in ${s.correctionsPath}` : ''}`);
+    const where = s.correctionsWhere ?? s.correctionsPath;
+    if (s.correctionsPath === null && s.correctionsWhere !== null) {
+      detail.push(`Corrections cannot be stored: ${s.correctionsWhere}`);
+    } else {
+      detail.push(`Corrections: ${s.corrections}${where ? `, kept in ${where}` : ''}`);
+    }
   }
   if (s.cache) detail.push(`Paragraph cache: ${s.cache.entries} entries, ${s.cache.hits} hits, ${s.cache.misses} misses`);
   const summary = s.problem

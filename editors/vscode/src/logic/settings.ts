@@ -46,10 +46,24 @@ export const ORDINARY_KEYS: readonly (keyof OrdinarySettings)[] = [
   'threads',
 ];
 
-/** Settings whose change needs a new server process (or a new document selector). */
+/** Settings whose change needs a new server process (or a new document selector); a change
+ * of `correctionsPath` restarts it too when it is the user's own value (a flag). */
 export const RESTART_KEYS: readonly string[] = [...MACHINE_KEYS, 'languages'];
 
 export const DEFAULT_LANGUAGES: readonly string[] = ['markdown', 'latex', 'plaintext'];
+
+/**
+ * `bioscope.correctionsPath` is both: the user's own value goes on the command line
+ * (`--corrections`, anywhere, also with no folder open), a workspace's value is sent as a
+ * setting (the server keeps it inside the workspace, relative paths under it).
+ */
+export function correctionsPaths(inspected: Inspected<string> | undefined): { user?: string; workspace?: string } {
+  const blank = (v: string | undefined) => (v ?? '').trim() || undefined;
+  return {
+    user: blank(inspected?.globalValue),
+    workspace: blank(inspected?.workspaceFolderValue ?? inspected?.workspaceValue),
+  };
+}
 
 export interface ServerLaunch {
   command: string;
@@ -68,10 +82,12 @@ export function expandPath(value: string | undefined, home: string): string | un
 }
 
 /**
- * `<server> lsp [--model DIR] [--lexicon DIR] [--trainer PATH]` with ORT_DYLIB_PATH set when the
- * user named the ONNX Runtime library. Without a server path, `bioscope` is looked up on PATH.
+ * `<server> lsp [--model DIR] [--lexicon DIR] [--trainer PATH] [--corrections FILE]` with
+ * ORT_DYLIB_PATH set when the user named the ONNX Runtime library; `userCorrections` is the
+ * user's own `bioscope.correctionsPath` ([`correctionsPaths`]). Without a server path,
+ * `bioscope` is looked up on PATH.
  */
-export function serverLaunch(s: Partial<MachineSettings>, home: string): ServerLaunch {
+export function serverLaunch(s: Partial<MachineSettings>, home: string, userCorrections?: string): ServerLaunch {
   const args = ['lsp'];
   const flag = (name: string, value: string | undefined) => {
     const p = expandPath(value, home);
@@ -80,6 +96,7 @@ export function serverLaunch(s: Partial<MachineSettings>, home: string): ServerL
   flag('--model', s.modelPath);
   flag('--lexicon', s.lexiconPath);
   flag('--trainer', s.trainerPath);
+  flag('--corrections', userCorrections);
   const env: Record<string, string> = {};
   const ort = expandPath(s.onnxruntimePath, home);
   if (ort !== undefined) env.ORT_DYLIB_PATH = ort;

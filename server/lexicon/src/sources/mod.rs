@@ -13,12 +13,8 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::build::LexiconBuilder;
-use crate::concept::ConceptId;
+use crate::concept::{ConceptId, HUMAN, MOUSE, RAT};
 use crate::LexiconError;
-
-const HUMAN: u32 = 9606;
-const MOUSE: u32 = 10090;
-const RAT: u32 = 10116;
 
 mod cells;
 mod chemicals;

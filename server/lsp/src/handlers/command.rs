@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::ExecuteCommandParams;
 
+use crate::decision_store::ChosenBy;
 use crate::error::ServerError;
 use crate::handlers::code_action::{Decision, DocSpan};
 use crate::handlers::uncertain;
@@ -240,6 +241,7 @@ fn status(state: &State) -> Value {
         .unwrap_or_else(|e| e.into_inner())
         .records
         .len();
+    let store = state.corrections_store();
     json!({
         "model": engine.model_name(),
         "modelDir": engine.model_dir().display().to_string(),
@@ -254,7 +256,12 @@ fn status(state: &State) -> Value {
         "cache": {"hits": stats.hits, "misses": stats.misses, "entries": stats.entries},
         "openDocuments": state.docs.len(),
         "corrections": decisions,
-        "correctionsPath": state.corrections_path().map(|p| p.display().to_string()),
+        "correctionsPath": store.as_ref().map(|(p, _)| p.display().to_string()),
+        "correctionsChosenBy": store.as_ref().map(|(_, by)| by.key()),
+        "correctionsWhere": match &store {
+            Some((p, by)) => format!("{} ({})", p.display(), by.describe()),
+            None => ServerError::NoCorrectionsStore.to_string(),
+        },
     })
 }
 
@@ -268,8 +275,8 @@ async fn apply_correction(state: &Arc<State>, d: Decision) -> Result<Option<Stri
     if version != d.version {
         return Err(ServerError::ContentModified.into());
     }
-    let path = state
-        .corrections_path()
+    let (path, chosen_by) = state
+        .corrections_store()
         .ok_or(ServerError::NoCorrectionsStore)?;
     let target = d.new.or(d.old).ok_or(ServerError::EmptyDecision)?;
     let analysis = state
@@ -309,7 +316,13 @@ async fn apply_correction(state: &Arc<State>, d: Decision) -> Result<Option<Stri
     };
     let to_store = record.clone();
     let store = path.clone();
-    let root = state.root.get().cloned().flatten();
+    // A place the workspace chose must stay inside it; the user's own choice may be anywhere.
+    let root = state
+        .root
+        .get()
+        .cloned()
+        .flatten()
+        .filter(|_| matches!(chosen_by, ChosenBy::Setting | ChosenBy::Workspace));
     let stored = tokio::task::spawn_blocking(move || {
         // The folder may have become a link out of the workspace since the setting was read.
         if let Some(root) = root.filter(|r| !crate::settings::is_inside(&store, r)) {

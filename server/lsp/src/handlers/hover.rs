@@ -1,13 +1,17 @@
-//! textDocument/hover: what the model says about the mention under the cursor, the concepts
-//! the lexicon normalizes it to (identifiers as links, cross-references, synonyms, the
-//! alternatives when it is ambiguous), and the long form when it is an abbreviation.
+//! textDocument/hover: what the model says about the mention under the cursor, the concept
+//! the lexicon normalizes it to (its name, its organism and why, one identifier per namespace
+//! with the rest counted, a few synonyms, the other organism's gene and the close
+//! alternatives when it is ambiguous), and the long form when it is an abbreviation. Lines are
+//! short, so that narrow hover windows do not wrap inside identifiers.
 
 use std::fmt::Write as _;
 
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
+use bioscope_lexicon::concept::GENE_ORGANISMS;
 use bioscope_lexicon::normalize::Candidate;
+use bioscope_lexicon::{ConceptId, DocumentContext};
 
 use crate::position::{to_byte, to_range};
 use crate::state::State;
@@ -32,13 +36,17 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
     let text = document.mention(entity);
     let engine = state.engine();
     let mut md = format!(
-        "**{}** `{}`\n\nconfidence {:.2}",
+        "**{}** `{}` · ",
         entity.entity_type.name(),
         text.replace('`', "'"),
-        entity.score
     );
-    if entity.score < settings.confidence_threshold {
-        md.push_str(" (uncertain: below the threshold)");
+    if entity.corrected {
+        md.push_str("corrected by you");
+    } else {
+        let _ = write!(md, "confidence {:.2}", entity.score);
+        if entity.score < settings.confidence_threshold {
+            md.push_str(" (uncertain: below the threshold)");
+        }
     }
     if let Some(model) = engine.model_name() {
         let _ = write!(md, " · model `{model}`");
@@ -54,7 +62,8 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
                 entity.entity_type,
                 HOVER_CANDIDATES,
             );
-            concepts_markdown(&mut md, &candidates);
+            let context = document.context().cloned().unwrap_or_default();
+            concepts_markdown(&mut md, &candidates, &context);
         }
         None => {
             if let Some(problem) = engine.lexicon_problem() {
@@ -71,24 +80,31 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
     }))
 }
 
-/// Concepts shown per hover: the best and up to three alternatives.
-const HOVER_CANDIDATES: usize = 4;
+/// Candidates looked at per hover: enough to find the gene of another organism.
+const HOVER_CANDIDATES: usize = 12;
+/// Close alternatives listed when the name is ambiguous.
+const HOVER_ALTERNATIVES: usize = 3;
 const HOVER_SYNONYMS: usize = 3;
 
-/// Appends the best concept (name, identifier link, cross-references, synonyms) and the
-/// alternatives that rank close to it.
-fn concepts_markdown(md: &mut String, candidates: &[Candidate]) {
+fn link(id: &ConceptId) -> String {
+    format!("[{id}]({})", id.url())
+}
+
+fn plain(text: &str) -> String {
+    text.replace(['*', '_', '`'], "")
+}
+
+/// Appends the best concept and what the reader needs to judge it.
+fn concepts_markdown(md: &mut String, candidates: &[Candidate], context: &DocumentContext) {
     let Some(best) = candidates.first() else {
         md.push_str("\n\nno matching concept in the lexicon");
         return;
     };
-    let link = |id: &bioscope_lexicon::ConceptId| format!("[{id}]({})", id.url());
     let concept = &best.concept;
     let _ = write!(
         md,
-        "\n\n---\n\n**{}** · {} {}",
-        concept.name.replace('*', ""),
-        concept.id.namespace.label(),
+        "\n\n---\n\n**{}** · {}",
+        plain(&concept.name),
         link(&concept.id)
     );
     match best.via {
@@ -99,27 +115,34 @@ fn concepts_markdown(md: &mut String, candidates: &[Candidate]) {
                 md,
                 " _({} \"{}\")_",
                 best.via.label(),
-                best.matched.replace(['*', '_', '"'], "")
+                plain(&best.matched).replace('"', "")
             );
         }
         via => {
             let _ = write!(md, " _({})_", via.label());
         }
     }
-    if !concept.xrefs.is_empty() {
-        let refs: Vec<String> = concept
-            .xrefs
-            .iter()
-            .map(|x| format!("{} {}", x.namespace.label(), link(x)))
-            .collect();
-        let _ = write!(md, "\n\n{}", refs.join(" · "));
+    if let Some(species) = concept.species {
+        let why = if species == context.gene_organism() {
+            context.organism_reason().to_string()
+        } else {
+            format!(
+                "no {} gene has this name",
+                context.organism_name(context.gene_organism())
+            )
+        };
+        let _ = write!(md, "\n\n{} gene: {why}", context.organism_name(species));
+    }
+    let xrefs: Vec<&ConceptId> = concept.own_xrefs().collect();
+    for line in identifier_lines(&concept.id, &xrefs) {
+        let _ = write!(md, "\n- {line}");
     }
     if !concept.synonyms.is_empty() {
-        let shown: Vec<&str> = concept
+        let shown: Vec<String> = concept
             .synonyms
             .iter()
             .take(HOVER_SYNONYMS)
-            .map(String::as_str)
+            .map(|s| plain(s))
             .collect();
         let _ = write!(md, "\n\nalso: {}", shown.join("; "));
         if concept.synonym_count as usize > shown.len() {
@@ -130,10 +153,47 @@ fn concepts_markdown(md: &mut String, candidates: &[Candidate]) {
             );
         }
     }
+    // The same name in another organism, for a reader whose organism the ranking missed: one
+    // the document names first, else the first of human, mouse, rat.
+    let other = concept.species.and_then(|species| {
+        let others: Vec<&Candidate> = candidates[1..]
+            .iter()
+            .filter(|c| c.concept.species.is_some_and(|s| s != species))
+            .collect();
+        let named = |c: &&&Candidate| {
+            context
+                .species
+                .iter()
+                .any(|(_, t)| Some(*t) == c.concept.species)
+        };
+        let rank = |c: &&&Candidate| {
+            GENE_ORGANISMS
+                .iter()
+                .position(|(t, _)| Some(*t) == c.concept.species)
+                .unwrap_or(GENE_ORGANISMS.len())
+        };
+        others
+            .iter()
+            .find(named)
+            .or_else(|| others.iter().min_by_key(rank))
+            .copied()
+    });
+    if let Some(other) = other {
+        let species = other.concept.species.unwrap_or_default();
+        let _ = write!(
+            md,
+            "\n\nother organism: {} · {} · {}",
+            context.organism_name(species),
+            plain(&other.concept.name),
+            link(&other.concept.id)
+        );
+    }
     // Alternatives within 5% of the best: the name is ambiguous, say so.
     let close: Vec<&Candidate> = candidates[1..]
         .iter()
         .filter(|c| c.score >= best.score * 0.95)
+        .filter(|c| other.is_none_or(|o| o.concept.id != c.concept.id))
+        .take(HOVER_ALTERNATIVES)
         .collect();
     if !close.is_empty() {
         md.push_str("\n\nambiguous; also:");
@@ -141,9 +201,60 @@ fn concepts_markdown(md: &mut String, candidates: &[Candidate]) {
             let _ = write!(
                 md,
                 "\n- {} · {}",
-                c.concept.name.replace('*', ""),
+                plain(&c.concept.name),
                 link(&c.concept.id)
             );
         }
+    }
+}
+
+/// One line per namespace of the cross-references (the concept's own identifier left out):
+/// its first identifier as a link, and how many more there are; namespaces with one
+/// identifier first.
+fn identifier_lines(own: &ConceptId, xrefs: &[&ConceptId]) -> Vec<String> {
+    let mut groups: Vec<(&ConceptId, usize)> = Vec::new();
+    for x in xrefs.iter().copied().filter(|x| *x != own) {
+        match groups
+            .iter_mut()
+            .find(|(first, _)| first.namespace == x.namespace)
+        {
+            // The shortest identifier leads (UniProt's reviewed P04637 before A0A087WT22).
+            Some((first, more)) => {
+                *more += 1;
+                if x.local.len() < first.local.len() {
+                    *first = x;
+                }
+            }
+            None => groups.push((x, 0)),
+        }
+    }
+    groups.sort_by_key(|(_, more)| *more);
+    groups
+        .into_iter()
+        .map(|(first, more)| match more {
+            0 => link(first),
+            n => format!("{} (+{n} more)", link(first)),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bioscope_lexicon::concept::Namespace;
+
+    #[test]
+    fn one_line_per_namespace_with_the_rest_counted_and_no_repeated_labels() {
+        let own = ConceptId::new(Namespace::NcbiGene, "7157");
+        let mut xrefs = vec![own.clone(), ConceptId::new(Namespace::Hgnc, "11998")];
+        xrefs.extend((0..13).map(|i| ConceptId::new(Namespace::Omim, format!("1914{i:02}"))));
+        xrefs.extend((0..7).map(|i| ConceptId::new(Namespace::UniProt, format!("P0463{i}"))));
+        let xrefs: Vec<&ConceptId> = xrefs.iter().collect();
+        let lines = identifier_lines(&own, &xrefs);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[0].starts_with("[HGNC:11998]("), "{lines:?}");
+        assert!(lines[1].ends_with("(+6 more)"), "{lines:?}");
+        assert!(lines[2].starts_with("[OMIM:191400](") && lines[2].ends_with("(+12 more)"));
+        assert!(lines.iter().all(|l| !l.contains("OMIM OMIM")));
     }
 }

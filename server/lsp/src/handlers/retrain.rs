@@ -75,13 +75,12 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value, ServerError> {
             old.problem().unwrap_or("not loaded")
         )));
     }
-    let (Some(corrections), Some(root)) = (
-        state.corrections_path(),
-        state.root.get().cloned().flatten(),
-    ) else {
-        return Err(ServerError::Retraining(
-            "retraining needs a workspace folder (for .bioscope/models) with corrections".into(),
-        ));
+    let (Some(corrections), Some(folder)) = (state.corrections_path(), state.decision_folder())
+    else {
+        return Err(ServerError::Retraining(format!(
+            "{} {keep}.",
+            ServerError::NoCorrectionsStore
+        )));
     };
     let count = state
         .decisions
@@ -95,7 +94,7 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value, ServerError> {
             corrections.display()
         )));
     }
-    let models = WorkspaceModels::new(&root);
+    let models = WorkspaceModels::in_folder(&folder.dir());
     std::fs::create_dir_all(models.dir()).map_err(|e| {
         ServerError::Retraining(format!(
             "cannot create {}: {e}; check that the workspace folder is writable. {keep}.",
@@ -103,11 +102,11 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value, ServerError> {
         ))
     })?;
     // A workspace's `.bioscope` or `models` that links elsewhere cannot send the trainer there.
-    if !crate::settings::is_inside(models.dir(), &root) {
+    if !crate::settings::is_inside(models.dir(), folder.boundary()) {
         return Err(ServerError::Retraining(format!(
-            "{} leads outside the workspace folder {}: remove the link. {keep}.",
+            "{} leads outside {}: remove the link. {keep}.",
             models.dir().display(),
-            root.display()
+            folder.boundary().display()
         )));
     }
     let out = models.new_bundle_path(&old_name);

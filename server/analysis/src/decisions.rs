@@ -46,6 +46,12 @@ impl Overrides {
     /// the same paragraph, for scope `Here`).
     pub fn add(&mut self, c: &Correction) {
         for (text, rule) in rules_of(c) {
+            // Accepting or retyping a text the user tagged (or resized to) keeps it tagged: the
+            // model may never find that text on its own.
+            let rule = match rule {
+                Rule::Keep(to) if self.tagged(c, &text) => Rule::Tag(to),
+                rule => rule,
+            };
             match c.scope {
                 Scope::Everywhere => {
                     self.everywhere.retain(|(t, _)| *t != text);
@@ -60,6 +66,22 @@ impl Overrides {
                 }
             }
         }
+    }
+
+    /// Whether the rule in force for `text` where `c` was made is a [`Rule::Tag`].
+    fn tagged(&self, c: &Correction, text: &str) -> bool {
+        let here = self
+            .here
+            .iter()
+            .rev()
+            .find(|(d, p, t, _)| *d == c.document && *p == c.paragraph && t == text)
+            .map(|(_, _, _, r)| r);
+        let everywhere = self
+            .everywhere
+            .iter()
+            .find(|(t, _)| t == text)
+            .map(|(_, r)| r);
+        matches!(here.or(everywhere), Some(Rule::Tag(_)))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -304,6 +326,43 @@ mod tests {
             .map(|e| &p[e.start..e.end])
             .collect();
         assert_eq!(elsewhere, ["p53", "breast cancer;", "cancer"]);
+    }
+
+    #[test]
+    fn a_resized_mention_keeps_its_colour_when_it_is_retyped_or_accepted() {
+        use EntityType::*;
+        let p = "Homo sapiens cells were cultured.";
+        let model = [decided(0, 18, CellType)];
+        let mut records = vec![correction(
+            Action::Resize,
+            Scope::Everywhere,
+            p,
+            Some(("Homo sapiens cells", CellType)),
+            Some(("Homo sapiens", CellType)),
+        )];
+        for (action, scope) in [
+            (Action::Retype, Scope::Everywhere),
+            (Action::Accept, Scope::Everywhere),
+            (Action::Retype, Scope::Here),
+        ] {
+            records.push(correction(
+                action,
+                scope,
+                p,
+                Some(("Homo sapiens", CellType)),
+                Some(("Homo sapiens", Species)),
+            ));
+            let got = Overrides::from_records(&records).apply("a.md", p, &model);
+            let spans: Vec<(&str, EntityType, bool)> = got
+                .iter()
+                .map(|e| (&p[e.start..e.end], e.entity_type, e.corrected))
+                .collect();
+            assert_eq!(
+                spans,
+                [("Homo sapiens", Species, true)],
+                "{action:?} {scope:?}"
+            );
+        }
     }
 
     #[test]

@@ -757,6 +757,25 @@ fn uncertain_mentions_are_ranked_hinted_and_the_status_is_announced() {
     walked.sort();
     hinted.sort();
     assert_eq!(walked, hinted);
+    // Where the walk puts the cursor (the start of the mention), code actions are about that
+    // mention, also when another one ends there.
+    for step in &seen {
+        let at = step["range"]["start"].clone();
+        let actions = client.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": at, "end": at},
+                   "context": {"diagnostics": []}}),
+        );
+        let expected = format!(
+            "Accept “{}” as {}",
+            step["text"].as_str().unwrap(),
+            step["entityType"].as_str().unwrap()
+        );
+        assert!(
+            titles(&actions).contains(&expected),
+            "{expected}: {actions}"
+        );
+    }
 
     // Out of range: an error, not a crash.
     let bad = client.request(
@@ -975,6 +994,56 @@ fn a_gene_hover_is_short_names_its_organism_and_offers_the_other() {
     assert!(
         value.contains("other organism: Homo sapiens · ") && value.contains("[NCBIGene:7157]("),
         "{value}"
+    );
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+#[test]
+fn a_resized_mention_can_be_retyped_and_stays_coloured() {
+    let workspace = tempfile::tempdir().unwrap();
+    let root = format!("file://{}", workspace.path().display());
+    let uri = format!("{root}/paper.md");
+    let text = "Patients with Wilson disease were seen.\n";
+    let mut client = start();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": root, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    open(&mut client, &uri, "markdown", text);
+    let typed = |client: &mut LspClient| -> Vec<(String, u64)> {
+        let tokens = client.request(
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": {"uri": uri}}),
+        );
+        spans(text, &data(&tokens["result"]))
+            .into_iter()
+            .map(|(_, t, ty)| (t, ty))
+            .filter(|(t, _)| t.starts_with("Wilson"))
+            .collect()
+    };
+    assert_eq!(
+        typed(&mut client),
+        [("Wilson disease".to_string(), DISEASE)]
+    );
+    let wilson = text.find("Wilson").unwrap() as u64;
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": wilson},
+               "end": {"line": 0, "character": wilson + 6}}, "context": {"diagnostics": []}}),
+    );
+    run_action(&mut client, &actions, "Resize “Wilson disease” to “Wilson”");
+    assert_eq!(typed(&mut client), [("Wilson".to_string(), DISEASE)]);
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": wilson + 2},
+               "end": {"line": 0, "character": wilson + 2}}, "context": {"diagnostics": []}}),
+    );
+    run_action(&mut client, &actions, "Change type of “Wilson” to Gene");
+    assert_eq!(
+        typed(&mut client),
+        [("Wilson".to_string(), 0)],
+        "retyped to Gene, still coloured"
     );
     assert_eq!(client.shutdown(), Some(0));
 }

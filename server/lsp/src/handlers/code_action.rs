@@ -2,6 +2,7 @@
 //! (accept, not an entity, change type, resize to the selection, extend to whole words, tag
 //! the selection, always ignore). Each action runs the `bioscope.applyCorrection` command with a [`Decision`].
 
+use bioscope_analysis::DecidedEntity;
 use bioscope_core::corrections::{Action, Scope};
 use bioscope_core::EntityType;
 use serde::{Deserialize, Serialize};
@@ -78,14 +79,7 @@ pub async fn code_action(
         format!("“{}”", t.replace('\n', " "))
     };
     let mut actions = Vec::new();
-    // The mention under the cursor (touching it counts), or the first the selection overlaps.
-    let under = analysis.document.entities().iter().find(|e| {
-        if start == end {
-            e.start <= start && start <= e.end
-        } else {
-            e.start < end && start < e.end
-        }
-    });
+    let under = mention_at(analysis.document.entities(), start, end);
     if let Some(e) = under.filter(|e| settings.enabled_types.contains(&e.entity_type)) {
         let span = DocSpan {
             start: e.start,
@@ -161,6 +155,20 @@ pub async fn code_action(
     Ok(Some(actions))
 }
 
+/// The mention a code action is about: for a cursor, the one it is inside, else one it
+/// touches at its end (the cursor just after a word); for a selection, the first it overlaps.
+/// At the boundary of two adjacent mentions ("EGFR" and "-mutant") the cursor is on the second.
+fn mention_at(entities: &[DecidedEntity], start: usize, end: usize) -> Option<&DecidedEntity> {
+    if start == end {
+        entities
+            .iter()
+            .find(|e| e.start <= start && start < e.end)
+            .or_else(|| entities.iter().find(|e| e.end == start))
+    } else {
+        entities.iter().find(|e| e.start < end && start < e.end)
+    }
+}
+
 /// `start..end` grown to the word boundaries around it: a mention cut inside a word ("BRCA" of
 /// "BRCA1") becomes the whole word. Letters, digits, hyphens and apostrophes inside a word
 /// count as the word.
@@ -187,7 +195,27 @@ fn whole_words(rope: &ropey::Rope, start: usize, end: usize) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::whole_words;
+    use super::{mention_at, whole_words, DecidedEntity, EntityType};
+
+    #[test]
+    fn the_cursor_between_two_mentions_acts_on_the_one_it_is_in() {
+        let mention = |start, end| DecidedEntity {
+            start,
+            end,
+            entity_type: EntityType::Gene,
+            score: 0.5,
+            corrected: false,
+        };
+        // "EGFR-mutant": "EGFR" 0..4 and "-mutant" 4..11.
+        let both = [mention(0, 4), mention(4, 11)];
+        assert_eq!(mention_at(&both, 4, 4).map(|e| e.start), Some(4));
+        assert_eq!(mention_at(&both, 2, 2).map(|e| e.start), Some(0));
+        // Just after a lone mention still counts.
+        assert_eq!(mention_at(&both[..1], 4, 4).map(|e| e.start), Some(0));
+        assert_eq!(mention_at(&both, 12, 12), None);
+        // A selection: the first it overlaps.
+        assert_eq!(mention_at(&both, 3, 6).map(|e| e.start), Some(0));
+    }
 
     #[test]
     fn mentions_cut_inside_a_word_extend_to_it() {

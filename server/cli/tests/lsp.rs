@@ -1047,3 +1047,81 @@ fn a_resized_mention_can_be_retyped_and_stays_coloured() {
     );
     assert_eq!(client.shutdown(), Some(0));
 }
+
+/// Typing a word letter by letter: the partial word never takes a colour ("Li-Fraumen" a
+/// chemical, then a gene, ...); a space or a pause completes it, and it is coloured then.
+#[test]
+fn a_word_being_typed_is_not_coloured_until_it_is_complete() {
+    let mut client = start();
+    client.initialize(json!({}), json!(null));
+    let uri = "file:///typing.md";
+    let mut text = String::from("Patients with \n");
+    open(&mut client, uri, "markdown", &text);
+    let mut version = 1;
+    let mut type_text = |client: &mut LspClient, text: &mut String, typed: &str| {
+        for c in typed.chars() {
+            let at = text.find('\n').unwrap() as u64;
+            version += 1;
+            client.notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [
+                    {"range": {"start": {"line": 0, "character": at}, "end": {"line": 0, "character": at}},
+                     "text": c.to_string()}]}),
+            );
+            text.insert(at as usize, c);
+            let tokens = client.request(
+                "textDocument/semanticTokens/full",
+                json!({"textDocument": {"uri": uri}}),
+            );
+            // The word at the cursor: from the last space to the end of the line.
+            let line = text.lines().next().unwrap();
+            let word_start = line.rfind(' ').map_or(0, |i| i + 1) as u64;
+            let cursor = line.len() as u64;
+            // (A full stop or a space completes the word.)
+            if word_start < cursor && c.is_alphanumeric() {
+                for (_, start, len, ty, _) in decode_tokens(&data(&tokens["result"])) {
+                    assert!(
+                        start + len < word_start || start > cursor,
+                        "{:?} coloured as type {ty} while typing {line:?}",
+                        token_text(text, 0, start, len)
+                    );
+                }
+            }
+        }
+    };
+    type_text(&mut client, &mut text, "Wilson disease");
+    // A pause: the server asks the editor to fetch the tokens again, and the word is coloured.
+    let refresh = client.wait_for(|m| m["method"] == "workspace/semanticTokens/refresh");
+    client.respond(refresh["id"].clone(), Value::Null);
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let shown = spans(&text, &data(&tokens["result"]));
+    assert!(
+        shown.contains(&(0, "Wilson disease".to_string(), DISEASE)),
+        "{shown:?}"
+    );
+    // A space completes a word at once.
+    type_text(&mut client, &mut text, " and Menkes disease");
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let shown = spans(&text, &data(&tokens["result"]));
+    assert!(
+        !shown.iter().any(|(_, t, _)| t.contains("Menkes disease")),
+        "{shown:?}"
+    );
+    type_text(&mut client, &mut text, ".");
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let shown = spans(&text, &data(&tokens["result"]));
+    assert!(
+        shown.contains(&(0, "Menkes disease".to_string(), DISEASE)),
+        "{shown:?}"
+    );
+    assert_eq!(client.shutdown(), Some(0));
+}

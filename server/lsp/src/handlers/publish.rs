@@ -16,6 +16,25 @@ use crate::state::{Analysis, State};
 /// range is then tagged first rather than behind the rest of the document.
 const OPEN_GRACE: Duration = Duration::from_millis(50);
 
+/// How long typing must pause before the word being typed is coloured (a space or a
+/// punctuation mark completes it at once).
+pub const TYPING_PAUSE: Duration = Duration::from_millis(800);
+
+/// After [`TYPING_PAUSE`] without another edit, the word typed at `version` counts as complete:
+/// the client is asked to fetch the tokens again, which now colour it.
+pub fn show_typed_word_after_pause(state: &Arc<State>, uri: Uri, version: i32) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(TYPING_PAUSE).await;
+        let completed = state.docs.get_mut(&uri).is_some_and(|mut open| {
+            open.doc.version == version && open.doc.typing.take().is_some()
+        });
+        if let (true, Some(client)) = (completed, state.client.get()) {
+            let _ = client.semantic_tokens_refresh().await;
+        }
+    });
+}
+
 /// Re-tags `uri` at `version` after `delay`, unless a newer version arrives first; the
 /// result is published only if the document is still at that version.
 pub fn schedule(state: &Arc<State>, uri: Uri, version: i32, delay: Duration) {

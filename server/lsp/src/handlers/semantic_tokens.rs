@@ -10,6 +10,7 @@ use tower_lsp_server::ls_types::{
     SemanticTokensResult, Uri,
 };
 
+use crate::document::word_around;
 use crate::error::ServerError;
 use crate::position::to_byte;
 use crate::semantic_tokens::{delta, encode, flatten};
@@ -20,10 +21,31 @@ fn content_modified() -> Error {
     ServerError::ContentModified.into()
 }
 
-fn shown(entities: &[DecidedEntity], settings: &Settings) -> Vec<DecidedEntity> {
+/// The mentions coloured: those of the enabled types, except one that touches the word being
+/// typed in `version` (its colour would change with every letter: "Li-Fraumen" a chemical,
+/// "Li-Fraumeni" a gene, ...; it is shown once the word is complete).
+fn shown(
+    state: &State,
+    uri: &Uri,
+    version: i32,
+    rope: &ropey::Rope,
+    entities: &[DecidedEntity],
+    settings: &Settings,
+) -> Vec<DecidedEntity> {
+    let typing = state
+        .docs
+        .get(uri)
+        .filter(|open| open.doc.version == version)
+        .and_then(|open| open.doc.typing)
+        .map(|at| word_around(rope, at));
     entities
         .iter()
         .filter(|e| settings.enabled_types.contains(&e.entity_type))
+        .filter(|e| {
+            typing
+                .as_ref()
+                .is_none_or(|w| e.end < w.start || e.start > w.end)
+        })
         .cloned()
         .collect()
 }
@@ -35,9 +57,17 @@ async fn current_tokens(state: &State, uri: &Uri) -> Result<SemanticTokens> {
         .await
         .ok_or_else(content_modified)?;
     let settings = state.settings();
+    let shown = shown(
+        state,
+        uri,
+        analysis.version,
+        &analysis.rope,
+        analysis.document.entities(),
+        &settings,
+    );
     let tokens = encode(
         &analysis.rope,
-        &shown(analysis.document.entities(), &settings),
+        &shown,
         settings.confidence_threshold,
         analysis.document.abbreviations(),
         state.encoding(),
@@ -112,10 +142,11 @@ pub async fn range(
         return Err(content_modified());
     }
     let settings = state.settings();
-    let in_range: Vec<DecidedEntity> = shown(document.entities(), &settings)
-        .into_iter()
-        .filter(|e| e.end > start && e.start < end)
-        .collect();
+    let in_range: Vec<DecidedEntity> =
+        shown(&state, &uri, version, &rope, document.entities(), &settings)
+            .into_iter()
+            .filter(|e| e.end > start && e.start < end)
+            .collect();
     let tokens = encode(
         &rope,
         &in_range,

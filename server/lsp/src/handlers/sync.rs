@@ -134,15 +134,18 @@ pub fn did_change(
         open.doc
             .apply_changes(changes.take().unwrap_or_default(), version, encoding)
             .map_err(|e| e.0)?;
-        Ok(skip_reason(&open.doc, &settings))
+        Ok((skip_reason(&open.doc, &settings), open.doc.typing.is_some()))
     });
     match tagged {
         Some(Err(reason)) => return refused(reason),
-        Some(Ok(None)) => {
+        Some(Ok((None, typing))) => {
+            if typing {
+                super::publish::show_typed_word_after_pause(state, uri.clone(), version);
+            }
             super::publish::schedule(state, uri, version, settings.debounce);
             return None;
         }
-        Some(Ok(Some(reason))) => {
+        Some(Ok((Some(reason), _))) => {
             let doc = state.docs.remove(&uri).map(|(_, open)| open.doc)?;
             let message = not_tagged(state, &uri, &reason);
             untagged.docs.insert(uri, doc);

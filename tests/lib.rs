@@ -72,6 +72,17 @@ pub fn neovim() -> PathBuf {
     path
 }
 
+/// The Python of `.ci/test-tools` (with tensorboard), which the test command installs.
+pub fn test_python() -> PathBuf {
+    let path = repo_root().join(".assets/test-tools/bin/python");
+    assert!(
+        path.is_file(),
+        "the test tools' Python {} not found: run `bash .ci/test-tools` first",
+        path.display()
+    );
+    path
+}
+
 /// The pretrained encoder that `.ci/setup` fetches, if present.
 pub fn pretrained_encoder() -> Option<PathBuf> {
     let dir = repo_root().join(".assets/all-MiniLM-L6-v2");

@@ -153,3 +153,85 @@ fn frozen_layers_keep_their_weights() {
     assert!(changed("classifier.weight"));
     assert!(changed("crf.transitions"));
 }
+
+/// `trainer/configs/tiny.toml` trains in seconds on a shared corpus, and its run directory
+/// holds TensorBoard event files whose scalars and texts the `tensorboard` package reads.
+#[test]
+fn the_tiny_config_trains_and_writes_a_dashboard_tensorboard_reads() {
+    let root = bioscope_tests::repo_root();
+    let mut config = TrainConfig::from_file(&root.join("trainer/configs/tiny.toml")).unwrap();
+    // The config's paths are relative to the repository root.
+    config.tokenizer = config.tokenizer.map(|p| root.join(p));
+    for spec in config.train.iter_mut().chain(config.dev.iter_mut()) {
+        spec.path = root.join(&spec.path);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = RunOptions {
+        quiet: true,
+        ..RunOptions::default()
+    };
+    let info = train(&config, dir.path(), "tiny.toml", &quiet).unwrap();
+    assert!(info.training.steps > 0);
+    let events = dir.path().join("tensorboard");
+    let script = r#"
+import json, sys
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.util import tensor_util
+ea = EventAccumulator(sys.argv[1], size_guidance={"scalars": 0, "tensors": 0})
+ea.Reload()
+tags = ea.Tags()
+out = {t: [[e.step, e.value] for e in ea.Scalars(t)] for t in tags["scalars"]}
+texts = {t: tensor_util.make_ndarray(ea.Tensors(t)[-1].tensor_proto).item().decode() for t in tags["tensors"]}
+print(json.dumps({"scalars": out, "texts": texts}))
+"#;
+    let output = std::process::Command::new(bioscope_tests::test_python())
+        .args(["-c", script])
+        .arg(&events)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let scalars = &seen["scalars"];
+    let loss = scalars["train/loss"].as_array().expect("loss scalars");
+    assert!(loss.len() >= 2, "{seen}");
+    let first = loss[0][1].as_f64().unwrap();
+    let last = loss.last().unwrap()[1].as_f64().unwrap();
+    assert!(last < first, "the loss falls: {loss:?}");
+    for tag in [
+        "train/learning_rate",
+        "train/grad_norm",
+        "train/pieces_per_second",
+    ] {
+        assert!(
+            scalars[tag].as_array().is_some_and(|a| !a.is_empty()),
+            "{tag}: {seen}"
+        );
+    }
+    // Dev F1 once per epoch, at the epoch's last step, equal to the run's record.
+    let f1 = scalars["dev/ncbi-disease/f1"].as_array().expect("dev F1");
+    assert_eq!(f1.len(), config.epochs, "{seen}");
+    assert_eq!(
+        f1.last().unwrap()[0].as_u64(),
+        Some(info.training.steps as u64)
+    );
+    // The run records the best epoch's scores.
+    let recorded = info.evaluation[0].f1;
+    assert!(
+        f1.iter()
+            .any(|p| (p[1].as_f64().unwrap() - recorded).abs() < 1e-4),
+        "{recorded} not among {f1:?}"
+    );
+    assert!(scalars["dev/ncbi-disease/f1 Disease"].is_array(), "{seen}");
+    assert!(seen["texts"]["config"]
+        .as_str()
+        .unwrap()
+        .contains("name = \"tiny\""));
+    assert!(seen["texts"]["run"]
+        .as_str()
+        .unwrap()
+        .contains("\"evaluation\""));
+}

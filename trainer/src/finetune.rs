@@ -45,6 +45,7 @@ use crate::import::import_bundle;
 use crate::model::TokenClassifier;
 use crate::optim::{schedule, AdamW};
 use crate::replay::{self, REPLAY_FILE};
+use crate::tensorboard::{EventWriter, TENSORBOARD_DIR};
 use crate::train::{cache_frozen, stack_cached, trainable};
 
 /// The fixed training settings of a finetune run. The defaults keep 100 corrections within a
@@ -377,6 +378,10 @@ pub fn finetune(
     let total = steps_per_epoch * s.epochs;
     let warmup = ((total as f64) * s.warmup).ceil() as usize;
     let mut step = 0;
+    // The dashboard goes with the bundle (`BUNDLE/tensorboard/`).
+    let mut events = EventWriter::create(&staging.tmp.join(TENSORBOARD_DIR))?;
+    let tokens_started = Instant::now();
+    let mut pieces = 0usize;
     for epoch in 0..s.epochs {
         let batches = plan_batches(&lengths, s.batch_tokens, Some(s.seed + epoch as u64));
         let mut loss_sum = 0.0;
@@ -396,10 +401,22 @@ pub fn finetune(
             )?;
             let grads = loss.backward()?;
             let factor = schedule(step, warmup, total);
-            opt.step(&grads, s.lr * factor, s.head_lr * factor, s.clip)?;
-            loss_sum += loss.to_scalar::<f32>()? as f64;
+            let grad_norm = opt.step(&grads, s.lr * factor, s.head_lr * factor, s.clip)?;
+            let loss = loss.to_scalar::<f32>()? as f64;
+            loss_sum += loss;
             step += 1;
+            pieces += batch.lengths.iter().sum::<usize>();
+            let secs = tokens_started.elapsed().as_secs_f64().max(1e-9);
+            events.scalar("finetune/loss", step as u64, loss)?;
+            events.scalar("finetune/learning_rate", step as u64, s.lr * factor)?;
+            events.scalar("finetune/grad_norm", step as u64, grad_norm)?;
+            events.scalar(
+                "finetune/pieces_per_second",
+                step as u64,
+                pieces as f64 / secs,
+            )?;
         }
+        events.flush()?;
         progress(
             report,
             25 + (65 * (epoch + 1) / s.epochs.max(1)) as u32,
@@ -438,6 +455,12 @@ pub fn finetune(
         seed: s.seed,
         wall_seconds: started.elapsed().as_secs_f64(),
     });
+    if let Some(record) = &prepared.manifest.finetune {
+        let text = serde_json::to_string_pretty(record)?;
+        events.text("finetune", step as u64, &format!("```json\n{text}\n```"))?;
+    }
+    events.flush()?;
+    drop(events);
     let manifest = prepared
         .manifest
         .write_bundle(&staging.tmp, &prepared.model, &prepared.tokenizer)

@@ -2,7 +2,7 @@
 //! BioScope model bundles (ONNX + tokenizer + manifest).
 //!
 //! `data` reads and encodes corpora, `bert`/`crf`/`model` define the network, `optim` and
-//! `train` fit it, `eval` scores it, `export` writes the ONNX graph (fp32 or int8), `import`
+//! `train` fit it (`tensorboard` writes its dashboard events), `eval` scores it, `export` writes the ONNX graph (fp32 or int8), `import`
 //! reads a bundle's graph back into a trainable model, `finetune` retrains it from the user's
 //! corrections with a `replay` sample of the training corpora. The experiment programs that
 //! measure the learning loop live in the binary (`src/experiments/`), not in this library.
@@ -19,4 +19,5 @@ pub mod model;
 pub mod optim;
 pub mod replay;
 pub mod run;
+pub mod tensorboard;
 pub mod train;

@@ -15,6 +15,7 @@ use anyhow::{Context, Result};
 use bioscope_core::bundle::{EvaluationRecord, TrainingRecord};
 use bioscope_core::corpus::Sentence;
 use bioscope_core::encoding::{plan_batches, WordPieceEncoder};
+use bioscope_core::metrics::EntityScores;
 use bioscope_core::{EntityType, LabelScheme};
 use candle_core::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -29,6 +30,7 @@ use crate::eval::{predict_as, score};
 use crate::model::{TokenClassifier, SHAPE_EMBEDDINGS};
 use crate::optim::{schedule, AdamW, Param};
 use crate::run::{RunInfo, Throughput, BEST_WEIGHTS, RUN_TOKENIZER};
+use crate::tensorboard::{EventWriter, TENSORBOARD_DIR};
 
 const CHECKPOINT_DIR: &str = "checkpoint";
 
@@ -175,6 +177,10 @@ struct DevSet {
     own_convention: Option<(String, u32)>,
 }
 
+/// The micro F1 over the dev corpora, the run's records of them, and each corpus's scores
+/// under its dashboard name.
+type DevScores = (f64, Vec<EvaluationRecord>, Vec<(String, EntityScores)>);
+
 /// Strict scores of each dev corpus with the model's decode convention (micro F1 over all of
 /// them, and a record per corpus), printing a report per corpus; a corpus that names its own
 /// convention is also scored and reported with that marker (not part of the micro F1).
@@ -185,8 +191,9 @@ fn evaluate_dev(
     config: &TrainConfig,
     heading: &str,
     print: &dyn Fn(String),
-) -> Result<(f64, Vec<EvaluationRecord>)> {
+) -> Result<DevScores> {
     let mut records = Vec::new();
+    let mut scores = Vec::new();
     let (mut tp, mut fp, mut fn_) = (0, 0, 0);
     let sizes = (config.max_len, config.batch_tokens * 2);
     for d in dev {
@@ -202,6 +209,7 @@ fn evaluate_dev(
             f1: s.micro.f1(),
             engine: "candle fp32".into(),
         });
+        scores.push((short_name(&d.name), s));
         if let Some((name, row)) = &d.own_convention {
             let pred = predict_as(model, encoder, &d.sentences, sizes, *row)?;
             let s = score(&d.sentences, &pred, &d.annotated);
@@ -217,6 +225,7 @@ fn evaluate_dev(
                 f1: s.micro.f1(),
                 engine: "candle fp32".into(),
             });
+            scores.push((format!("{} ({name} convention)", short_name(&d.name)), s));
         }
     }
     let f1 = if dev.is_empty() {
@@ -224,7 +233,48 @@ fn evaluate_dev(
     } else {
         2.0 * tp as f64 / (2 * tp + fp + fn_).max(1) as f64
     };
-    Ok((f1, records))
+    Ok((f1, records, scores))
+}
+
+/// A dev corpus's name for dashboards: its folder under `corpora/` ("ncbi-disease"), else its
+/// file name.
+fn short_name(path: &str) -> String {
+    let parts: Vec<&str> = path.split(['/', '\\']).collect();
+    parts
+        .iter()
+        .position(|p| *p == "corpora")
+        .and_then(|i| parts.get(i + 1))
+        .or(parts.last())
+        .map_or_else(|| path.to_string(), |p| p.to_string())
+}
+
+/// Dev scores as scalars at `step`: micro F1 over all corpora, and per corpus P, R, F1 and
+/// each type's F1, under `prefix` ("dev" for epochs, "dev average" for averaged weights).
+fn log_dev(
+    events: &mut EventWriter,
+    prefix: &str,
+    step: u64,
+    micro_f1: f64,
+    scores: &[(String, EntityScores)],
+) -> Result<()> {
+    events.scalar(&format!("{prefix}/micro_f1"), step, micro_f1)?;
+    for (corpus, s) in scores {
+        events.scalar(
+            &format!("{prefix}/{corpus}/precision"),
+            step,
+            s.micro.precision(),
+        )?;
+        events.scalar(&format!("{prefix}/{corpus}/recall"), step, s.micro.recall())?;
+        events.scalar(&format!("{prefix}/{corpus}/f1"), step, s.micro.f1())?;
+        for (t, counts) in &s.per_type {
+            events.scalar(
+                &format!("{prefix}/{corpus}/f1 {}", t.name()),
+                step,
+                counts.f1(),
+            )?;
+        }
+    }
+    events.flush()
 }
 
 /// The element-wise mean of weight sets with the same names and shapes.
@@ -329,6 +379,9 @@ pub fn train(
         selected: None,
         seconds: 0.0,
     };
+    let mut events = EventWriter::create(&out.join(TENSORBOARD_DIR))?;
+    let config_text = toml::to_string(config).unwrap_or_else(|e| format!("(not shown: {e})"));
+    events.text("config", 0, &format!("```toml\n{config_text}\n```"))?;
     let state_path = out.join(CHECKPOINT_DIR).join("state.json");
     if let Ok(text) = fs::read_to_string(&state_path) {
         let saved: CheckpointState = serde_json::from_str(&text)
@@ -422,7 +475,7 @@ pub fn train(
             )?;
             let grads = loss.backward()?;
             let factor = schedule(state.step, warmup, total);
-            opt.step(
+            let grad_norm = opt.step(
                 &grads,
                 config.lr * factor,
                 config.head_lr * factor,
@@ -436,6 +489,13 @@ pub fn train(
             if state.step.is_multiple_of(20) {
                 let loss = loss.to_scalar::<f32>()?;
                 bar.set_message(format!("loss {loss:.3}"));
+                let step = state.step as u64;
+                let secs = started.elapsed().as_secs_f64().max(1e-9);
+                events.scalar("train/loss", step, loss as f64)?;
+                events.scalar("train/learning_rate", step, config.lr * factor)?;
+                events.scalar("train/grad_norm", step, grad_norm)?;
+                events.scalar("train/pieces_per_second", step, tokens as f64 / secs)?;
+                events.flush()?;
                 if plain_log && state.step.is_multiple_of(100) {
                     let secs = started.elapsed().as_secs_f64();
                     eprintln!(
@@ -474,7 +534,8 @@ pub fn train(
             }
         };
         let heading = format!("epoch {}", state.epoch);
-        let (f1, records) = evaluate_dev(&model, &encoder, &dev, config, &heading, &print)?;
+        let (f1, records, scores) = evaluate_dev(&model, &encoder, &dev, config, &heading, &print)?;
+        log_dev(&mut events, "dev", state.step as u64, f1, &scores)?;
         if f1 >= state.best_f1 {
             state.best_f1 = f1;
             state.dev = records;
@@ -504,7 +565,9 @@ pub fn train(
                 .collect::<Result<BTreeMap<_, _>>>()?;
             model.set_tensors(&average(&sets)?)?;
             let heading = format!("average of epochs {first}-{}", config.epochs);
-            let (f1, records) = evaluate_dev(&model, &encoder, &dev, config, &heading, &print)?;
+            let (f1, records, scores) =
+                evaluate_dev(&model, &encoder, &dev, config, &heading, &print)?;
+            log_dev(&mut events, "dev average", state.step as u64, f1, &scores)?;
             if f1 >= state.best_f1 {
                 state.best_f1 = f1;
                 state.dev = records;
@@ -552,5 +615,11 @@ pub fn train(
         },
     };
     info.write(out)?;
+    events.text(
+        "run",
+        state.step as u64,
+        &format!("```json\n{}\n```", serde_json::to_string_pretty(&info)?),
+    )?;
+    events.flush()?;
     Ok(info)
 }

@@ -222,6 +222,15 @@ fn corrections_retrain_a_bundle_that_tags_the_text_as_corrected() {
     assert!(record.replay_sentences > 0);
     assert_eq!(record.trained_layers, 1);
     assert!(out.join(REPLAY_FILE).is_file());
+    // Its dashboard: an event file with the loss of every step.
+    let dashboard: Vec<_> = std::fs::read_dir(out.join("tensorboard"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        dashboard.len() == 1 && dashboard[0].starts_with("events.out.tfevents."),
+        "{dashboard:?}"
+    );
     assert_eq!(bundle.manifest.training, base.manifest.training);
 
     let after = paragraph_tags(&out);

@@ -72,12 +72,13 @@ pub fn neovim() -> PathBuf {
     path
 }
 
-/// The Python of `.ci/test-tools` (with tensorboard), which the test command installs.
-pub fn test_python() -> PathBuf {
-    let path = repo_root().join(".assets/test-tools/bin/python");
+/// A program of the `.ci/test-tools` environment (`python` with tensorboard, `hadolint`),
+/// which the test command installs.
+pub fn test_tool(name: &str) -> PathBuf {
+    let path = repo_root().join(".assets/test-tools/bin").join(name);
     assert!(
         path.is_file(),
-        "the test tools' Python {} not found: run `bash .ci/test-tools` first",
+        "the test tool {} not found: run `bash .ci/test-tools` first",
         path.display()
     );
     path

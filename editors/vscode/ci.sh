@@ -6,13 +6,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-if ! command -v npm >/dev/null 2>&1; then
-  echo "npm not found: installing nodejs and npm with apt-get"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq nodejs npm >/dev/null
-fi
-echo "node $(node --version), npm $(npm --version)"
+bash ../../.ci/ensure-node
 
 # --ignore-scripts: no install script is needed (esbuild's binary comes as an optional package),
 # and none may reach the network.

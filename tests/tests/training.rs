@@ -184,7 +184,7 @@ out = {t: [[e.step, e.value] for e in ea.Scalars(t)] for t in tags["scalars"]}
 texts = {t: tensor_util.make_ndarray(ea.Tensors(t)[-1].tensor_proto).item().decode() for t in tags["tensors"]}
 print(json.dumps({"scalars": out, "texts": texts}))
 "#;
-    let output = std::process::Command::new(bioscope_tests::test_python())
+    let output = std::process::Command::new(bioscope_tests::test_tool("python"))
         .args(["-c", script])
         .arg(&events)
         .output()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Scores a bundle on the test split of every shared corpus and prints a Markdown table
+# Scores a bundle on the test split of every shared corpus, writes the scores to the bundle's
+# evaluation.tsv (which `bioscope model card` reads) and prints them as a Markdown table
 # (strict and overlap P/R/F1 per type, only the types each corpus annotates).
 #   bash models/evaluate.sh models/bioscope-union [../shared/data/corpora]
 # Needs ORT_DYLIB_PATH (bash .ci/setup prints it) and a release build of bioscope.
@@ -21,7 +22,8 @@ splits=(
   "BioRED dev (no test split shared)|biored/iob-derived/dev.tsv|iob|"
 )
 
-# Markdown rows from bioscope's strict and overlap tables (the "all" row only for several types).
+# Tab-separated rows from bioscope's strict and overlap tables (the "all" row only for several
+# types).
 rows() {
   awk -v label="$1" '
     /^strict/ { part = "strict"; next }
@@ -34,18 +36,19 @@ rows() {
       for (i = 1; i <= n; i++) {
         t = order[i]
         if (t == "all" && n == 2) continue
-        printf "| %s | %s | %s | %s | %s | %s |\n", label, t, p[t], r[t], f[t], o[t]
+        printf "%s\t%s\t%s\t%s\t%s\t%s\n", label, t, p[t], r[t], f[t], o[t]
       }
     }'
 }
 
-echo "| corpus | type | strict P | strict R | strict F1 | overlap F1 |"
-echo "|---|---|---|---|---|---|"
+scores=$(mktemp)
+trap 'rm -f "$scores"' EXIT
+printf 'corpus\ttype\tstrict_p\tstrict_r\tstrict_f1\toverlap_f1\n' >"$scores"
 for split in "${splits[@]}"; do
   IFS='|' read -r label file format types <<<"$split"
   args=(eval --model "$model" --corpus "$corpora/$file" --format "$format")
   [[ -n $types ]] && args+=(--types "$types")
-  "$bioscope" "${args[@]}" | rows "$label"
+  "$bioscope" "${args[@]}" | rows "$label" >>"$scores"
 done
 
 # Raw PubTator documents through the analysis pipeline of `bioscope tag` (BioScope splits the
@@ -57,5 +60,10 @@ pubtator=(
 )
 for split in "${pubtator[@]}"; do
   IFS='|' read -r label file <<<"$split"
-  "$bioscope" eval --model "$model" --corpus "$corpora/$file" --format pubtator | rows "$label"
+  "$bioscope" eval --model "$model" --corpus "$corpora/$file" --format pubtator | rows "$label" >>"$scores"
 done
+cp "$scores" "$model/evaluation.tsv"
+echo "| corpus | type | strict P | strict R | strict F1 | overlap F1 |"
+echo "|---|---|---|---|---|---|"
+tail -n +2 "$scores" | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
+echo "wrote $model/evaluation.tsv; \`bioscope model card $model\` prints the card's section" >&2

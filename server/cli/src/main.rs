@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 mod eval;
 mod eval_normalization;
 mod lexicon_cmd;
+mod model_card;
 mod model_cmd;
 mod progress;
 mod score;
@@ -180,6 +181,9 @@ enum Command {
 enum ModelCommand {
     /// Check a bundle and print its manifest summary.
     Info { dir: PathBuf },
+    /// Print the generated part of the bundle's model card (Markdown): what it is, how it was
+    /// trained, its dev scores and its test scores (evaluation.tsv, from models/evaluate.sh).
+    Card { dir: PathBuf },
     /// List the bundles a workspace fine-tuned from its corrections (.bioscope/models), marking
     /// the one the language server uses there.
     List {
@@ -378,6 +382,9 @@ fn run() -> Result<()> {
                 .with_context(|| format!("bundle {} does not load", dir.display()))?;
             print_info(&manifest, tagger.model().num_labels());
         }
+        Command::Model {
+            command: ModelCommand::Card { dir },
+        } => print!("{}", model_card::card(&dir)?),
         Command::Model {
             command: ModelCommand::List { workspace },
         } => model_cmd::list(&workspace)?,

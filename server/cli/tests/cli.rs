@@ -295,3 +295,50 @@ fn pubtator_and_conll_outputs_read_back() {
         .count();
     assert_eq!(tagged, 2);
 }
+
+/// The shipped model card's generated section is exactly what `bioscope model card` prints for
+/// the shipped bundle: its figures cannot drift from the bundle.
+#[test]
+fn the_model_card_is_generated_from_the_bundle() {
+    let root = bioscope_tests::repo_root();
+    let out = Command::new(env!("CARGO_BIN_EXE_bioscope"))
+        .args(["model", "card", "models/bioscope-union"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let card = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        "| name | `bioscope-union` |",
+        "| NCBI-disease test | Disease |",
+        "| ncbi-disease | dev |",
+    ] {
+        assert!(card.contains(expected), "{expected}: {card}");
+    }
+    let readme = std::fs::read_to_string(root.join("models/README.md")).unwrap();
+    let begin = "<!-- begin: bioscope model card models/bioscope-union";
+    let start = readme.find(begin).expect("the card's begin marker");
+    let start = start + readme[start..].find('\n').unwrap() + 1;
+    let end = readme
+        .find("<!-- end: bioscope model card -->")
+        .expect("end marker");
+    assert_eq!(
+        &readme[start..end],
+        card,
+        "models/README.md's generated section differs from `bioscope model card models/bioscope-union`: paste its output there"
+    );
+
+    // A damaged evaluation file is explained, not printed as a table.
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = tiny_bundle(dir.path());
+    std::fs::write(bundle.join("evaluation.tsv"), "corpus,type\n").unwrap();
+    let (ok, _, err) = bioscope(&["model", "card", bundle.to_str().unwrap()]);
+    assert!(
+        !ok && err.contains("evaluation.tsv") && err.contains("first line"),
+        "{err}"
+    );
+}

@@ -84,6 +84,16 @@ pub fn test_tool(name: &str) -> PathBuf {
     path
 }
 
+/// Headless Chromium (`.ci/test-tools` installs Debian's `chromium`).
+pub fn chromium() -> PathBuf {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|dir| dir.join("chromium"))
+        .find(|p| p.is_file())
+        .expect("chromium not found on PATH: run `bash .ci/test-tools` first")
+}
+
 /// The pretrained encoder that `.ci/setup` fetches, if present.
 pub fn pretrained_encoder() -> Option<PathBuf> {
     let dir = repo_root().join(".assets/all-MiniLM-L6-v2");

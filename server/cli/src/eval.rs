@@ -75,6 +75,7 @@ pub fn documents(
     corpus: &Path,
     format: CorpusFormat,
     types: Option<Vec<EntityType>>,
+    report: Option<&Path>,
 ) -> Result<()> {
     let Some(tagger) = analyzer.tagger() else {
         bail!("eval needs a model");
@@ -86,6 +87,7 @@ pub fn documents(
     let bar = progress::bar(docs.len(), "documents");
     let started = Instant::now();
     let mut predicted = Vec::new();
+    let mut confidences = Vec::new();
     for (unit, doc) in docs.iter().enumerate() {
         let analysis = analyzer.analyze(
             doc.text.clone(),
@@ -95,12 +97,15 @@ pub fn documents(
         if let Some(problem) = analysis.warnings().first() {
             bail!("cannot tag document {}: {problem}", doc.id);
         }
-        predicted.extend(analysis.entities().iter().map(|e| ScoredEntity {
-            unit,
-            start: e.start,
-            end: e.end,
-            entity_type: e.entity_type,
-        }));
+        for e in analysis.entities() {
+            predicted.push(ScoredEntity {
+                unit,
+                start: e.start,
+                end: e.end,
+                entity_type: e.entity_type,
+            });
+            confidences.push(e.score);
+        }
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -120,12 +125,52 @@ pub fn documents(
             "no lexicon"
         },
     );
+    if let Some(path) = report {
+        let units = docs.iter().map(|d| d.text.clone()).collect();
+        write_report(
+            path,
+            &header,
+            units,
+            &scored,
+            &gold,
+            &predicted,
+            &confidences,
+        )?;
+    }
     print_scores(
         &header,
         &scored,
         &restrict_to(gold, &scored),
         &restrict_to(predicted, &scored),
     );
+    Ok(())
+}
+
+/// `--report`: the HTML page of this evaluation (byte offsets of each unit's text), the scored
+/// types only.
+fn write_report(
+    path: &Path,
+    title: &str,
+    units: Vec<String>,
+    scored: &[EntityType],
+    gold: &[ScoredEntity],
+    predicted: &[ScoredEntity],
+    confidences: &[f32],
+) -> Result<()> {
+    let evaluation = crate::report::Evaluation {
+        title: title.to_string(),
+        units,
+        types: scored.to_vec(),
+        gold: restrict_to(gold.to_vec(), scored),
+        predicted: predicted
+            .iter()
+            .zip(confidences)
+            .filter(|(p, _)| scored.contains(&p.entity_type))
+            .map(|(p, c)| (*p, *c))
+            .collect(),
+    };
+    crate::report::write(path, &evaluation)?;
+    eprintln!("wrote the report {}", path.display());
     Ok(())
 }
 
@@ -136,6 +181,7 @@ pub fn sentences(
     types: Option<Vec<EntityType>>,
     lexicon: Option<&Lexicon>,
     passes: SentencePasses,
+    report: Option<&Path>,
 ) -> Result<()> {
     let sentences = read_sentences(corpus, CorpusFormat::Iob)
         .with_context(|| format!("cannot read corpus {}", corpus.display()))?;
@@ -145,9 +191,14 @@ pub fn sentences(
     let bar = progress::bar(sentences.len(), "sentences");
     let started = Instant::now();
     let mut predicted = Vec::with_capacity(sentences.len());
+    let mut word_confidences = Vec::with_capacity(sentences.len());
     for chunk in sentences.chunks(CHUNK) {
         let words: Vec<&[String]> = chunk.iter().map(|s| s.words.as_slice()).collect();
-        predicted.extend(tagger.tag_words(&words)?);
+        for scored in tagger.tag_words_scored(&words)? {
+            let (tags, confidences): (Vec<_>, Vec<_>) = scored.into_iter().unzip();
+            predicted.push(tags);
+            word_confidences.push(confidences);
+        }
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
@@ -175,11 +226,57 @@ pub fn sentences(
             ""
         },
     );
+    let predicted = entities_of(&predicted);
+    if let Some(path) = report {
+        // Each sentence as its words joined by spaces; word spans become byte spans.
+        let mut units = Vec::with_capacity(sentences.len());
+        let mut starts: Vec<Vec<usize>> = Vec::with_capacity(sentences.len());
+        for s in &sentences {
+            let mut text = String::new();
+            let mut at = Vec::with_capacity(s.words.len() + 1);
+            for (i, w) in s.words.iter().enumerate() {
+                if i > 0 {
+                    text.push(' ');
+                }
+                at.push(text.len());
+                text.push_str(w);
+            }
+            at.push(text.len() + 1);
+            units.push(text);
+            starts.push(at);
+        }
+        let to_bytes = |e: &ScoredEntity| ScoredEntity {
+            start: starts[e.unit][e.start],
+            end: starts[e.unit][e.end] - 1,
+            ..*e
+        };
+        // A mention's confidence: the lowest of its words'.
+        let confidences: Vec<f32> = predicted
+            .iter()
+            .map(|e| {
+                word_confidences[e.unit][e.start..e.end]
+                    .iter()
+                    .copied()
+                    .fold(1.0, f32::min)
+            })
+            .collect();
+        let gold_bytes: Vec<ScoredEntity> = gold.iter().map(to_bytes).collect();
+        let predicted_bytes: Vec<ScoredEntity> = predicted.iter().map(to_bytes).collect();
+        write_report(
+            path,
+            &header,
+            units,
+            &scored,
+            &gold_bytes,
+            &predicted_bytes,
+            &confidences,
+        )?;
+    }
     print_scores(
         &header,
         &scored,
         &restrict_to(gold, &scored),
-        &restrict_to(entities_of(&predicted), &scored),
+        &restrict_to(predicted, &scored),
     );
     Ok(())
 }

@@ -19,6 +19,7 @@ mod lexicon_cmd;
 mod model_card;
 mod model_cmd;
 mod progress;
+mod report;
 mod score;
 mod tag;
 use tag::{InputDocument, InputFormat, TagFormat};
@@ -119,6 +120,10 @@ enum Command {
         /// With --normalization, print up to this many wrong or missed mentions.
         #[arg(long, default_value_t = 0)]
         show_errors: usize,
+        /// Also write a self-contained HTML report: per-type scores, type confusion, boundary
+        /// errors, the worst examples highlighted, plots of F1 per type and of calibration.
+        #[arg(long, value_name = "FILE.html")]
+        report: Option<PathBuf>,
         /// Token files: add the lexicon's precise matches that the model missed (recall
         /// recovery). Documents (PubTator, brat) always run the pipeline of `bioscope tag`,
         /// recovery included.
@@ -307,6 +312,7 @@ fn run() -> Result<()> {
             no_lexicon,
             no_consistency,
             no_mention_rules,
+            report,
             ..
         } => {
             let model = model.unwrap_or_else(default_model);
@@ -321,7 +327,14 @@ fn run() -> Result<()> {
                     None
                 };
                 let passes = passes(no_mention_rules, recover);
-                eval::sentences(&tagger, &corpus, types, lexicon.as_ref(), passes)?;
+                eval::sentences(
+                    &tagger,
+                    &corpus,
+                    types,
+                    lexicon.as_ref(),
+                    passes,
+                    report.as_deref(),
+                )?;
             } else {
                 let lexicon = lexicon_for_analysis(lexicon, no_lexicon);
                 let mut analyzer =
@@ -329,7 +342,7 @@ fn run() -> Result<()> {
                 if no_consistency {
                     analyzer = analyzer.with_consistency(Consistency::OFF);
                 }
-                eval::documents(&analyzer, &corpus, format, types)?;
+                eval::documents(&analyzer, &corpus, format, types, report.as_deref())?;
             }
         }
         Command::Lsp {

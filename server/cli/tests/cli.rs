@@ -342,3 +342,81 @@ fn the_model_card_is_generated_from_the_bundle() {
         "{err}"
     );
 }
+
+/// `bioscope eval --report` writes a self-contained page that a real browser renders: the DOM
+/// holds the tables and both plots, and a screenshot comes out.
+#[test]
+fn the_evaluation_report_renders_in_headless_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.html");
+    let model = bioscope_tests::shipped_model();
+    let corpus = fixture("tiny-corpus.tsv");
+    let (ok, out, err) = bioscope(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("strict (same span and type)"), "{out}");
+    let page = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        !page.contains("<script") && !page.contains("http"),
+        "self-contained"
+    );
+    let chromium = |args: &[&str]| {
+        Command::new(bioscope_tests::chromium())
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+            ])
+            .args(args)
+            .arg(format!("file://{}", report.display()))
+            .output()
+            .unwrap()
+    };
+    let dom = chromium(&["--dump-dom"]);
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    for id in [
+        "per-type",
+        "confusion",
+        "boundaries",
+        "f1-plot",
+        "calibration",
+        "worst",
+    ] {
+        assert!(
+            dom.contains(&format!("id=\"{id}\"")),
+            "{id} missing from the rendered DOM"
+        );
+    }
+    assert!(dom.matches("<rect").count() >= 3, "bars in the F1 plot");
+    assert!(dom.contains("<circle"), "points in the calibration plot");
+    assert!(dom.contains("<td>Gene</td>"), "a row per scored type");
+    let png = dir.path().join("report.png");
+    let shot = chromium(&[
+        "--window-size=1200,1600",
+        &format!("--screenshot={}", png.display()),
+    ]);
+    assert!(
+        shot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(
+        bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
+        "{} bytes",
+        bytes.len()
+    );
+}

@@ -114,10 +114,18 @@ impl Tagger {
         sentences: &[W],
     ) -> Result<Vec<Vec<Tag>>, TaggerError> {
         Ok(self
-            .tag_sequences(sentences, Priority::Background)?
+            .tag_words_scored(sentences)?
             .into_iter()
             .map(|words| words.into_iter().map(|(tag, _)| tag).collect())
             .collect())
+    }
+
+    /// [`tag_words`](Self::tag_words) with each word's confidence in its tag.
+    pub fn tag_words_scored<W: AsRef<[S]>, S: AsRef<str>>(
+        &self,
+        sentences: &[W],
+    ) -> Result<Vec<Vec<(Tag, f32)>>, TaggerError> {
+        self.tag_sequences(sentences, Priority::Background)
     }
 
     /// Entities in each text (a sentence, a paragraph's prose), in byte offsets of that text.

@@ -235,3 +235,49 @@ print(json.dumps({"scalars": out, "texts": texts}))
         .unwrap()
         .contains("\"evaluation\""));
 }
+
+/// A corpus-aware run: every convention is scored on the dev corpus, and folding one into the
+/// deployable weights changes them and is recorded.
+#[test]
+fn conventions_are_scored_and_the_chosen_one_is_folded() {
+    use bioscope_train::conventions::FullModel;
+    use bioscope_train::run::RunInfo;
+    let mut config = config();
+    let mut other = config.train[0].clone();
+    config.train[0].convention = Some("first".into());
+    other.convention = Some("second".into());
+    config.train.push(other);
+    config.epochs = 1;
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = RunOptions {
+        quiet: true,
+        ..RunOptions::default()
+    };
+    train(&config, dir.path(), "conventions test", &quiet).unwrap();
+    let full = FullModel::load(dir.path(), &[]).unwrap();
+    assert_eq!(full.convention_names(), ["unmarked", "first", "second"]);
+    let matrix = full.matrix().unwrap();
+    assert_eq!(matrix.f1.len(), 3);
+    assert!(matrix.f1.iter().all(|(_, row)| row.len() == 1));
+    let table = matrix.to_string();
+    assert!(
+        table.starts_with("| decode convention |") && table.contains("| second |"),
+        "{table}"
+    );
+
+    let before = std::fs::read(dir.path().join("best.safetensors")).unwrap();
+    full.fold(dir.path(), "second").unwrap();
+    let after = std::fs::read(dir.path().join("best.safetensors")).unwrap();
+    assert_ne!(
+        before, after,
+        "the folded marker changes the deployable weights"
+    );
+    let info = RunInfo::read(dir.path()).unwrap();
+    assert_eq!(info.training.decode_convention.as_deref(), Some("second"));
+    assert!(
+        full.fold(dir.path(), "third").is_err(),
+        "an unknown convention is refused"
+    );
+    // The folded run still loads and exports.
+    assert!(bioscope_train::run::load_run(dir.path()).is_ok());
+}

@@ -2,13 +2,14 @@
 //! BioScope model bundles (ONNX + tokenizer + manifest).
 //!
 //! `data` reads and encodes corpora, `bert`/`crf`/`model` define the network, `optim` and
-//! `train` fit it (`tensorboard` writes its dashboard events), `eval` scores it, `export` writes the ONNX graph (fp32 or int8), `import`
+//! `train` fit it (`tensorboard` writes its dashboard events; `conventions` picks and folds the decode convention of a corpus-aware run), `eval` scores it, `export` writes the ONNX graph (fp32 or int8), `import`
 //! reads a bundle's graph back into a trainable model, `finetune` retrains it from the user's
 //! corrections with a `replay` sample of the training corpora. The experiment programs that
 //! measure the learning loop live in the binary (`src/experiments/`), not in this library.
 
 pub mod bert;
 pub mod config;
+pub mod conventions;
 pub mod crf;
 pub mod data;
 pub mod eval;

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use bioscope_core::bundle::EvaluationRecord;
 use bioscope_core::retraining::TrainerEvent;
 use bioscope_train::config::TrainConfig;
+use bioscope_train::conventions::FullModel;
 use bioscope_train::data::CorpusSpec;
 use bioscope_train::eval::{gold_types, predict, score};
 use bioscope_train::export::{export_bundle, ExportOptions};
@@ -81,6 +82,27 @@ enum Command {
         /// Split name stored with the figure in run.json (and so in exported manifests).
         #[arg(long, default_value = "test")]
         split: String,
+    },
+    /// Score every annotation convention of a corpus-aware run (and the unmarked one) on every
+    /// dev corpus of its config: strict F1 as a Markdown table, to choose the decode convention.
+    Conventions {
+        #[arg(long)]
+        run: PathBuf,
+        /// Weight files to average (e.g. RUN/checkpoint/epoch-2.safetensors and epoch-3);
+        /// default: the run's checkpoint.
+        #[arg(long = "weights", num_args = 1..)]
+        weights: Vec<PathBuf>,
+    },
+    /// Make a run decode in CONVENTION (a name from `conventions`, or `unmarked`): rewrites its
+    /// best.safetensors from the full weights, folded for that convention, and its run.json.
+    Fold {
+        #[arg(long)]
+        run: PathBuf,
+        #[arg(long)]
+        convention: String,
+        /// Weight files to average; default: the run's checkpoint.
+        #[arg(long = "weights", num_args = 1..)]
+        weights: Vec<PathBuf>,
     },
     /// Write a model bundle (model.onnx, tokenizer.json, manifest.json) from a run.
     Export {
@@ -243,6 +265,22 @@ fn main() -> Result<()> {
                     100.0 * r.f1
                 );
             }
+        }
+        Command::Conventions { run, weights } => {
+            let full = FullModel::load(&run, &weights)?;
+            print!("{}", full.matrix()?);
+        }
+        Command::Fold {
+            run,
+            convention,
+            weights,
+        } => {
+            FullModel::load(&run, &weights)?.fold(&run, &convention)?;
+            eprintln!(
+                "{} now decodes in the {convention} convention: export it with `bioscope-train export --run {}`",
+                run.display(),
+                run.display()
+            );
         }
         Command::Eval {
             run,

@@ -32,7 +32,8 @@ use crate::optim::{schedule, AdamW, Param};
 use crate::run::{RunInfo, Throughput, BEST_WEIGHTS, RUN_TOKENIZER};
 use crate::tensorboard::{EventWriter, TENSORBOARD_DIR};
 
-const CHECKPOINT_DIR: &str = "checkpoint";
+/// The folder of a run's resumable checkpoint (full weights, optimizer, state).
+pub const CHECKPOINT_DIR: &str = "checkpoint";
 
 /// Where a checkpoint stands.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -278,7 +279,7 @@ fn log_dev(
 }
 
 /// The element-wise mean of weight sets with the same names and shapes.
-fn average(sets: &[BTreeMap<String, Tensor>]) -> Result<BTreeMap<String, Tensor>> {
+pub fn average(sets: &[BTreeMap<String, Tensor>]) -> Result<BTreeMap<String, Tensor>> {
     let first = sets.first().context("no weights to average")?;
     first
         .keys()

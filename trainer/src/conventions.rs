@@ -1,0 +1,161 @@
+//! Choosing the annotation convention a corpus-aware run decodes in. `bioscope-train
+//! conventions` scores every convention (and the unmarked one) on every dev corpus of the run's
+//! config, from the run's full weights (its checkpoint, or the mean of epoch files), so the
+//! choice is made on dev splits; `bioscope-train fold` writes the chosen convention into the
+//! run's deployable weights (`best.safetensors`) and its record, for `export`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use bioscope_core::encoding::WordPieceEncoder;
+use bioscope_core::LabelScheme;
+
+use crate::config::TrainConfig;
+use crate::eval::{predict_as, score};
+use crate::model::TokenClassifier;
+use crate::run::{RunInfo, BEST_WEIGHTS, RUN_TOKENIZER};
+use crate::train::{average, build_model, CHECKPOINT_DIR};
+
+/// The name of the unmarked convention in tables and on the command line.
+pub const UNMARKED_NAME: &str = "unmarked";
+
+/// A run's full weights (every convention's marker), ready to decode in any convention.
+pub struct FullModel {
+    pub config: TrainConfig,
+    pub model: TokenClassifier,
+    pub encoder: WordPieceEncoder,
+}
+
+impl FullModel {
+    /// The run's config (from its checkpoint state) with the checkpoint's weights, or the mean
+    /// of `weights` (e.g. the epoch files the run keeps for averaging).
+    pub fn load(run: &Path, weights: &[PathBuf]) -> Result<FullModel> {
+        let state_path = run.join(CHECKPOINT_DIR).join("state.json");
+        let state: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&state_path)
+                .with_context(|| format!("cannot read {}", state_path.display()))?,
+        )
+        .with_context(|| format!("invalid {}", state_path.display()))?;
+        let config: TrainConfig = serde_json::from_value(state["config"].clone())
+            .with_context(|| format!("{}: no config", state_path.display()))?;
+        let encoder = WordPieceEncoder::from_file(&run.join(RUN_TOKENIZER))?;
+        let scheme = LabelScheme::new(&config.entity_types()?);
+        let model = build_model(&config, scheme, &encoder)?;
+        match weights {
+            [] => model.load(&run.join(CHECKPOINT_DIR).join("model.safetensors"))?,
+            [one] => model.load(one)?,
+            several => {
+                let sets = several
+                    .iter()
+                    .map(|path| {
+                        candle_core::safetensors::load(path, &crate::bert::device())
+                            .with_context(|| format!("cannot read {}", path.display()))
+                            .map(|m| m.into_iter().collect::<BTreeMap<_, _>>())
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                model.set_tensors(&average(&sets)?)?;
+            }
+        }
+        Ok(FullModel {
+            config,
+            model,
+            encoder,
+        })
+    }
+
+    /// `unmarked` first, then the config's conventions.
+    pub fn convention_names(&self) -> Vec<String> {
+        std::iter::once(UNMARKED_NAME.to_string())
+            .chain(self.config.conventions())
+            .collect()
+    }
+
+    fn row(&self, name: &str) -> Result<u32> {
+        if name == UNMARKED_NAME {
+            return Ok(crate::data::UNMARKED);
+        }
+        anyhow::ensure!(
+            self.config.conventions().iter().any(|c| c == name),
+            "no convention `{name}` in the run's config (it has {})",
+            self.convention_names().join(", ")
+        );
+        Ok(self.config.convention_row(Some(name)))
+    }
+
+    /// Strict micro F1 of every convention on every dev corpus of the config.
+    pub fn matrix(&self) -> Result<ConventionMatrix> {
+        let scheme_types = self.config.entity_types()?;
+        let sizes = (self.config.max_len, self.config.batch_tokens * 2);
+        let mut corpora = Vec::new();
+        let mut dev = Vec::new();
+        for spec in &self.config.dev {
+            corpora.push(spec.path.display().to_string());
+            dev.push((spec.read()?, spec.annotated_types(&scheme_types)?));
+        }
+        let mut f1 = Vec::new();
+        for name in self.convention_names() {
+            let row = self.row(&name)?;
+            let mut scores = Vec::new();
+            for (sentences, types) in &dev {
+                let predicted = predict_as(&self.model, &self.encoder, sentences, sizes, row)?;
+                scores.push(score(sentences, &predicted, types).micro.f1());
+            }
+            f1.push((name, scores));
+        }
+        Ok(ConventionMatrix { corpora, f1 })
+    }
+
+    /// Writes the weights folded for `name` as the run's deployable weights and records the
+    /// choice in its `run.json`.
+    pub fn fold(&self, run: &Path, name: &str) -> Result<()> {
+        let row = self.row(name)?;
+        self.model.save_deployable(&run.join(BEST_WEIGHTS), row)?;
+        let mut info = RunInfo::read(run)?;
+        info.training.decode_convention = (name != UNMARKED_NAME).then(|| name.to_string());
+        info.write(run)
+    }
+}
+
+/// Dev strict F1 per decode convention (rows) and corpus (columns).
+pub struct ConventionMatrix {
+    pub corpora: Vec<String>,
+    pub f1: Vec<(String, Vec<f64>)>,
+}
+
+impl ConventionMatrix {
+    /// The mean over corpora of one convention's row.
+    pub fn mean(scores: &[f64]) -> f64 {
+        scores.iter().sum::<f64>() / scores.len().max(1) as f64
+    }
+}
+
+impl fmt::Display for ConventionMatrix {
+    /// A Markdown table: one row per convention, the corpora's folder names as columns, and
+    /// the mean.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let short = |p: &str| {
+            let parts: Vec<&str> = p.split('/').collect();
+            parts
+                .iter()
+                .position(|x| *x == "corpora")
+                .and_then(|i| parts.get(i + 1))
+                .map_or(p.to_string(), |s| s.to_string())
+        };
+        write!(f, "| decode convention |")?;
+        for c in &self.corpora {
+            write!(f, " {} |", short(c))?;
+        }
+        writeln!(f, " mean |")?;
+        writeln!(f, "|---|{}---|", "---|".repeat(self.corpora.len()))?;
+        for (name, scores) in &self.f1 {
+            write!(f, "| {name} |")?;
+            for s in scores {
+                write!(f, " {:.2} |", 100.0 * s)?;
+            }
+            writeln!(f, " {:.2} |", 100.0 * Self::mean(scores))?;
+        }
+        Ok(())
+    }
+}

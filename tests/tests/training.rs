@@ -274,6 +274,14 @@ fn conventions_are_scored_and_the_chosen_one_is_folded() {
     );
     let info = RunInfo::read(dir.path()).unwrap();
     assert_eq!(info.training.decode_convention.as_deref(), Some("second"));
+    assert_eq!(
+        info.training.selected.as_deref(),
+        Some("the last checkpoint")
+    );
+    // The record's dev scores are the folded convention's: the matrix's row.
+    assert_eq!(info.evaluation.len(), 1);
+    assert_eq!(info.evaluation[0].split, "dev, second convention");
+    assert!((info.evaluation[0].f1 - matrix.f1[2].1[0]).abs() < 1e-9);
     assert!(
         full.fold(dir.path(), "third").is_err(),
         "an unknown convention is refused"

@@ -9,8 +9,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use bioscope_core::bundle::EvaluationRecord;
+use bioscope_core::corpus::Sentence;
 use bioscope_core::encoding::WordPieceEncoder;
-use bioscope_core::LabelScheme;
+use bioscope_core::metrics::Counts;
+use bioscope_core::{EntityType, LabelScheme};
 
 use crate::config::TrainConfig;
 use crate::eval::{predict_as, score};
@@ -26,6 +29,8 @@ pub struct FullModel {
     pub config: TrainConfig,
     pub model: TokenClassifier,
     pub encoder: WordPieceEncoder,
+    /// Which weights these are, for the run's record ("the checkpoint", "average of ...").
+    pub source: String,
 }
 
 impl FullModel {
@@ -43,6 +48,19 @@ impl FullModel {
         let encoder = WordPieceEncoder::from_file(&run.join(RUN_TOKENIZER))?;
         let scheme = LabelScheme::new(&config.entity_types()?);
         let model = build_model(&config, scheme, &encoder)?;
+        let name = |p: &PathBuf| {
+            p.file_name().map_or(p.display().to_string(), |n| {
+                n.to_string_lossy().into_owned()
+            })
+        };
+        let source = match weights {
+            [] => "the last checkpoint".to_string(),
+            [one] => name(one),
+            several => format!(
+                "average of {}",
+                several.iter().map(name).collect::<Vec<_>>().join(", ")
+            ),
+        };
         match weights {
             [] => model.load(&run.join(CHECKPOINT_DIR).join("model.safetensors"))?,
             [one] => model.load(one)?,
@@ -62,6 +80,7 @@ impl FullModel {
             config,
             model,
             encoder,
+            source,
         })
     }
 
@@ -84,36 +103,72 @@ impl FullModel {
         Ok(self.config.convention_row(Some(name)))
     }
 
+    /// The config's dev corpora: path, sentences, annotated types.
+    fn dev(&self) -> Result<Vec<(String, Vec<Sentence>, Vec<EntityType>)>> {
+        let types = self.config.entity_types()?;
+        self.config
+            .dev
+            .iter()
+            .map(|spec| {
+                Ok((
+                    spec.path.display().to_string(),
+                    spec.read()?,
+                    spec.annotated_types(&types)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Strict micro scores on each dev corpus, decoding in convention `row`.
+    fn scores(
+        &self,
+        dev: &[(String, Vec<Sentence>, Vec<EntityType>)],
+        row: u32,
+    ) -> Result<Vec<Counts>> {
+        let sizes = (self.config.max_len, self.config.batch_tokens * 2);
+        dev.iter()
+            .map(|(_, sentences, types)| {
+                let predicted = predict_as(&self.model, &self.encoder, sentences, sizes, row)?;
+                Ok(score(sentences, &predicted, types).micro)
+            })
+            .collect()
+    }
+
     /// Strict micro F1 of every convention on every dev corpus of the config.
     pub fn matrix(&self) -> Result<ConventionMatrix> {
-        let scheme_types = self.config.entity_types()?;
-        let sizes = (self.config.max_len, self.config.batch_tokens * 2);
-        let mut corpora = Vec::new();
-        let mut dev = Vec::new();
-        for spec in &self.config.dev {
-            corpora.push(spec.path.display().to_string());
-            dev.push((spec.read()?, spec.annotated_types(&scheme_types)?));
-        }
+        let dev = self.dev()?;
         let mut f1 = Vec::new();
         for name in self.convention_names() {
-            let row = self.row(&name)?;
-            let mut scores = Vec::new();
-            for (sentences, types) in &dev {
-                let predicted = predict_as(&self.model, &self.encoder, sentences, sizes, row)?;
-                scores.push(score(sentences, &predicted, types).micro.f1());
-            }
-            f1.push((name, scores));
+            let scores = self.scores(&dev, self.row(&name)?)?;
+            f1.push((name, scores.iter().map(Counts::f1).collect()));
         }
+        let corpora = dev.into_iter().map(|(path, _, _)| path).collect();
         Ok(ConventionMatrix { corpora, f1 })
     }
 
-    /// Writes the weights folded for `name` as the run's deployable weights and records the
-    /// choice in its `run.json`.
+    /// Writes the weights folded for `name` as the run's deployable weights, and records the
+    /// choice, the weights and their dev scores in that convention in its `run.json` (which
+    /// `export` copies into the manifest).
     pub fn fold(&self, run: &Path, name: &str) -> Result<()> {
         let row = self.row(name)?;
+        let dev = self.dev()?;
+        let scores = self.scores(&dev, row)?;
         self.model.save_deployable(&run.join(BEST_WEIGHTS), row)?;
         let mut info = RunInfo::read(run)?;
         info.training.decode_convention = (name != UNMARKED_NAME).then(|| name.to_string());
+        info.training.selected = Some(self.source.clone());
+        info.evaluation = dev
+            .iter()
+            .zip(&scores)
+            .map(|((path, _, _), s)| EvaluationRecord {
+                corpus: path.clone(),
+                split: format!("dev, {name} convention"),
+                precision: s.precision(),
+                recall: s.recall(),
+                f1: s.f1(),
+                engine: "candle fp32".into(),
+            })
+            .collect();
         info.write(run)
     }
 }

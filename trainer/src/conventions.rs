@@ -24,6 +24,9 @@ use crate::train::{average, build_model, CHECKPOINT_DIR};
 /// The name of the unmarked convention in tables and on the command line.
 pub const UNMARKED_NAME: &str = "unmarked";
 
+/// A dev corpus of the config: its path, sentences and the types it annotates.
+type DevCorpus = (String, Vec<Sentence>, Vec<EntityType>);
+
 /// A run's full weights (every convention's marker), ready to decode in any convention.
 pub struct FullModel {
     pub config: TrainConfig,
@@ -104,7 +107,7 @@ impl FullModel {
     }
 
     /// The config's dev corpora: path, sentences, annotated types.
-    fn dev(&self) -> Result<Vec<(String, Vec<Sentence>, Vec<EntityType>)>> {
+    fn dev(&self) -> Result<Vec<DevCorpus>> {
         let types = self.config.entity_types()?;
         self.config
             .dev
@@ -120,11 +123,7 @@ impl FullModel {
     }
 
     /// Strict micro scores on each dev corpus, decoding in convention `row`.
-    fn scores(
-        &self,
-        dev: &[(String, Vec<Sentence>, Vec<EntityType>)],
-        row: u32,
-    ) -> Result<Vec<Counts>> {
+    fn scores(&self, dev: &[DevCorpus], row: u32) -> Result<Vec<Counts>> {
         let sizes = (self.config.max_len, self.config.batch_tokens * 2);
         dev.iter()
             .map(|(_, sentences, types)| {

@@ -69,6 +69,11 @@ enum Command {
         /// words the lexicon does not know.
         #[arg(long)]
         no_mention_rules: bool,
+        /// Tag only the I-th of N contiguous parts of the input documents (1-based), e.g. a
+        /// Slurm array task's `--shard $SLURM_ARRAY_TASK_ID/8`; the N outputs, concatenated in
+        /// order, are the output without --shard.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<tag::Shard>,
     },
     /// Run the language server on stdin/stdout (editors start it; logs go to stderr, filtered
     /// by BIOSCOPE_LOG).
@@ -240,6 +245,7 @@ fn run() -> Result<()> {
             no_lexicon,
             no_consistency,
             no_mention_rules,
+            shard,
         } => {
             if files.is_empty() {
                 anyhow::bail!("no files to tag: bioscope tag FILE...");
@@ -265,13 +271,20 @@ fn run() -> Result<()> {
                     }
                 }
             }
-            let bar = progress::bar(inputs.iter().map(|(_, d)| d.len()).sum(), "documents");
+            let total = inputs.iter().map(|(_, d)| d.len()).sum();
+            let mine = shard.map_or(0..total, |s| s.range(total));
+            let bar = progress::bar(mine.len(), "documents");
+            let mut index = 0;
             for (path, docs) in &inputs {
                 let doc_format = match input_format {
                     InputFormat::Auto => DocFormat::from_path(path),
                     InputFormat::Pubtator => DocFormat::Plain,
                 };
                 for doc in docs {
+                    index += 1;
+                    if !mine.contains(&(index - 1)) {
+                        continue;
+                    }
                     let analysis = analyzer.analyze(
                         doc.text.clone(),
                         doc_format,

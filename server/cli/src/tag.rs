@@ -61,6 +61,38 @@ pub enum InputFormat {
     Pubtator,
 }
 
+/// `--shard I/N`: the I-th of N contiguous parts of the input documents (1-based), for job
+/// arrays; the N outputs, concatenated in order, are the unsharded output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard {s}: expected I/N with 1 <= I <= N, e.g. 2/8");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            i.trim().parse::<usize>().map_err(|_| bad())?,
+            n.trim().parse::<usize>().map_err(|_| bad())?,
+        );
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// The documents (by their index in the whole input) this shard tags.
+    pub fn range(self, total: usize) -> std::ops::Range<usize> {
+        (self.index - 1) * total / self.count..self.index * total / self.count
+    }
+}
+
 /// A document to tag: its id, text (title + " " + abstract for PubTator) and title length.
 pub struct InputDocument {
     pub id: String,
@@ -164,4 +196,28 @@ pub fn render_json(
             "name": best.as_ref().map(|c| c.concept.name.clone()),
         })).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod shard_tests {
+    use super::Shard;
+
+    #[test]
+    fn shards_cover_every_document_once_in_order() {
+        for total in [0, 1, 7, 100] {
+            for count in 1..=5 {
+                let mut next = 0;
+                for index in 1..=count {
+                    let r = Shard { index, count }.range(total);
+                    assert_eq!(r.start, next);
+                    next = r.end;
+                }
+                assert_eq!(next, total);
+            }
+        }
+        assert_eq!("2/8".parse(), Ok(Shard { index: 2, count: 8 }));
+        for bad in ["0/3", "4/3", "a/3", "3", "1/0"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
 }

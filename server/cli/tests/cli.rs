@@ -420,3 +420,45 @@ fn the_evaluation_report_renders_in_headless_chromium() {
         bytes.len()
     );
 }
+
+/// `tag --shard I/N`: the shards' outputs, concatenated in order, are the unsharded output
+/// (documents across several input files); a bad shard is refused with the expected form.
+#[test]
+fn shards_concatenate_to_the_unsharded_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = bioscope_tests::repo_root()
+        .join("../shared/data/corpora/ncbi-disease/original/test/NCBItestset_corpus.txt");
+    // Seven documents in two PubTator files.
+    let text = std::fs::read_to_string(corpus).unwrap();
+    let docs: Vec<&str> = text
+        .split("\n\n")
+        .filter(|d| !d.trim().is_empty())
+        .collect();
+    let first = dir.path().join("a.pubtator");
+    let second = dir.path().join("b.pubtator");
+    std::fs::write(&first, docs[..4].join("\n\n") + "\n").unwrap();
+    std::fs::write(&second, docs[4..7].join("\n\n") + "\n").unwrap();
+    let tag = |extra: &[&str]| {
+        let mut args = vec![
+            "--input-format",
+            "pubtator",
+            "--format",
+            "pubtator",
+            first.to_str().unwrap(),
+            second.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let (ok, out, err) = tag_with_shipped_model(&args);
+        assert!(ok, "{err}");
+        out
+    };
+    let whole = tag(&[]);
+    assert_eq!(whole.matches("|t|").count(), 7, "{whole}");
+    let shards: Vec<String> = (1..=3)
+        .map(|i| tag(&["--shard", &format!("{i}/3")]))
+        .collect();
+    assert!(shards.iter().all(|s| !s.is_empty()));
+    assert_eq!(shards.concat(), whole);
+    let (ok, _, err) = tag_with_shipped_model(&["--shard", "4/3", first.to_str().unwrap()]);
+    assert!(!ok && err.contains("expected I/N"), "{err}");
+}

@@ -35,6 +35,9 @@ test('status: fields are read and described, problems first', () => {
   assert.equal(d.summary, 'BioScope is running with bioscope-union.');
   assert.ok(d.detail.includes('Lexicon: /repo/models/lexicon, 1,234,567 names'));
   assert.ok(d.detail.includes('Corrections: 4, kept in /ws/.bioscope/corrections.jsonl (the workspace folder)'));
+  const gpu = describeStatus(parseStatus({ ...STATUS, device: 'cpu', deviceNote: 'CUDA was asked for but …; tagging on the CPU' }));
+  assert.ok(gpu.detail.includes('Model: bioscope-union (/repo/models/bioscope-union), on cpu'), gpu.detail.join('\n'));
+  assert.ok(gpu.detail.includes('Device: CUDA was asked for but …; tagging on the CPU'));
   // No folder open and no home: the server says why nothing can be stored.
   const nowhere = describeStatus(
     parseStatus({ ...STATUS, corrections: 0, correctionsPath: null, correctionsWhere: 'nowhere to keep corrections: open a folder' }),

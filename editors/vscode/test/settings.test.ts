@@ -32,6 +32,8 @@ test("the user's corrections file is a flag, a workspace's is a setting", () => 
   const both = correctionsPaths({ defaultValue: '', globalValue: '~/notes/decisions.jsonl', workspaceValue: 'c.jsonl' });
   assert.deepEqual(both, { user: '~/notes/decisions.jsonl', workspace: 'c.jsonl' });
   assert.deepEqual(serverLaunch({}, '/home/ana', both.user).args, ['lsp', '--corrections', '/home/ana/notes/decisions.jsonl']);
+  assert.deepEqual(serverLaunch({ device: 'cuda' }, '/h').args, ['lsp', '--device', 'cuda']);
+  assert.deepEqual(serverLaunch({ device: 'cpu' }, '/h').args, ['lsp']);
   assert.deepEqual(serverSettings({ correctionsPath: both.workspace }), { correctionsPath: 'c.jsonl' });
   // A folder's value wins over the workspace file's; blanks are nothing.
   assert.deepEqual(correctionsPaths({ workspaceValue: 'a', workspaceFolderValue: 'b', globalValue: ' ' }), { user: undefined, workspace: 'b' });

@@ -37,6 +37,10 @@ struct Cli {
     /// Inference threads (default: all cores).
     #[arg(long, global = true)]
     threads: Option<usize>,
+    /// Where inference runs: cpu, or cuda (a GPU build of ONNX Runtime in ORT_DYLIB_PATH, with
+    /// CUDA and cuDNN); cuda falls back to the CPU and says why when it cannot run.
+    #[arg(long, global = true, env = "BIOSCOPE_DEVICE", default_value = "cpu")]
+    device: bioscope_tagger::Device,
     #[command(subcommand)]
     command: Command,
 }
@@ -233,6 +237,7 @@ fn run() -> Result<()> {
     let options = TaggerOptions {
         library: cli.ort_library.clone(),
         threads: cli.threads.unwrap_or(TaggerOptions::default().threads),
+        device: cli.device,
         ..TaggerOptions::default()
     };
     match cli.command {
@@ -251,8 +256,7 @@ fn run() -> Result<()> {
                 anyhow::bail!("no files to tag: bioscope tag FILE...");
             }
             let model = model.unwrap_or_else(default_model);
-            let tagger = Tagger::load(&model, options)
-                .with_context(|| format!("cannot load model {}", model.display()))?;
+            let tagger = load_tagger(&model, options)?;
             let lexicon = lexicon_for_analysis(lexicon, no_lexicon);
             // Sentences repeated across files (boilerplate, shared sections) run once.
             let mut analyzer =
@@ -329,8 +333,7 @@ fn run() -> Result<()> {
             ..
         } => {
             let model = model.unwrap_or_else(default_model);
-            let tagger = Tagger::load(&model, options)
-                .with_context(|| format!("cannot load model {}", model.display()))?;
+            let tagger = load_tagger(&model, options)?;
             if format == CorpusFormat::Iob {
                 let lexicon = if recover {
                     Some(lexicon_cmd::open(
@@ -456,6 +459,16 @@ fn trainer_beside_exe() -> Option<PathBuf> {
 
 /// The bundle shipped in the repository's models/ directory: found next to the executable
 /// (target/release/bioscope → models/), else where the binary was built from.
+/// The bundle in `dir` on the device `options` ask for; says on stderr when it runs elsewhere.
+fn load_tagger(dir: &Path, options: TaggerOptions) -> Result<Tagger> {
+    let tagger = Tagger::load(dir, options)
+        .with_context(|| format!("cannot load model {}", dir.display()))?;
+    if let Some(note) = tagger.model().device_note() {
+        eprintln!("bioscope: {note}");
+    }
+    Ok(tagger)
+}
+
 fn default_model() -> PathBuf {
     beside_models("bioscope-union", "manifest.json")
 }

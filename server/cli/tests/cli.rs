@@ -462,3 +462,23 @@ fn shards_concatenate_to_the_unsharded_output() {
     let (ok, _, err) = tag_with_shipped_model(&["--shard", "4/3", first.to_str().unwrap()]);
     assert!(!ok && err.contains("expected I/N"), "{err}");
 }
+
+/// `--device cuda` with a CPU build of ONNX Runtime (this machine's): the same entities, on the
+/// CPU, and a message saying why.
+#[test]
+fn cuda_falls_back_to_the_cpu_and_says_why() {
+    let manuscript = fixture("manuscript.md");
+    let file = manuscript.to_str().unwrap();
+    let (ok, cpu, _) = tag_with_shipped_model(&["--format", "pubtator", file]);
+    assert!(ok);
+    let (ok, cuda, err) =
+        tag_with_shipped_model(&["--device", "cuda", "--format", "pubtator", file]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("no CUDA execution provider") && err.contains("tagging on the CPU"),
+        "{err}"
+    );
+    assert_eq!(cuda, cpu);
+    let (ok, _, err) = tag_with_shipped_model(&["--device", "tpu", file]);
+    assert!(!ok && err.contains("use cpu or cuda"), "{err}");
+}

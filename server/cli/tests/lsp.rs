@@ -907,6 +907,10 @@ fn a_file_opened_without_a_folder_keeps_its_corrections_where_the_status_says() 
     );
     assert_eq!(client.shutdown(), Some(0));
 
+    // Inference runs on the CPU (this machine has no GPU build of ONNX Runtime).
+    assert_eq!(s["device"], "cpu", "{s}");
+    assert!(s["deviceNote"].is_null(), "{s}");
+
     // The user's own choice on the command line (what the editors pass from user settings).
     let chosen = folder.path().join("mine/decisions.jsonl");
     let model = shipped_model();
@@ -920,12 +924,23 @@ fn a_file_opened_without_a_folder_keeps_its_corrections_where_the_status_says() 
             model.to_str().unwrap(),
             "--corrections",
             chosen.to_str().unwrap(),
+            "--device",
+            "cuda",
         ],
         &[("ORT_DYLIB_PATH", &ort_library())],
     );
     let s = reject(&mut client);
     assert_eq!(s["correctionsPath"], chosen.display().to_string(), "{s}");
     assert_eq!(s["correctionsChosenBy"], "commandLine");
+    // Asked for CUDA without a GPU build: on the CPU, and the status says why.
+    assert_eq!(s["device"], "cpu", "{s}");
+    assert!(
+        s["deviceNote"]
+            .as_str()
+            .unwrap()
+            .contains("tagging on the CPU"),
+        "{s}"
+    );
     assert_eq!(std::fs::read_to_string(&chosen).unwrap().lines().count(), 1);
     assert_eq!(client.shutdown(), Some(0));
 }

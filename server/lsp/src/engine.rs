@@ -46,7 +46,11 @@ fn load_lexicon(dir: &Path) -> (Option<Arc<Lexicon>>, Option<String>) {
 fn load_model(dir: &Path, options: TaggerOptions) -> (Option<Tagger>, Option<String>) {
     match Tagger::load(dir, options) {
         Ok(tagger) => {
-            tracing::info!(model = %dir.display(), "model loaded");
+            let device = tagger.model().device();
+            tracing::info!(model = %dir.display(), %device, "model loaded");
+            if let Some(note) = tagger.model().device_note() {
+                tracing::warn!("{note}");
+            }
             (Some(tagger), None)
         }
         Err(e) => {
@@ -113,6 +117,17 @@ impl Engine {
         self.analyzer
             .tagger()
             .map(|t| t.bundle.manifest.name.as_str())
+    }
+
+    /// Where the loaded model runs ("cpu", "cuda"), and why not where asked, if so.
+    pub fn device(&self) -> Option<(String, Option<String>)> {
+        self.analyzer.tagger().map(|t| {
+            let model = t.model();
+            (
+                model.device().to_string(),
+                model.device_note().map(str::to_string),
+            )
+        })
     }
 
     /// The SHA-256 of the loaded model (empty without one), for corrections records.

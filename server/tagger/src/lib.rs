@@ -16,5 +16,5 @@ pub mod tagger;
 pub use cache::{CacheStats, CachedTagger, SentencePass};
 pub use error::TaggerError;
 pub use onnx::{InteractiveWork, OnnxModel, Priority};
-pub use options::TaggerOptions;
+pub use options::{Device, TaggerOptions};
 pub use tagger::{Tagger, TextEntity};

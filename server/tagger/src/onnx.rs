@@ -10,12 +10,13 @@ use std::sync::{Condvar, Mutex};
 
 use bioscope_core::bundle::SHAPE_INPUT;
 use bioscope_core::shape::SPECIAL;
-use ort::session::builder::GraphOptimizationLevel;
+use ort::ep::{ExecutionProvider, CUDA};
+use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::session::Session;
 use ort::value::Tensor;
 
 use crate::error::TaggerError;
-use crate::options::TaggerOptions;
+use crate::options::{Device, TaggerOptions};
 use crate::runtime::environment;
 
 /// Who waits for a batch.
@@ -101,6 +102,31 @@ pub struct OnnxModel {
     gate: PriorityGate,
     num_labels: usize,
     shape_features: bool,
+    device: Device,
+    device_note: Option<String>,
+}
+
+/// A session on the CUDA execution provider, or why there is none (the library has no CUDA
+/// provider, or registering it failed: no GPU, no CUDA or cuDNN libraries).
+fn cuda_session(
+    builder: SessionBuilder,
+    commit: &dyn Fn(SessionBuilder) -> Result<Session, TaggerError>,
+) -> Result<Session, String> {
+    match CUDA::is_available() {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(
+                "this ONNX Runtime library has no CUDA execution provider (use the \
+                 onnxruntime-gpu wheel's library in ORT_DYLIB_PATH)"
+                    .into(),
+            )
+        }
+        Err(e) => return Err(format!("ONNX Runtime could not list its providers: {e}")),
+    }
+    let builder = builder
+        .with_execution_providers([CUDA::default().build().error_on_failure()])
+        .map_err(|e| format!("the CUDA execution provider did not start: {e}"))?;
+    commit(builder).map_err(|e| format!("the model did not load on CUDA: {e}"))
 }
 
 fn ort_err(e: impl std::fmt::Display) -> TaggerError {
@@ -117,14 +143,29 @@ impl OnnxModel {
         options: &TaggerOptions,
     ) -> Result<Self, TaggerError> {
         let env = environment(options.library.as_deref())?;
-        let session = Session::builder(env)
-            .map_err(ort_err)?
-            .with_optimization_level(GraphOptimizationLevel::All)
-            .map_err(ort_err)?
-            .with_intra_threads(options.threads.max(1))
-            .map_err(ort_err)?
-            .commit_from_memory(model)
-            .map_err(|e| TaggerError::Model(e.to_string()))?;
+        let builder = || {
+            Session::builder(env)
+                .map_err(ort_err)?
+                .with_optimization_level(GraphOptimizationLevel::All)
+                .map_err(ort_err)?
+                .with_intra_threads(options.threads.max(1))
+                .map_err(ort_err)
+        };
+        let commit = |mut b: SessionBuilder| {
+            b.commit_from_memory(model)
+                .map_err(|e| TaggerError::Model(e.to_string()))
+        };
+        let (session, device, device_note) = match options.device {
+            Device::Cpu => (commit(builder()?)?, Device::Cpu, None),
+            Device::Cuda => match cuda_session(builder()?, &commit) {
+                Ok(session) => (session, Device::Cuda, None),
+                Err(why) => (
+                    commit(builder()?)?,
+                    Device::Cpu,
+                    Some(format!("CUDA was asked for but {why}; tagging on the CPU")),
+                ),
+            },
+        };
         let inputs: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
         let mut expected = vec!["input_ids", "attention_mask"];
         if shape_features {
@@ -143,7 +184,19 @@ impl OnnxModel {
             gate: PriorityGate::default(),
             num_labels,
             shape_features,
+            device,
+            device_note,
         })
+    }
+
+    /// Where inference runs.
+    pub fn device(&self) -> Device {
+        self.device
+    }
+
+    /// Why inference runs elsewhere than asked (CUDA unavailable), if it does.
+    pub fn device_note(&self) -> Option<&str> {
+        self.device_note.as_deref()
     }
 
     /// Marks the caller's work as interactive until the guard drops: background batches wait

@@ -60,6 +60,9 @@ export interface ServerStatus {
   problem: string | null;
   lexicon: { path: string; names: number | null; concepts: number | null } | null;
   lexiconProblem: string | null;
+  /** Where the model runs, and why not where asked. */
+  device: string | null;
+  deviceNote: string | null;
   openDocuments: number | null;
   corrections: number | null;
   correctionsPath: string | null;
@@ -88,6 +91,8 @@ export function parseStatus(value: unknown): ServerStatus {
     problem: optStr(o, 'problem'),
     lexicon,
     lexiconProblem: optStr(o, 'lexiconProblem'),
+    device: optStr(o, 'device'),
+    deviceNote: optStr(o, 'deviceNote'),
     openDocuments: optNum(o, 'openDocuments'),
     corrections: optNum(o, 'corrections'),
     correctionsPath: optStr(o, 'correctionsPath'),
@@ -196,7 +201,8 @@ export function describeStatus(s: ServerStatus): { summary: string; detail: stri
   const detail: string[] = [];
   if (s.problem) detail.push(`Problem: ${s.problem}`);
   if (s.lexiconProblem) detail.push(`Lexicon problem: ${s.lexiconProblem}`);
-  detail.push(`Model: ${s.model ?? 'none'}${s.modelDir ? ` (${s.modelDir})` : ''}`);
+  detail.push(`Model: ${s.model ?? 'none'}${s.modelDir ? ` (${s.modelDir})` : ''}${s.device ? `, on ${s.device}` : ''}`);
+  if (s.deviceNote) detail.push(`Device: ${s.deviceNote}`);
   if (s.lexicon) {
     const names = s.lexicon.names !== null ? `, ${s.lexicon.names.toLocaleString('en-US')} names` : '';
     detail.push(`Lexicon: ${s.lexicon.path}${names}`);

@@ -17,6 +17,8 @@ export interface MachineSettings {
   lexiconPath: string;
   onnxruntimePath: string;
   trainerPath: string;
+  /** `cpu` or `cuda`. */
+  device: string;
 }
 
 /** Settings a workspace may set: sent to the server as its `bioscope` section. */
@@ -35,6 +37,7 @@ export const MACHINE_KEYS: readonly (keyof MachineSettings)[] = [
   'lexiconPath',
   'onnxruntimePath',
   'trainerPath',
+  'device',
 ];
 
 export const ORDINARY_KEYS: readonly (keyof OrdinarySettings)[] = [
@@ -82,7 +85,7 @@ export function expandPath(value: string | undefined, home: string): string | un
 }
 
 /**
- * `<server> lsp [--model DIR] [--lexicon DIR] [--trainer PATH] [--corrections FILE]` with
+ * `<server> lsp [--model DIR] [--lexicon DIR] [--trainer PATH] [--corrections FILE] [--device cuda]` with
  * ORT_DYLIB_PATH set when the user named the ONNX Runtime library; `userCorrections` is the
  * user's own `bioscope.correctionsPath` ([`correctionsPaths`]). Without a server path,
  * `bioscope` is looked up on PATH.
@@ -97,6 +100,8 @@ export function serverLaunch(s: Partial<MachineSettings>, home: string, userCorr
   flag('--lexicon', s.lexiconPath);
   flag('--trainer', s.trainerPath);
   flag('--corrections', userCorrections);
+  const device = (s.device ?? '').trim();
+  if (device !== '' && device !== 'cpu') args.push('--device', device);
   const env: Record<string, string> = {};
   const ort = expandPath(s.onnxruntimePath, home);
   if (ort !== undefined) env.ORT_DYLIB_PATH = ort;

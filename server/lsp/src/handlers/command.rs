@@ -253,6 +253,8 @@ fn status(state: &State) -> Value {
             "bytes": l.bytes_on_disk(),
         })),
         "lexiconProblem": engine.lexicon_problem(),
+        "device": engine.device().map(|(d, _)| d),
+        "deviceNote": engine.device().and_then(|(_, note)| note),
         "cache": {"hits": stats.hits, "misses": stats.misses, "entries": stats.entries},
         "openDocuments": state.docs.len(),
         "corrections": decisions,

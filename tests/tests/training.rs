@@ -254,6 +254,8 @@ fn conventions_are_scored_and_the_chosen_one_is_folded() {
         ..RunOptions::default()
     };
     train(&config, dir.path(), "conventions test", &quiet).unwrap();
+    // As during training: the run has no tokenizer copy yet, only its checkpoint.
+    std::fs::remove_file(dir.path().join("tokenizer.json")).unwrap();
     let full = FullModel::load(dir.path(), &[]).unwrap();
     assert_eq!(full.convention_names(), ["unmarked", "first", "second"]);
     let matrix = full.matrix().unwrap();
@@ -286,6 +288,8 @@ fn conventions_are_scored_and_the_chosen_one_is_folded() {
         full.fold(dir.path(), "third").is_err(),
         "an unknown convention is refused"
     );
+    let tokenizer = config.tokenizer_path().unwrap();
+    std::fs::copy(tokenizer, dir.path().join("tokenizer.json")).unwrap();
     // The folded run still loads and exports.
     assert!(bioscope_train::run::load_run(dir.path()).is_ok());
 }

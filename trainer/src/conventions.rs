@@ -48,7 +48,11 @@ impl FullModel {
         .with_context(|| format!("invalid {}", state_path.display()))?;
         let config: TrainConfig = serde_json::from_value(state["config"].clone())
             .with_context(|| format!("{}: no config", state_path.display()))?;
-        let encoder = WordPieceEncoder::from_file(&run.join(RUN_TOKENIZER))?;
+        // A finished run keeps its tokenizer; one still training reads the config's.
+        let tokenizer = Some(run.join(RUN_TOKENIZER))
+            .filter(|p| p.is_file())
+            .map_or_else(|| config.tokenizer_path(), Ok)?;
+        let encoder = WordPieceEncoder::from_file(&tokenizer)?;
         let scheme = LabelScheme::new(&config.entity_types()?);
         let model = build_model(&config, scheme, &encoder)?;
         let name = |p: &PathBuf| {

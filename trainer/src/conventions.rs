@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use bioscope_core::bundle::EvaluationRecord;
-use bioscope_core::corpus::Sentence;
+use bioscope_core::corpus::{corpus_name, Sentence};
 use bioscope_core::encoding::WordPieceEncoder;
 use bioscope_core::metrics::Counts;
 use bioscope_core::{EntityType, LabelScheme};
@@ -193,17 +193,9 @@ impl fmt::Display for ConventionMatrix {
     /// A Markdown table: one row per convention, the corpora's folder names as columns, and
     /// the mean.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let short = |p: &str| {
-            let parts: Vec<&str> = p.split('/').collect();
-            parts
-                .iter()
-                .position(|x| *x == "corpora")
-                .and_then(|i| parts.get(i + 1))
-                .map_or(p.to_string(), |s| s.to_string())
-        };
         write!(f, "| decode convention |")?;
         for c in &self.corpora {
-            write!(f, " {} |", short(c))?;
+            write!(f, " {} |", corpus_name(c))?;
         }
         writeln!(f, " mean |")?;
         writeln!(f, "|---|{}---|", "---|".repeat(self.corpora.len()))?;

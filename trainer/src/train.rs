@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use bioscope_core::bundle::{EvaluationRecord, TrainingRecord};
-use bioscope_core::corpus::Sentence;
+use bioscope_core::corpus::{corpus_name, Sentence};
 use bioscope_core::encoding::{plan_batches, WordPieceEncoder};
 use bioscope_core::metrics::EntityScores;
 use bioscope_core::{EntityType, LabelScheme};
@@ -210,7 +210,7 @@ fn evaluate_dev(
             f1: s.micro.f1(),
             engine: "candle fp32".into(),
         });
-        scores.push((short_name(&d.name), s));
+        scores.push((corpus_name(&d.name).to_string(), s));
         if let Some((name, row)) = &d.own_convention {
             let pred = predict_as(model, encoder, &d.sentences, sizes, *row)?;
             let s = score(&d.sentences, &pred, &d.annotated);
@@ -226,7 +226,7 @@ fn evaluate_dev(
                 f1: s.micro.f1(),
                 engine: "candle fp32".into(),
             });
-            scores.push((format!("{} ({name} convention)", short_name(&d.name)), s));
+            scores.push((format!("{} ({name} convention)", corpus_name(&d.name)), s));
         }
     }
     let f1 = if dev.is_empty() {
@@ -235,18 +235,6 @@ fn evaluate_dev(
         2.0 * tp as f64 / (2 * tp + fp + fn_).max(1) as f64
     };
     Ok((f1, records, scores))
-}
-
-/// A dev corpus's name for dashboards: its folder under `corpora/` ("ncbi-disease"), else its
-/// file name.
-fn short_name(path: &str) -> String {
-    let parts: Vec<&str> = path.split(['/', '\\']).collect();
-    parts
-        .iter()
-        .position(|p| *p == "corpora")
-        .and_then(|i| parts.get(i + 1))
-        .or(parts.last())
-        .map_or_else(|| path.to_string(), |p| p.to_string())
 }
 
 /// Dev scores as scalars at `step`: micro F1 over all corpora, and per corpus P, R, F1 and

@@ -8,21 +8,12 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use bioscope_core::bundle::{Manifest, WeightFormat, MODEL_FILE};
+use bioscope_core::corpus::corpus_name;
 
 /// The bundle's test-split scores, one row per corpus and type (written by `models/evaluate.sh`).
 pub const EVALUATION_FILE: &str = "evaluation.tsv";
 /// The header `evaluation.tsv` starts with.
 pub const EVALUATION_HEADER: &str = "corpus\ttype\tstrict_p\tstrict_r\tstrict_f1\toverlap_f1";
-
-/// A corpus file's short name: its folder under `corpora/` ("ncbi-disease"), else the path.
-fn corpus_name(path: &str) -> &str {
-    let mut parts = path.split('/');
-    parts
-        .by_ref()
-        .find(|p| *p == "corpora")
-        .and_then(|_| parts.next())
-        .unwrap_or(path)
-}
 
 /// Thousands separated by commas (1536 → "1,536").
 fn grouped(n: u64) -> String {

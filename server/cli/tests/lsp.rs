@@ -40,6 +40,15 @@ fn spans(text: &str, data: &[u64]) -> Vec<(u64, String, u64)> {
         .collect()
 }
 
+/// The full tokens of `uri` now, as `(line, text, type)`.
+fn full_spans(client: &mut LspClient, uri: &str, text: &str) -> Vec<(u64, String, u64)> {
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    spans(text, &data(&tokens["result"]))
+}
+
 fn status(client: &mut LspClient) -> Value {
     client.request(
         "workspace/executeCommand",
@@ -1027,11 +1036,7 @@ fn a_resized_mention_can_be_retyped_and_stays_coloured() {
     client.notify("initialized", json!({}));
     open(&mut client, &uri, "markdown", text);
     let typed = |client: &mut LspClient| -> Vec<(String, u64)> {
-        let tokens = client.request(
-            "textDocument/semanticTokens/full",
-            json!({"textDocument": {"uri": uri}}),
-        );
-        spans(text, &data(&tokens["result"]))
+        full_spans(client, &uri, text)
             .into_iter()
             .map(|(_, t, ty)| (t, ty))
             .filter(|(t, _)| t.starts_with("Wilson"))
@@ -1108,32 +1113,20 @@ fn a_word_being_typed_is_not_coloured_until_it_is_complete() {
     // A pause: the server asks the editor to fetch the tokens again, and the word is coloured.
     let refresh = client.wait_for(|m| m["method"] == "workspace/semanticTokens/refresh");
     client.respond(refresh["id"].clone(), Value::Null);
-    let tokens = client.request(
-        "textDocument/semanticTokens/full",
-        json!({"textDocument": {"uri": uri}}),
-    );
-    let shown = spans(&text, &data(&tokens["result"]));
+    let shown = full_spans(&mut client, uri, &text);
     assert!(
         shown.contains(&(0, "Wilson disease".to_string(), DISEASE)),
         "{shown:?}"
     );
     // A space completes a word at once.
     type_text(&mut client, &mut text, " and Menkes disease");
-    let tokens = client.request(
-        "textDocument/semanticTokens/full",
-        json!({"textDocument": {"uri": uri}}),
-    );
-    let shown = spans(&text, &data(&tokens["result"]));
+    let shown = full_spans(&mut client, uri, &text);
     assert!(
         !shown.iter().any(|(_, t, _)| t.contains("Menkes disease")),
         "{shown:?}"
     );
     type_text(&mut client, &mut text, ".");
-    let tokens = client.request(
-        "textDocument/semanticTokens/full",
-        json!({"textDocument": {"uri": uri}}),
-    );
-    let shown = spans(&text, &data(&tokens["result"]));
+    let shown = full_spans(&mut client, uri, &text);
     assert!(
         shown.contains(&(0, "Menkes disease".to_string(), DISEASE)),
         "{shown:?}"

@@ -8,6 +8,21 @@ use bioscope_core::EntityType;
 use bioscope_tests::{fixture, neovim, ort_library, repo_root, shipped_model};
 use serde_json::Value;
 
+/// Headless Neovim running the probe `script` (a fixture) on `doc` with the plugin, the built
+/// server and the shipped model; the probe writes what it saw to `out`.
+fn probe(script: &str, doc: &std::path::Path, out: &std::path::Path) -> Command {
+    let mut nvim = Command::new(neovim());
+    nvim.args(["--headless", "--clean", "-c"])
+        .arg(format!("luafile {}", fixture(script).display()))
+        .env("BIOSCOPE_PLUGIN", repo_root().join("editors/nvim"))
+        .env("BIOSCOPE_BIN", env!("CARGO_BIN_EXE_bioscope"))
+        .env("BIOSCOPE_MODEL_DIR", shipped_model())
+        .env("BIOSCOPE_DOC", doc)
+        .env("BIOSCOPE_TEST_OUT", out)
+        .env("ORT_DYLIB_PATH", ort_library());
+    nvim
+}
+
 #[test]
 fn neovim_shows_entity_highlights_and_hovers() {
     let dir = tempfile::tempdir().unwrap();
@@ -28,16 +43,8 @@ fn neovim_shows_entity_highlights_and_hovers() {
     let positions = [wilson, atp7b, code, plain]
         .map(|(r, c)| format!("{r}:{c}"))
         .join(",");
-    let status = Command::new(neovim())
-        .args(["--headless", "--clean", "-c"])
-        .arg(format!("luafile {}", fixture("neovim_probe.lua").display()))
-        .env("BIOSCOPE_PLUGIN", repo_root().join("editors/nvim"))
-        .env("BIOSCOPE_BIN", env!("CARGO_BIN_EXE_bioscope"))
-        .env("BIOSCOPE_MODEL_DIR", shipped_model())
-        .env("BIOSCOPE_DOC", &doc)
+    let status = probe("neovim_probe.lua", &doc, &out)
         .env("BIOSCOPE_POSITIONS", positions)
-        .env("BIOSCOPE_TEST_OUT", &out)
-        .env("ORT_DYLIB_PATH", ort_library())
         .current_dir(dir.path())
         .status()
         .unwrap();
@@ -143,21 +150,10 @@ fn neovim_in_a_plain_terminal_without_a_folder_colours_and_stores_corrections() 
     let out = dir.path().join("seen.json");
     let corrections = dir.path().join("elsewhere/decisions.jsonl");
     let position = format!("0:{}", text.find("Wilson").unwrap() + 3);
-    let status = Command::new(neovim())
-        .args(["--headless", "--clean", "-c"])
-        .arg(format!(
-            "luafile {}",
-            fixture("neovim_plain_terminal.lua").display()
-        ))
-        .env("BIOSCOPE_PLUGIN", repo_root().join("editors/nvim"))
-        .env("BIOSCOPE_BIN", env!("CARGO_BIN_EXE_bioscope"))
-        .env("BIOSCOPE_MODEL_DIR", shipped_model())
-        .env("BIOSCOPE_DOC", &doc)
+    let status = probe("neovim_plain_terminal.lua", &doc, &out)
         .env("BIOSCOPE_POSITION", position)
         .env("BIOSCOPE_CORRECTIONS", &corrections)
-        .env("BIOSCOPE_TEST_OUT", &out)
         .env("XDG_DATA_HOME", dir.path().join("data"))
-        .env("ORT_DYLIB_PATH", ort_library())
         .current_dir(dir.path())
         .status()
         .unwrap();

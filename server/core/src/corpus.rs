@@ -55,6 +55,19 @@ pub fn map_corpus_type(name: &str) -> Option<EntityType> {
     EntityType::from_corpus_label(name)
 }
 
+/// A corpus file's short name for tables and dashboards: its folder under `corpora/`
+/// (`../shared/data/corpora/bc2gm/iob-mtl2016/devel.tsv` → `bc2gm`), else its file name.
+pub fn corpus_name(path: &str) -> &str {
+    let parts: Vec<&str> = path.split(['/', '\\']).collect();
+    parts
+        .iter()
+        .position(|p| *p == "corpora")
+        .and_then(|i| parts.get(i + 1))
+        .or(parts.last())
+        .copied()
+        .unwrap_or(path)
+}
+
 /// A token file's sentence as text: its words joined by single spaces, and each word's byte
 /// span in it.
 pub fn sentence_text(words: &[String]) -> (String, Vec<(usize, usize)>) {

@@ -113,8 +113,8 @@ impl DocumentAnalysis {
                 .entities
                 .iter()
                 .filter(|e| e.entity_type == EntityType::Species)
-                .map(|e| self.mention(e));
-            Normalizer::new(lexicon).context(self.abbreviations.clone(), species)
+                .map(|e| e.start..e.end);
+            Normalizer::new(lexicon).context_in(&self.text, self.abbreviations.clone(), species)
         }))
     }
 
@@ -127,11 +127,17 @@ impl DocumentAnalysis {
         limit: usize,
     ) -> Vec<Candidate> {
         let (Some(lexicon), Some(context), Some(mention)) =
-            (self.lexicon(), self.context(), self.text.get(range))
+            (self.lexicon(), self.context(), self.text.get(range.clone()))
         else {
             return Vec::new();
         };
-        Normalizer::new(lexicon).candidates(mention, Some(entity_type), context, limit)
+        Normalizer::new(lexicon).candidates_at(
+            mention,
+            Some(range),
+            Some(entity_type),
+            context,
+            limit,
+        )
     }
 
     /// The best concept of each of `entities` (mentions of this document).

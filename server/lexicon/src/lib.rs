@@ -27,7 +27,7 @@ mod variants;
 pub use abbreviations::Abbreviations;
 pub use build::{BuildStats, LexiconBuilder};
 pub use concept::{Concept, ConceptId, NameKind, Namespace};
-pub use context::DocumentContext;
+pub use context::{DocumentContext, GeneOrganism, OrganismCue};
 pub use lexicon::{ConceptRef, Lexicon, Posting};
 pub use normalize::{Candidate, MatchKind, Normalizer};
 pub use sources::{Scope, SourceOptions};

@@ -11,10 +11,12 @@
 //! one species of it that the document names. Every candidate is kept so that callers can
 //! show the alternatives.
 
+use std::ops::Range;
+
 use bioscope_core::EntityType;
 
 use crate::abbreviations::Abbreviations;
-use crate::concept::{Concept, NameKind, Namespace};
+use crate::concept::{Concept, NameKind, Namespace, GENE_ORGANISMS};
 use crate::context::DocumentContext;
 use crate::key;
 use crate::lexicon::{ConceptRef, Lexicon, Posting};
@@ -34,6 +36,8 @@ pub enum MatchKind {
     Head,
     Fuzzy,
     Similar,
+    Orthologue,
+    Outcome,
 }
 
 impl MatchKind {
@@ -46,6 +50,8 @@ impl MatchKind {
             MatchKind::Head => 0.72,
             MatchKind::Fuzzy => 0.7,
             MatchKind::Similar => 0.6,
+            MatchKind::Orthologue => 0.98,
+            MatchKind::Outcome => 0.75,
         }
     }
 
@@ -58,6 +64,8 @@ impl MatchKind {
             MatchKind::Head => "head of a longer name",
             MatchKind::Fuzzy => "approximate match",
             MatchKind::Similar => "similar to an annotated mention",
+            MatchKind::Orthologue => "orthologue of the human gene of this name",
+            MatchKind::Outcome => "the disease before an outcome (\"cancer death\")",
         }
     }
 }
@@ -87,6 +95,15 @@ const MIN_SIMILAR_CHARS: usize = 5;
 /// The similarity at which an annotated mention is preferred to the head of a longer name.
 const CLOSE_SIMILARITY: f32 = 0.7;
 
+/// One lookup: the document's context and the organism the mention's genes are taken from.
+struct Query<'c> {
+    context: &'c DocumentContext,
+    organism: u32,
+}
+
+/// Heads that name an outcome of the words before them, not a disease ("cancer death").
+const OUTCOME_HEADS: [&str; 3] = ["death", "deaths", "mortality"];
+
 /// Ranks concepts for mentions against one lexicon.
 pub struct Normalizer<'a> {
     lexicon: &'a Lexicon,
@@ -105,10 +122,38 @@ impl<'a> Normalizer<'a> {
         abbreviations: Abbreviations,
         species_mentions: impl IntoIterator<Item = &'m str>,
     ) -> DocumentContext {
-        let species_mentions: Vec<&str> = species_mentions.into_iter().collect();
-        let mut context = DocumentContext::new(abbreviations, species_mentions.iter().copied());
+        let mentions: Vec<(&str, Option<Range<usize>>)> =
+            species_mentions.into_iter().map(|m| (m, None)).collect();
+        self.context_of(abbreviations, &mentions, Vec::new())
+    }
+
+    /// [`context`](Self::context) for a document whose species mentions' positions are known
+    /// (byte ranges into `text`): gene mentions then also take the organism named nearest in
+    /// their sentence ([`DocumentContext::gene_organism_of`]).
+    pub fn context_in(
+        &self,
+        text: &str,
+        abbreviations: Abbreviations,
+        species_mentions: impl IntoIterator<Item = Range<usize>>,
+    ) -> DocumentContext {
+        let mentions: Vec<(&str, Option<Range<usize>>)> = species_mentions
+            .into_iter()
+            .filter_map(|r| Some((text.get(r.clone())?, Some(r))))
+            .collect();
+        self.context_of(abbreviations, &mentions, DocumentContext::sentences_of(text))
+    }
+
+    fn context_of(
+        &self,
+        abbreviations: Abbreviations,
+        species_mentions: &[(&str, Option<Range<usize>>)],
+        sentences: Vec<Range<usize>>,
+    ) -> DocumentContext {
+        let mut context =
+            DocumentContext::new(abbreviations, species_mentions.iter().map(|(m, _)| *m));
+        context.sentences = sentences;
         let mut counts: std::collections::BTreeMap<u32, usize> = Default::default();
-        for mention in species_mentions {
+        for (mention, at) in species_mentions {
             let Some(best) = self
                 .best(mention, Some(EntityType::Species), &context)
                 .filter(|c| c.concept.id.namespace == Namespace::NcbiTaxon)
@@ -119,6 +164,11 @@ impl<'a> Normalizer<'a> {
                 continue;
             };
             *counts.entry(taxon).or_default() += 1;
+            if let Some(at) = at {
+                if GENE_ORGANISMS.iter().any(|(t, _)| *t == taxon) {
+                    context.organisms_at.push((at.clone(), taxon));
+                }
+            }
             if !above_species(&best.concept) {
                 let name = best.concept.name.trim().to_string();
                 if !context.species.contains(&(name.clone(), taxon)) {
@@ -126,6 +176,7 @@ impl<'a> Normalizer<'a> {
                 }
             }
         }
+        context.organisms_at.sort_by_key(|(r, _)| (r.start, r.end));
         let top = counts.values().copied().max().unwrap_or(0);
         context.organism = match counts.get(&HUMAN) {
             Some(&n) if n == top => None,
@@ -154,9 +205,24 @@ impl<'a> Normalizer<'a> {
         context: &DocumentContext,
         limit: usize,
     ) -> Vec<Candidate> {
+        self.candidates_at(mention, None, entity_type, context, limit)
+    }
+
+    /// [`candidates`](Self::candidates) for a mention at byte range `at` of the document
+    /// (genes then take the organism named nearest in their sentence).
+    pub fn candidates_at(
+        &self,
+        mention: &str,
+        at: Option<Range<usize>>,
+        entity_type: Option<EntityType>,
+        context: &DocumentContext,
+        limit: usize,
+    ) -> Vec<Candidate> {
+        let organism = context.gene_organism_of(mention, at).taxon;
+        let query = &Query { context, organism };
         let mention = mention.trim();
-        if let Some(long) = context.abbreviations.expand(mention) {
-            let found = self.lookup_stages(long, entity_type, context, limit, true);
+        if let Some(long) = query.context.abbreviations.expand(mention) {
+            let found = self.lookup_stages(long, entity_type, query, limit, true);
             if !found.is_empty() {
                 return found
                     .into_iter()
@@ -169,9 +235,60 @@ impl<'a> Normalizer<'a> {
                     .collect();
             }
         }
-        let found = self.lookup_stages(mention, entity_type, context, limit, true);
-        self.species_of_genus(mention, &found, context, limit)
-            .unwrap_or(found)
+        let found = self.lookup_stages(mention, entity_type, query, limit, true);
+        let found = self
+            .species_of_genus(mention, &found, query, limit)
+            .unwrap_or(found);
+        self.with_orthologue(found, query, limit)
+    }
+
+    /// A human gene found for a mention of a mouse or rat gene (a full name or alias that
+    /// MGI/RGD do not list) gives way to its orthologue in that organism, as HGNC maps it
+    /// ("androgen receptor" in a mouse study → MGI Ar); the human gene stays next.
+    fn with_orthologue(
+        &self,
+        mut found: Vec<Candidate>,
+        query: &Query,
+        limit: usize,
+    ) -> Vec<Candidate> {
+        let Some(best) = found.first() else {
+            return found;
+        };
+        if query.organism == HUMAN || best.concept.species != Some(HUMAN) {
+            return found;
+        }
+        let Some(xref) = best
+            .concept
+            .xrefs
+            .iter()
+            .find(|x| x.namespace.implied_species() == Some(query.organism))
+        else {
+            return found;
+        };
+        // Orthologues share the symbol but for its case ("AR" and "Ar").
+        let orthologue = self
+            .lexicon
+            .postings(&key::key(&best.concept.name))
+            .into_iter()
+            .filter_map(|p| Some((p.concept, self.lexicon.concept(p.concept)?)))
+            .find(|(_, concept)| {
+                concept.species == Some(query.organism)
+                    && (concept.id == *xref || concept.xrefs.contains(xref))
+            });
+        if let Some((reference, concept)) = orthologue {
+            let (score, matched) = (best.score, best.concept.name.clone());
+            found.retain(|c| c.reference != reference);
+            let candidate = Candidate {
+                reference,
+                concept,
+                score: score * MatchKind::Orthologue.weight(),
+                via: MatchKind::Orthologue,
+                matched,
+            };
+            found.insert(0, candidate);
+            found.truncate(limit.max(1));
+        }
+        found
     }
 
     /// A genus named in a document that names exactly one species of it stands for that
@@ -180,12 +297,13 @@ impl<'a> Normalizer<'a> {
         &self,
         mention: &str,
         found: &[Candidate],
-        context: &DocumentContext,
+        query: &Query,
         limit: usize,
     ) -> Option<Vec<Candidate>> {
         let genus = found.first().filter(|c| above_species(&c.concept))?;
         let prefix = format!("{} ", genus.concept.name.trim()).to_lowercase();
-        let mut species = context
+        let mut species = query
+            .context
             .species
             .iter()
             .filter(|(name, _)| name.to_lowercase().starts_with(&prefix));
@@ -195,7 +313,7 @@ impl<'a> Normalizer<'a> {
         }
         let keys = [(key::key(name), MatchKind::Variant)];
         let narrowed: Vec<Candidate> = self
-            .rank(mention, &keys, Some(EntityType::Species), context, limit)
+            .rank(mention, &keys, Some(EntityType::Species), query, limit)
             .into_iter()
             .filter(|c| c.concept.id.local == taxon.to_string())
             .collect();
@@ -206,7 +324,7 @@ impl<'a> Normalizer<'a> {
         &self,
         mention: &str,
         entity_type: Option<EntityType>,
-        context: &DocumentContext,
+        query: &Query,
         limit: usize,
         fuzzy: bool,
     ) -> Vec<Candidate> {
@@ -214,8 +332,30 @@ impl<'a> Normalizer<'a> {
         if words.is_empty() {
             return Vec::new();
         }
+        // "cancer death": the disease is what the outcome follows, unless the whole is a name
+        // ("sudden cardiac death").
+        if entity_type == Some(EntityType::Disease)
+            && words.len() > 1
+            && OUTCOME_HEADS.contains(&words[words.len() - 1].as_str())
+        {
+            let found = self.rank(mention, &[(words.concat(), MatchKind::Exact)], entity_type, query, limit);
+            if !found.is_empty() {
+                return found;
+            }
+            if let Some((disease, _)) = mention.trim_end().rsplit_once(char::is_whitespace) {
+                return self
+                    .lookup_stages(disease, entity_type, query, limit, fuzzy)
+                    .into_iter()
+                    .map(|c| Candidate {
+                        score: c.score * MatchKind::Outcome.weight(),
+                        via: MatchKind::Outcome,
+                        ..c
+                    })
+                    .collect();
+            }
+        }
         let exact = (words.concat(), MatchKind::Exact);
-        let variants: Vec<(String, MatchKind)> = variants(mention, &words, entity_type, context)
+        let variants: Vec<(String, MatchKind)> = variants(mention, &words, entity_type, query.context)
             .into_iter()
             .map(|k| (k, MatchKind::Variant))
             .collect();
@@ -224,16 +364,16 @@ impl<'a> Normalizer<'a> {
             // name ("humans") can beat a genus that lists the plural itself.
             let mut keys = vec![exact];
             keys.extend(variants);
-            let found = self.rank(mention, &keys, entity_type, context, limit);
+            let found = self.rank(mention, &keys, entity_type, query, limit);
             if !found.is_empty() {
                 return found;
             }
         } else {
-            let found = self.rank(mention, &[exact], entity_type, context, limit);
+            let found = self.rank(mention, &[exact], entity_type, query, limit);
             if !found.is_empty() {
                 return found;
             }
-            let found = self.rank(mention, &variants, entity_type, context, limit);
+            let found = self.rank(mention, &variants, entity_type, query, limit);
             if !found.is_empty() {
                 return found;
             }
@@ -244,7 +384,7 @@ impl<'a> Normalizer<'a> {
                     mention,
                     &[(words[..end].concat(), MatchKind::Prefix)],
                     entity_type,
-                    context,
+                    query,
                     limit,
                 );
                 if !found.is_empty() {
@@ -260,22 +400,27 @@ impl<'a> Normalizer<'a> {
             Some(EntityType::Disease) | Some(EntityType::Chemical)
         ) {
             // A close annotated wording says more than a shorter name.
-            let found = self.similar(mention, entity_type, context, limit, CLOSE_SIMILARITY);
+            let found = self.similar(mention, entity_type, query, limit, CLOSE_SIMILARITY);
             if !found.is_empty() {
                 return found;
             }
             // The head of a longer name ("levodopa-induced dyskinesia" → "dyskinesia"): the
             // shortest suffix of at least one word that the lexicon knows, preferring longer.
             for start in 1..words.len() {
-                // A vague head alone ("disease" of "adenovirus disease") names nothing.
-                if start + 1 == words.len() && VAGUE_HEADS.contains(&words[start].as_str()) {
+                // A vague head alone ("disease" of "adenovirus disease") names nothing, and an
+                // outcome ("cancer death") is not the disease it follows.
+                let last = start + 1 == words.len();
+                if last
+                    && (VAGUE_HEADS.contains(&words[start].as_str())
+                        || OUTCOME_HEADS.contains(&words[start].as_str()))
+                {
                     break;
                 }
                 let found = self.rank(
                     mention,
                     &[(words[start..].concat(), MatchKind::Head)],
                     entity_type,
-                    context,
+                    query,
                     limit,
                 );
                 if !found.is_empty() {
@@ -295,12 +440,12 @@ impl<'a> Normalizer<'a> {
                 .collect();
             // Nearer keys first: the ranking keeps the order of equal scores.
             keys.sort_by_key(|(k, _)| edit_distance(k, &key));
-            let found = self.rank(mention, &keys, entity_type, context, limit);
+            let found = self.rank(mention, &keys, entity_type, query, limit);
             if !found.is_empty() {
                 return found;
             }
         }
-        self.similar(mention, entity_type, context, limit, MIN_SIMILARITY)
+        self.similar(mention, entity_type, query, limit, MIN_SIMILARITY)
     }
 
     /// The concept of the annotated training mention most similar to `mention`, for types
@@ -309,7 +454,7 @@ impl<'a> Normalizer<'a> {
         &self,
         mention: &str,
         entity_type: Option<EntityType>,
-        context: &DocumentContext,
+        query: &Query,
         limit: usize,
         min_similarity: f32,
     ) -> Vec<Candidate> {
@@ -317,7 +462,19 @@ impl<'a> Normalizer<'a> {
             return Vec::new();
         };
         // Short mentions share too few trigrams for their similarity to mean anything.
-        if key::key(mention).chars().count() < MIN_SIMILAR_CHARS {
+        let own_key = key::key(mention);
+        if own_key.chars().count() < MIN_SIMILAR_CHARS {
+            return Vec::new();
+        }
+        // A name the lexicon knows as another type ("Mycoplasma", a genus, tagged as a
+        // disease) is not a wording of this type's names: no similar mention stands for it.
+        if self
+            .lexicon
+            .postings(&own_key)
+            .into_iter()
+            .filter_map(|p| self.lexicon.concept(p.concept))
+            .any(|c| c.entity_type != entity_type)
+        {
             return Vec::new();
         }
         let Some((neighbour, _)) =
@@ -327,7 +484,7 @@ impl<'a> Normalizer<'a> {
             return Vec::new();
         };
         let keys = [(key::key(&neighbour), MatchKind::Similar)];
-        self.rank(mention, &keys, Some(entity_type), context, limit)
+        self.rank(mention, &keys, Some(entity_type), query, limit)
             .into_iter()
             .map(|c| Candidate {
                 matched: neighbour.clone(),
@@ -342,7 +499,7 @@ impl<'a> Normalizer<'a> {
         written: &str,
         keys: &[(String, MatchKind)],
         entity_type: Option<EntityType>,
-        context: &DocumentContext,
+        query: &Query,
         limit: usize,
     ) -> Vec<Candidate> {
         let mut found: Vec<Candidate> = Vec::new();
@@ -364,7 +521,7 @@ impl<'a> Normalizer<'a> {
                 let score = via.weight()
                     * kind_weight(kind)
                     * source_weight(&record)
-                    * organism_weight(&record, context)
+                    * organism_weight(&record, query)
                     * rank_weight(&record)
                     * (1.0 - 0.01 * rank.min(20) as f32);
                 found.push(Candidate {
@@ -400,16 +557,19 @@ fn kind_weight(kind: NameKind) -> f32 {
 /// Source priority: the identifier systems that curated corpora and PubTator use come first.
 fn source_weight(concept: &Concept) -> f32 {
     match concept.id.namespace {
-        Namespace::Mesh | Namespace::NcbiGene | Namespace::NcbiTaxon | Namespace::Cellosaurus => {
-            1.0
-        }
+        Namespace::Mesh
+        | Namespace::NcbiGene
+        | Namespace::NcbiTaxon
+        | Namespace::Cellosaurus
+        | Namespace::Mgi
+        | Namespace::Rgd => 1.0,
         Namespace::CellOntology | Namespace::Omim | Namespace::Hgnc => 0.97,
         Namespace::FamPlex | Namespace::Mondo => 0.96,
         Namespace::Doid | Namespace::Umls => 0.95,
         // Below a MeSH chemical's weakest name: corpora and PubTator index chemicals by MeSH.
         Namespace::Chebi => 0.94,
         Namespace::DrugBank => 0.935,
-        Namespace::Mgi | Namespace::Rgd | Namespace::UniProt => 0.94,
+        Namespace::UniProt => 0.94,
     }
 }
 
@@ -429,11 +589,11 @@ fn above_species(concept: &Concept) -> bool {
     concept.entity_type == EntityType::Species && (!name.contains(' ') || name.ends_with(" sp."))
 }
 
-/// Genes of the document's organism (human by default) rank above other organisms' genes.
-fn organism_weight(concept: &Concept, context: &DocumentContext) -> f32 {
+/// Genes of the mention's organism (human by default) rank above other organisms' genes.
+fn organism_weight(concept: &Concept, query: &Query) -> f32 {
     match concept.species {
         None => 1.0,
-        Some(species) if species == context.gene_organism() => 1.0,
+        Some(species) if species == query.organism => 1.0,
         Some(_) => 0.9,
     }
 }

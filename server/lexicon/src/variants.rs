@@ -12,20 +12,9 @@
 
 use bioscope_core::EntityType;
 
-use crate::context::DocumentContext;
+use crate::context::{DocumentContext, ORGANISM_WORDS};
 use crate::key;
 
-/// Words that may precede a gene name without being part of it.
-const ORGANISM_WORDS: [&str; 8] = [
-    "human",
-    "mouse",
-    "murine",
-    "rat",
-    "bovine",
-    "porcine",
-    "yeast",
-    "zebrafish",
-];
 /// Words that may follow a gene name without being part of it.
 const GENE_SUFFIXES: [&str; 8] = [
     "gene",
@@ -177,7 +166,7 @@ pub(crate) fn variants(
     if gene_like && words.len() > 1 {
         push(without_leading(
             without_trailing(words, &GENE_SUFFIXES),
-            &ORGANISM_WORDS,
+            &ORGANISM_WORDS.map(|(word, _)| word),
         ));
     }
     // "E. coli": an abbreviated genus that the document spells out elsewhere.

@@ -216,6 +216,55 @@ fn a_genus_stands_for_the_one_species_of_it_the_document_names() {
 }
 
 #[test]
+fn a_gene_takes_its_own_organism_and_a_mouse_study_gets_the_mouse_orthologue() {
+    let (_dir, lexicon) = built(&compact());
+    let normalizer = Normalizer::new(&lexicon);
+    let text = "Patients carried TNF variants. In mice, tumor necrosis factor rose. \
+                Murine TNF was measured.";
+    let species = ["Patients", "mice"].map(|s| {
+        let start = text.find(s).unwrap();
+        start..start + s.len()
+    });
+    let context = normalizer.context_in(text, Abbreviations::default(), species);
+    let at = |mention: &str| {
+        let start = text.find(mention).unwrap();
+        let best = normalizer.candidates_at(
+            mention,
+            Some(start..start + mention.len()),
+            Some(EntityType::Gene),
+            &context,
+            3,
+        );
+        let first = best.first().unwrap();
+        (first.concept.id.to_string(), first.via)
+    };
+    // Human where its sentence names patients; in the mouse sentence the name, which MGI does
+    // not list, gives the mouse orthologue that HGNC maps; "Murine" in the mention says mouse.
+    assert_eq!(at("TNF").0, "NCBIGene:7124");
+    assert_eq!(
+        at("tumor necrosis factor"),
+        ("MGI:104798".to_string(), MatchKind::Orthologue)
+    );
+    assert_eq!(at("Murine TNF").0, "MGI:104798");
+    // Without positions, the document's organisms tie and genes stay human.
+    let plain = normalizer.context(Abbreviations::default(), ["Patients", "mice"]);
+    let best = normalizer.best("tumor necrosis factor", Some(EntityType::Gene), &plain);
+    assert_eq!(best.unwrap().concept.id.to_string(), "NCBIGene:7124");
+}
+
+#[test]
+fn an_outcome_after_a_disease_names_the_disease_not_death() {
+    let (_dir, lexicon) = built(&compact());
+    let normalizer = Normalizer::new(&lexicon);
+    let none = DocumentContext::default();
+    let best = normalizer
+        .best("breast tumor deaths", Some(EntityType::Disease), &none)
+        .unwrap();
+    assert_eq!(best.concept.id.to_string(), "MESH:D001943");
+    assert_eq!(best.via, MatchKind::Outcome);
+}
+
+#[test]
 fn abbreviations_defined_in_the_document_are_normalized_by_their_long_form() {
     let (_dir, lexicon) = built(&compact());
     let normalizer = Normalizer::new(&lexicon);

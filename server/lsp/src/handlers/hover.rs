@@ -11,7 +11,7 @@ use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupConten
 
 use bioscope_lexicon::concept::GENE_ORGANISMS;
 use bioscope_lexicon::normalize::Candidate;
-use bioscope_lexicon::{ConceptId, DocumentContext};
+use bioscope_lexicon::{ConceptId, DocumentContext, GeneOrganism};
 
 use crate::position::{to_byte, to_range};
 use crate::state::State;
@@ -63,7 +63,8 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
                 HOVER_CANDIDATES,
             );
             let context = document.context().cloned().unwrap_or_default();
-            concepts_markdown(&mut md, &candidates, &context);
+            let organism = context.gene_organism_of(text, Some(entity.start..entity.end));
+            concepts_markdown(&mut md, &candidates, &context, organism);
         }
         None => {
             if let Some(problem) = engine.lexicon_problem() {
@@ -95,7 +96,12 @@ fn plain(text: &str) -> String {
 }
 
 /// Appends the best concept and what the reader needs to judge it.
-fn concepts_markdown(md: &mut String, candidates: &[Candidate], context: &DocumentContext) {
+fn concepts_markdown(
+    md: &mut String,
+    candidates: &[Candidate],
+    context: &DocumentContext,
+    organism: GeneOrganism,
+) {
     let Some(best) = candidates.first() else {
         md.push_str("\n\nno matching concept in the lexicon");
         return;
@@ -123,12 +129,12 @@ fn concepts_markdown(md: &mut String, candidates: &[Candidate], context: &Docume
         }
     }
     if let Some(species) = concept.species {
-        let why = if species == context.gene_organism() {
-            context.organism_reason().to_string()
+        let why = if species == organism.taxon {
+            context.organism_reason(organism).to_string()
         } else {
             format!(
                 "no {} gene has this name",
-                context.organism_name(context.gene_organism())
+                context.organism_name(organism.taxon)
             )
         };
         let _ = write!(md, "\n\n{} gene: {why}", context.organism_name(species));

@@ -1,0 +1,107 @@
+"""The installed bioscope wheel: the packaged model, lexicon and ONNX Runtime found without
+configuration, character offsets, formats, threads, and clear exceptions for bad arguments."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import bioscope
+
+TEXT = "Résumé — BRCA1 mutations cause hereditary breast cancer in humans treated with tamoxifen."
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    return bioscope.Tagger()
+
+
+def by_text(entities):
+    return {e["text"]: e for e in entities}
+
+
+def test_the_packaged_model_tags_with_identifiers_and_character_offsets(tagger):
+    assert tagger.model_name == "bioscope-union"
+    assert tagger.device == "cpu" and tagger.device_note is None
+    assert tagger.has_lexicon
+    entities = tagger.tag(TEXT)
+    for e in entities:
+        # Offsets index the Python string (characters), even after "é" and "—".
+        assert TEXT[e["start"]:e["end"]] == e["text"]
+        assert 0.0 < e["score"] <= 1.0
+    found = by_text(entities)
+    assert found["BRCA1"]["type"] == "Gene"
+    assert found["BRCA1"]["id"] == "NCBIGene:672"
+    assert found["tamoxifen"]["type"] == "Chemical"
+    assert found["tamoxifen"]["id"].startswith("MESH:")
+    assert found["humans"]["type"] == "Species"
+    assert found["humans"]["id"] == "NCBITaxon:9606"
+    assert any(e["type"] == "Disease" and "breast cancer" in e["text"] for e in entities)
+
+
+def test_tag_many_matches_tag_and_keeps_order(tagger):
+    texts = [TEXT, "", "Nothing biomedical is said here.", "TP53 is mutated in HeLa cells."]
+    assert tagger.tag_many(texts) == [tagger.tag(t) for t in texts]
+    assert tagger.tag_many(texts)[1] == []
+
+
+def test_markdown_code_is_not_tagged(tagger):
+    md = "BRCA1 is a gene.\n\n```\nBRCA1 = load('tamoxifen')\n```\n"
+    entities = tagger.tag(md, format="markdown")
+    assert [e["start"] for e in entities if e["text"] == "BRCA1"] == [0]
+    assert not any(e["text"] == "tamoxifen" for e in entities)
+
+
+def test_without_a_lexicon_there_are_no_identifiers():
+    plain = bioscope.Tagger(lexicon=False)
+    assert not plain.has_lexicon
+    entities = plain.tag(TEXT)
+    assert entities and all(e["id"] is None and e["name"] is None for e in entities)
+
+
+def test_one_tagger_serves_several_threads(tagger):
+    texts = [f"Patient {i} carried a TP53 mutation and received cisplatin." for i in range(16)]
+    expected = [tagger.tag(t) for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(tagger.tag, texts)) == expected
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"threads": 0}, ValueError),
+        ({"threads": "2"}, TypeError),
+        ({"threads": True}, TypeError),
+        ({"device": "tpu"}, ValueError),
+        ({"model": "/nonexistent/model"}, OSError),
+        ({"model": 42}, TypeError),
+        ({"lexicon": "/nonexistent/lexicon"}, OSError),
+    ],
+)
+def test_bad_arguments_raise_clear_exceptions(kwargs, error):
+    with pytest.raises(error) as raised:
+        bioscope.Tagger(**kwargs)
+    assert str(raised.value)
+
+
+def test_bad_texts_and_formats_raise(tagger):
+    with pytest.raises(TypeError):
+        tagger.tag(b"BRCA1")
+    with pytest.raises(TypeError):
+        tagger.tag(None)
+    with pytest.raises(ValueError):
+        tagger.tag("BRCA1", format="docx")
+    with pytest.raises(TypeError):
+        tagger.tag_many("BRCA1 is a gene")
+    with pytest.raises(TypeError):
+        tagger.tag_many(["fine", 3])
+
+
+def test_a_corrupt_model_is_an_exception_not_a_crash(tmp_path):
+    import shutil
+
+    bundle = tmp_path / "broken"
+    shutil.copytree(bioscope.default_model(), bundle)
+    (bundle / "model.onnx").write_bytes(b"not an onnx model")
+    with pytest.raises(OSError) as raised:
+        bioscope.Tagger(model=bundle)
+    assert "cannot load model" in str(raised.value)

@@ -9,8 +9,12 @@ venv="$root/target/python-venv"
 wheels="$root/target/wheels"
 rm -rf "$venv" "$wheels"
 python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check maturin==1.16.0 pytest==8.3.5
+"$venv/bin/pip" install --quiet --disable-pip-version-check maturin==1.16.0 pytest==8.3.5 \
+  spacy==3.8.18 "ray[data]==2.60.0"
 MATURIN="$venv/bin/maturin" bash "$here/build.sh" "$wheels"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "$wheels"/bioscope-*.whl
+wheel=$(ls "$wheels"/bioscope-*.whl)
+"$venv/bin/pip" install --quiet --disable-pip-version-check "$wheel[arrow,spacy,ray]"
 cd "$here/tests"
-env -u ORT_DYLIB_PATH -u BIOSCOPE_MODEL -u BIOSCOPE_LEXICON "$venv/bin/python" -m pytest -q .
+# The CLI built by the test command (cargo test --release), for the equality test.
+export BIOSCOPE_CLI="$root/target/release/bioscope"
+env -u ORT_DYLIB_PATH -u BIOSCOPE_MODEL -u BIOSCOPE_LEXICON "$venv/bin/python" -m pytest -q -p no:cacheprovider .

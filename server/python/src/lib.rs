@@ -13,7 +13,12 @@ use pyo3::types::PyDict;
 
 use bioscope_analysis::{Analyzer, DocumentAnalysis, Request, SentencePasses};
 use bioscope_core::segment::DocFormat;
+use bioscope_core::EntityType;
+use bioscope_lexicon::{DocumentContext, Normalizer};
 use bioscope_tagger::{Device, Priority, Tagger as ModelTagger, TaggerOptions};
+
+/// The longest text taken at once (a long thesis is under 1 MB of Markdown).
+const MAX_TEXT_BYTES: usize = 16 << 20;
 
 /// Sentences whose tags are kept for reuse (boilerplate repeated across documents runs once).
 const CACHE_SENTENCES: usize = 4096;
@@ -156,24 +161,27 @@ impl Tagger {
         })
     }
 
-    /// The entities of `text`: dicts with `start`, `end` (character offsets), `text`, `type`,
-    /// `score`, `id` (the best identifier, e.g. `NCBIGene:7157`, or None) and `name`.
-    #[pyo3(signature = (text, format="text"))]
-    fn tag(&self, py: Python<'_>, text: String, format: &str) -> PyResult<Vec<Py<PyDict>>> {
-        let format = doc_format(format)?;
-        let found = py.detach(|| self.analyze(text, format))?;
-        found.into_iter().map(|e| e.into_dict(py)).collect()
-    }
-
-    /// [`tag`](Self::tag) for each text, in order.
+    /// The entities of each text, in order: dicts with `start`, `end` (character offsets),
+    /// `text`, `type`, `score`, `id` (the best identifier, e.g. `NCBIGene:7157`, or None)
+    /// and `name`.
     #[pyo3(signature = (texts, format="text"))]
-    fn tag_many(
+    fn tag(
         &self,
         py: Python<'_>,
         texts: Vec<String>,
         format: &str,
     ) -> PyResult<Vec<Vec<Py<PyDict>>>> {
         let format = doc_format(format)?;
+        for (i, text) in texts.iter().enumerate() {
+            if text.len() > MAX_TEXT_BYTES {
+                return Err(PyValueError::new_err(format!(
+                    "text {i} is {:.1} MB, more than the {} MB one text may have: split it \
+                     (by section or paragraph)",
+                    text.len() as f64 / 1e6,
+                    MAX_TEXT_BYTES >> 20
+                )));
+            }
+        }
         let found = py.detach(|| {
             texts
                 .into_iter()
@@ -183,6 +191,50 @@ impl Tagger {
         found
             .into_iter()
             .map(|doc| doc.into_iter().map(|e| e.into_dict(py)).collect())
+            .collect()
+    }
+
+    /// Up to `limit` concepts that `text` may name (as a mention of `entity_type`, or of any
+    /// type), best first: dicts with `id`, `name`, `type`, `score`, `via` (how it matched)
+    /// and `xrefs`. Empty without a lexicon.
+    #[pyo3(signature = (text, entity_type=None, limit=5))]
+    fn normalize(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        entity_type: Option<&str>,
+        limit: usize,
+    ) -> PyResult<Vec<Py<PyDict>>> {
+        let entity_type = entity_type
+            .map(|t| {
+                t.parse::<EntityType>()
+                    .map_err(|e| PyValueError::new_err(e.to_string()))
+            })
+            .transpose()?;
+        let Some(lexicon) = self.analyzer.lexicon() else {
+            return Ok(Vec::new());
+        };
+        let candidates = py.detach(|| {
+            Normalizer::new(lexicon).candidates(
+                text,
+                entity_type,
+                &DocumentContext::default(),
+                limit.max(1),
+            )
+        });
+        candidates
+            .into_iter()
+            .map(|c| {
+                let d = PyDict::new(py);
+                d.set_item("id", c.concept.id.to_string())?;
+                d.set_item("name", &c.concept.name)?;
+                d.set_item("type", c.concept.entity_type.name())?;
+                d.set_item("score", c.score)?;
+                d.set_item("via", c.via.label())?;
+                let xrefs: Vec<String> = c.concept.own_xrefs().map(|x| x.to_string()).collect();
+                d.set_item("xrefs", xrefs)?;
+                Ok(d.unbind())
+            })
             .collect()
     }
 

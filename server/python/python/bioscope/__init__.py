@@ -3,7 +3,7 @@ cell types, variants) with identifiers, through the same pipeline as ``bioscope 
 
     >>> import bioscope
     >>> tagger = bioscope.Tagger()
-    >>> tagger.tag("BRCA1 mutations cause breast cancer.")[0]["id"]
+    >>> tagger.tag_text("BRCA1 mutations cause breast cancer.")[0]["id"]
     'NCBIGene:672'
 
 The wheel carries the default model (``bioscope-union``) and the name lexicon in
@@ -18,7 +18,7 @@ import importlib.util
 import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Iterable, List, Optional, Union
+from typing import List, Optional, Sequence, Union
 
 from bioscope import _native
 
@@ -27,7 +27,15 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = ["Tagger", "Entity", "DATA_DIR", "default_model", "default_lexicon", "__version__"]
+__all__ = [
+    "Tagger",
+    "Entity",
+    "DATA_DIR",
+    "default_model",
+    "default_lexicon",
+    "onnxruntime_library",
+    "__version__",
+]
 
 #: Where the wheel keeps the default model and lexicon.
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -52,7 +60,7 @@ def default_lexicon() -> Path:
     return Path(os.environ.get("BIOSCOPE_LEXICON") or DATA_DIR / "lexicon")
 
 
-def _onnxruntime_library() -> Path:
+def onnxruntime_library() -> Path:
     """``$ORT_DYLIB_PATH``, else the shared library inside the installed onnxruntime package."""
     explicit = os.environ.get("ORT_DYLIB_PATH")
     if explicit:
@@ -111,7 +119,7 @@ class Tagger:
         self._native = _native.Tagger(
             str(model_dir),
             None if lexicon_dir is None else str(lexicon_dir),
-            str(_onnxruntime_library()),
+            str(onnxruntime_library()),
             threads,
             device.lower(),
         )
@@ -134,22 +142,61 @@ class Tagger:
     def has_lexicon(self) -> bool:
         return self._native.has_lexicon
 
-    def tag(self, text: str, format: str = "text") -> List[Entity]:
-        """The entities of ``text`` (``format``: ``"text"``, ``"markdown"`` or ``"latex"``;
-        code, math and markup are not tagged)."""
-        if not isinstance(text, str):
-            raise TypeError(f"text must be a str, not {type(text).__name__}")
-        return self._native.tag(text, _format(format))
-
-    def tag_many(self, texts: Iterable[str], format: str = "text") -> List[List[Entity]]:
-        """:meth:`tag` for each text, in order."""
+    def tag(self, texts: Sequence[str], format: str = "text") -> List[List[Entity]]:
+        """The entities of each text, in order (``format``: ``"text"``, ``"markdown"`` or
+        ``"latex"``; code, math and markup are not tagged). Texts go to the model together."""
         if isinstance(texts, str):
-            raise TypeError("tag_many takes a sequence of texts; use tag for one text")
+            raise TypeError("tag takes a list of texts; for one text use tag_text(text)")
         texts = list(texts)
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise TypeError(f"texts[{i}] must be a str, not {type(text).__name__}")
-        return self._native.tag_many(texts, _format(format))
+        return self._native.tag(texts, _format(format))
+
+    def tag_text(self, text: str, format: str = "text") -> List[Entity]:
+        """The entities of one text."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, not {type(text).__name__}")
+        return self._native.tag([text], _format(format))[0]
+
+    def tag_arrow(self, table, text_column: str = "text", id_column: str = "id", format: str = "text"):
+        """A ``pyarrow.Table`` with one row per entity of the texts in ``table[text_column]``:
+        the document's ``id_column``, then ``start``, ``end``, ``text``, ``type``,
+        ``entity_id`` (the identifier), ``name`` and ``score``. Needs pyarrow."""
+        import pyarrow as pa
+
+        for column in (text_column, id_column):
+            if column not in table.column_names:
+                raise ValueError(f"the table has no column {column!r} (it has {table.column_names})")
+        texts = table.column(text_column).to_pylist()
+        ids = table.column(id_column).to_pylist()
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"row {i}: {text_column} must be a string, not {type(text).__name__}")
+        found = self._native.tag(texts, _format(format))
+        rows = [(doc_id, e) for doc_id, entities in zip(ids, found) for e in entities]
+        return pa.table(
+            {
+                id_column: pa.array([d for d, _ in rows], type=table.schema.field(id_column).type),
+                "start": pa.array([e["start"] for _, e in rows], type=pa.int64()),
+                "end": pa.array([e["end"] for _, e in rows], type=pa.int64()),
+                "text": pa.array([e["text"] for _, e in rows], type=pa.string()),
+                "type": pa.array([e["type"] for _, e in rows], type=pa.string()),
+                "entity_id": pa.array([e["id"] for _, e in rows], type=pa.string()),
+                "name": pa.array([e["name"] for _, e in rows], type=pa.string()),
+                "score": pa.array([e["score"] for _, e in rows], type=pa.float32()),
+            }
+        )
+
+    def normalize(self, text: str, type: Optional[str] = None, limit: int = 5) -> List[dict]:
+        """Up to ``limit`` concepts that ``text`` may name (as a mention of ``type``, e.g.
+        ``"Gene"``, or of any type), best first: ``id``, ``name``, ``type``, ``score``,
+        ``via`` and ``xrefs``. Empty without a lexicon."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, not {text.__class__.__name__}")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError("limit must be a positive int")
+        return self._native.normalize(text, type, limit)
 
     def __repr__(self) -> str:
         return f"bioscope.Tagger(model={self.model_name!r}, device={self.device!r})"

@@ -140,6 +140,18 @@ impl DocumentAnalysis {
         )
     }
 
+    /// One concept per part when the entity is a composite mention ("breast and ovarian
+    /// cancer"; `Normalizer::composite_at`), else `None`.
+    pub fn composite(&self, entity: &DecidedEntity) -> Option<Vec<Candidate>> {
+        let (lexicon, context) = (self.lexicon()?, self.context()?);
+        Normalizer::new(lexicon).composite_at(
+            self.mention(entity),
+            Some(entity.start..entity.end),
+            entity.entity_type,
+            context,
+        )
+    }
+
     /// The best concept of each of `entities` (mentions of this document).
     pub fn concepts<'a>(
         &self,
@@ -156,7 +168,8 @@ impl DocumentAnalysis {
     }
 
     /// The entities whose type `keep` accepts as export annotations, with the best
-    /// concept's identifier.
+    /// concept's identifier (a composite mention's parts' identifiers joined by `|`, as the
+    /// corpora write them).
     pub fn annotations(&self, keep: impl Fn(EntityType) -> bool) -> Vec<Annotation> {
         let kept: Vec<&DecidedEntity> = self
             .entities
@@ -170,7 +183,16 @@ impl DocumentAnalysis {
                 start: e.start,
                 end: e.end,
                 entity_type: e.entity_type,
-                id: best.map(|c| c.concept.annotation_id().pubtator()),
+                id: match self.composite(e) {
+                    Some(parts) => Some(
+                        parts
+                            .iter()
+                            .map(|c| c.concept.annotation_id().pubtator())
+                            .collect::<Vec<_>>()
+                            .join("|"),
+                    ),
+                    None => best.map(|c| c.concept.annotation_id().pubtator()),
+                },
             })
             .collect()
     }

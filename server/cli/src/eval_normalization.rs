@@ -39,6 +39,17 @@ struct OrganismTally {
     right: usize,
 }
 
+/// Mentions whose gold names several concepts ("breast and ovarian cancer"), those resolved
+/// as composite, and those whose parts are exactly the gold concepts.
+#[derive(Default)]
+struct CompositeTally {
+    scored: usize,
+    resolved: usize,
+    right: usize,
+    /// Mentions of one gold concept resolved as composite all the same.
+    split_single: usize,
+}
+
 /// Candidates looked at per mention: enough to find the gold gene's organism.
 const CANDIDATES: usize = 12;
 
@@ -63,6 +74,7 @@ pub fn run(
     let started = Instant::now();
     let mut lookups = 0usize;
     let mut organisms = OrganismTally::default();
+    let mut composites = CompositeTally::default();
     for doc in &docs {
         let typed: Vec<(EntityType, &str, Range<usize>, &Vec<String>)> = doc
             .mentions
@@ -98,8 +110,13 @@ pub fn run(
                 tally.unknown += 1;
             }
             lookups += 1;
-            let candidates =
-                normalizer.candidates_at(text, Some(at.clone()), Some(entity_type), &context, CANDIDATES);
+            let candidates = normalizer.candidates_at(
+                text,
+                Some(at.clone()),
+                Some(entity_type),
+                &context,
+                CANDIDATES,
+            );
             let names_gold = |c: &&Candidate| {
                 let concept = &c.concept;
                 std::iter::once(&concept.id)
@@ -124,6 +141,30 @@ pub fn run(
                     organisms.scored += 1;
                     organisms.right +=
                         usize::from((best.concept.species == Some(HUMAN)) == gold_human);
+                }
+            }
+            if gold.len() == 1 {
+                composites.split_single += usize::from(
+                    normalizer
+                        .composite_at(text, Some(at.clone()), entity_type, &context)
+                        .is_some(),
+                );
+            } else {
+                composites.scored += 1;
+                let names = |c: &Candidate, id: &ConceptId| {
+                    let concept = &c.concept;
+                    std::iter::once(&concept.id)
+                        .chain(&concept.xrefs)
+                        .chain(&concept.broader)
+                        .any(|x| x == id)
+                };
+                if let Some(parts) =
+                    normalizer.composite_at(text, Some(at.clone()), entity_type, &context)
+                {
+                    composites.resolved += 1;
+                    let every_part = parts.iter().all(|p| gold.iter().any(|g| names(p, g)));
+                    let every_gold = gold.iter().all(|g| parts.iter().any(|p| names(p, g)));
+                    composites.right += usize::from(every_part && every_gold);
                 }
             }
             match candidates.into_iter().next() {
@@ -193,6 +234,17 @@ pub fn run(
              concept has is taken as a mouse or rat gene)",
             percent(organisms.right, organisms.scored),
             organisms.scored
+        );
+    }
+    if composites.scored > 0 {
+        println!(
+            "composite mentions (gold names several concepts): {}; resolved into parts: {}; \
+             every part right: {} ({:.2}%); mentions of one gold concept split into parts: {}",
+            composites.scored,
+            composites.resolved,
+            composites.right,
+            percent(composites.right, composites.scored),
+            composites.split_single
         );
     }
     for error in errors {

@@ -118,7 +118,10 @@ impl DocumentContext {
         let named = mention
             .split_whitespace()
             .next()
-            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+            .map(|w| {
+                w.trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase()
+            })
             .and_then(|w| ORGANISM_WORDS.iter().find(|(word, _)| *word == w))
             .and_then(|(_, taxon)| *taxon);
         if let Some(taxon) = named {
@@ -182,7 +185,11 @@ impl DocumentContext {
     /// Mouse or rat, where the document names one of them (the more often named).
     fn rodent_named(&self) -> Option<u32> {
         let count = |taxon: u32| {
-            let placed = self.organisms_at.iter().filter(|(_, t)| *t == taxon).count();
+            let placed = self
+                .organisms_at
+                .iter()
+                .filter(|(_, t)| *t == taxon)
+                .count();
             let named = self.species.iter().filter(|(_, t)| *t == taxon).count();
             placed.max(named)
         };
@@ -247,7 +254,9 @@ mod tests {
         };
         for (word, taxon) in organisms {
             let start = text.find(word).unwrap();
-            context.organisms_at.push((start..start + word.len(), *taxon));
+            context
+                .organisms_at
+                .push((start..start + word.len(), *taxon));
         }
         context
     }
@@ -282,6 +291,8 @@ mod tests {
         assert_eq!((trp53.taxon, trp53.cue), (MOUSE, OrganismCue::SymbolCase));
         let no_mice = placed(text, &[("patients", HUMAN)], None);
         assert_eq!(organism(&no_mice, text, "Trp53").taxon, HUMAN);
-        assert!(!rodent_symbol("c-Met") && !rodent_symbol("IL-6") && !rodent_symbol("Met receptor"));
+        assert!(
+            !rodent_symbol("c-Met") && !rodent_symbol("IL-6") && !rodent_symbol("Met receptor")
+        );
     }
 }

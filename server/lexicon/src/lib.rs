@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 pub mod abbreviations;
 pub mod annotated;
 pub mod build;
+pub mod composite;
 pub mod concept;
 pub mod context;
 pub mod key;

@@ -140,7 +140,11 @@ impl<'a> Normalizer<'a> {
             .into_iter()
             .filter_map(|r| Some((text.get(r.clone())?, Some(r))))
             .collect();
-        self.context_of(abbreviations, &mentions, DocumentContext::sentences_of(text))
+        self.context_of(
+            abbreviations,
+            &mentions,
+            DocumentContext::sentences_of(text),
+        )
     }
 
     fn context_of(
@@ -242,6 +246,44 @@ impl<'a> Normalizer<'a> {
         self.with_orthologue(found, query, limit)
     }
 
+    /// One concept per part of a composite mention ("breast and ovarian cancer" → Breast
+    /// Neoplasms, Ovarian Neoplasms; [`crate::composite`]), when the mention as a whole is not
+    /// a name (its best match is neither exact nor a defined abbreviation) and every part is a
+    /// name of the type, as written or as a spelling variant. `None` otherwise.
+    pub fn composite_at(
+        &self,
+        mention: &str,
+        at: Option<Range<usize>>,
+        entity_type: EntityType,
+        context: &DocumentContext,
+    ) -> Option<Vec<Candidate>> {
+        let parts = crate::composite::parts(mention)?;
+        let whole = self.candidates_at(mention, at.clone(), Some(entity_type), context, 1);
+        if whole
+            .first()
+            .is_some_and(|c| matches!(c.via, MatchKind::Exact | MatchKind::Abbreviation))
+        {
+            return None;
+        }
+        let organism = context.gene_organism_of(mention, at).taxon;
+        let query = &Query { context, organism };
+        parts
+            .iter()
+            .map(|part| {
+                let found = self.lookup_stages(part, Some(entity_type), query, 1, false);
+                let found = self.with_orthologue(found, query, 1);
+                found
+                    .into_iter()
+                    .next()
+                    .filter(|c| matches!(c.via, MatchKind::Exact | MatchKind::Variant))
+                    .map(|c| Candidate {
+                        matched: part.clone(),
+                        ..c
+                    })
+            })
+            .collect()
+    }
+
     /// A human gene found for a mention of a mouse or rat gene (a full name or alias that
     /// MGI/RGD do not list) gives way to its orthologue in that organism, as HGNC maps it
     /// ("androgen receptor" in a mouse study → MGI Ar); the human gene stays next.
@@ -338,7 +380,13 @@ impl<'a> Normalizer<'a> {
             && words.len() > 1
             && OUTCOME_HEADS.contains(&words[words.len() - 1].as_str())
         {
-            let found = self.rank(mention, &[(words.concat(), MatchKind::Exact)], entity_type, query, limit);
+            let found = self.rank(
+                mention,
+                &[(words.concat(), MatchKind::Exact)],
+                entity_type,
+                query,
+                limit,
+            );
             if !found.is_empty() {
                 return found;
             }
@@ -355,10 +403,11 @@ impl<'a> Normalizer<'a> {
             }
         }
         let exact = (words.concat(), MatchKind::Exact);
-        let variants: Vec<(String, MatchKind)> = variants(mention, &words, entity_type, query.context)
-            .into_iter()
-            .map(|k| (k, MatchKind::Variant))
-            .collect();
+        let variants: Vec<(String, MatchKind)> =
+            variants(mention, &words, entity_type, query.context)
+                .into_iter()
+                .map(|k| (k, MatchKind::Variant))
+                .collect();
         if entity_type == Some(EntityType::Species) {
             // Species rank exact names and variants together, so that a species' plural common
             // name ("humans") can beat a genus that lists the plural itself.

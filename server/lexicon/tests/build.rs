@@ -253,6 +253,26 @@ fn a_gene_takes_its_own_organism_and_a_mouse_study_gets_the_mouse_orthologue() {
 }
 
 #[test]
+fn a_composite_mention_gets_one_concept_per_part() {
+    let (_dir, lexicon) = built(&compact());
+    let normalizer = Normalizer::new(&lexicon);
+    let none = DocumentContext::default();
+    let parts = normalizer
+        .composite_at("A2ML1-AS1/2", None, EntityType::Gene, &none)
+        .unwrap();
+    let names: Vec<&str> = parts.iter().map(|c| c.concept.name.as_str()).collect();
+    assert_eq!(names, ["A2ML1-AS1", "A2ML1-AS2"]);
+    assert_eq!(parts[1].matched, "A2ML1-AS2");
+    // A name as a whole, or a part that names nothing, is not composite.
+    assert!(normalizer
+        .composite_at("BRCA1", None, EntityType::Gene, &none)
+        .is_none());
+    assert!(normalizer
+        .composite_at("A2ML1-AS1/9", None, EntityType::Gene, &none)
+        .is_none());
+}
+
+#[test]
 fn an_outcome_after_a_disease_names_the_disease_not_death() {
     let (_dir, lexicon) = built(&compact());
     let normalizer = Normalizer::new(&lexicon);

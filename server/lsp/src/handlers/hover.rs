@@ -64,7 +64,10 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
             );
             let context = document.context().cloned().unwrap_or_default();
             let organism = context.gene_organism_of(text, Some(entity.start..entity.end));
-            concepts_markdown(&mut md, &candidates, &context, organism);
+            match document.composite(entity) {
+                Some(parts) => composite_markdown(&mut md, &parts),
+                None => concepts_markdown(&mut md, &candidates, &context, organism),
+            }
         }
         None => {
             if let Some(problem) = engine.lexicon_problem() {
@@ -93,6 +96,20 @@ fn link(id: &ConceptId) -> String {
 
 fn plain(text: &str) -> String {
     text.replace(['*', '_', '`'], "")
+}
+
+/// Appends one line per part of a composite mention ("breast and ovarian cancer").
+fn composite_markdown(md: &mut String, parts: &[Candidate]) {
+    md.push_str("\n\n---\n\ncomposite mention, one concept per part:");
+    for part in parts {
+        let _ = write!(
+            md,
+            "\n- {}: **{}** · {}",
+            plain(&part.matched),
+            plain(&part.concept.name),
+            link(&part.concept.id)
+        );
+    }
 }
 
 /// Appends the best concept and what the reader needs to judge it.

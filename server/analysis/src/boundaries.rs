@@ -7,6 +7,9 @@
 //! - A function word at either end of a mention is not part of it ("the ATP7B" → "ATP7B").
 //! - A cell line is its name without "cells" or "cell line" after it ("HepG2 cells" →
 //!   "HepG2"), as in BioRED and Cellosaurus (JNLPBA includes the word).
+//! - Two mentions of one type joined by a conjunction are one composite mention when the first
+//!   is no name but its last word with the second's head is ("breast, ovarian" + "prostate
+//!   cancer"; [`join_coordinated`], with the lexicon).
 //! - A disease or chemical that is one lower-case word the lexicon has no name for at all is
 //!   an ordinary word ("see", "stress"), not a mention ([`drop_unknown_words`]).
 
@@ -15,7 +18,7 @@ use bioscope_lexicon::{key, Lexicon};
 use bioscope_tagger::TextEntity;
 
 /// Names this rule set in cache keys: results cached under other rules are not reused.
-pub const RULES: &str = "mention-rules-2";
+pub const RULES: &str = "mention-rules-3";
 
 /// Words that neither start nor end a mention (fewer than recall recovery's list in
 /// `bioscope_lexicon::recover`: "no", "not" and "non" can open a disease name).
@@ -35,6 +38,59 @@ pub fn mend(sentence: &str, entities: Vec<TextEntity>) -> Vec<TextEntity> {
         .into_iter()
         .filter_map(|e| trim(sentence, e))
         .collect()
+}
+
+/// Joins two mentions of one type with only a conjunction between them ("breast, ovarian" +
+/// ", and" + "prostate cancer") into one composite mention, as the corpora annotate such
+/// coordinations, when the first is no name of its type but its last word with the second's
+/// head is one ("ovarian cancer"); normalization then resolves the parts
+/// (`Normalizer::composite_at`). "hypertension and diabetes" stays two mentions.
+pub fn join_coordinated(
+    lexicon: &Lexicon,
+    sentence: &str,
+    entities: Vec<TextEntity>,
+) -> Vec<TextEntity> {
+    let mut out: Vec<TextEntity> = Vec::with_capacity(entities.len());
+    for e in entities {
+        if let Some(prev) = out.last_mut() {
+            let gap = sentence
+                .get(prev.end..e.start)
+                .unwrap_or("")
+                .trim_start_matches(',')
+                .trim();
+            let first = &sentence[prev.start..prev.end];
+            let second = &sentence[e.start..e.end];
+            let head = second
+                .split_once(char::is_whitespace)
+                .map(|(_, h)| h.trim());
+            if prev.entity_type == e.entity_type
+                && prev.end < e.start
+                && matches!(gap, "and" | "or" | "and/or")
+            {
+                if let Some(head) = head {
+                    let modifier = last_word(first).trim_end_matches(',');
+                    if !names(lexicon, first, e.entity_type)
+                        && names(lexicon, &format!("{modifier} {head}"), e.entity_type)
+                    {
+                        prev.end = e.end;
+                        prev.score = prev.score.min(e.score);
+                        continue;
+                    }
+                }
+            }
+        }
+        out.push(e);
+    }
+    out
+}
+
+/// Whether `text` is a name of a concept of `entity_type` (exact key).
+fn names(lexicon: &Lexicon, text: &str, entity_type: EntityType) -> bool {
+    lexicon
+        .postings(&key::key(text))
+        .into_iter()
+        .filter_map(|p| lexicon.concept(p.concept))
+        .any(|c| c.entity_type == entity_type)
 }
 
 /// Drops the diseases and chemicals that are one lower-case word with no name in `lexicon`
@@ -229,6 +285,41 @@ mod tests {
                 ("tremor", Disease),
                 ("mice", Species),
                 ("Cisplatin", Chemical)
+            ]
+        );
+    }
+
+    #[test]
+    fn coordinated_modifiers_join_the_mention_whose_head_they_share() {
+        use bioscope_lexicon::{ConceptId, LexiconBuilder, Namespace};
+        let mut builder = LexiconBuilder::new();
+        for (id, name) in [
+            ("D001943", "breast cancer"),
+            ("D010051", "ovarian cancer"),
+            ("D011471", "prostate cancer"),
+            ("D006973", "hypertension"),
+            ("D003920", "diabetes"),
+        ] {
+            builder.concept(ConceptId::new(Namespace::Mesh, id), Disease, name);
+        }
+        let lexicon = Lexicon::from_bytes(builder.finish().0).unwrap();
+        let s = "breast, ovarian, and prostate cancer, hypertension and diabetes";
+        let found = join_coordinated(
+            &lexicon,
+            s,
+            vec![
+                entity(s, "breast, ovarian", Disease),
+                entity(s, "prostate cancer", Disease),
+                entity(s, "hypertension", Disease),
+                entity(s, "diabetes", Disease),
+            ],
+        );
+        assert_eq!(
+            texts(s, &found),
+            [
+                ("breast, ovarian, and prostate cancer", Disease),
+                ("hypertension", Disease),
+                ("diabetes", Disease)
             ]
         );
     }

@@ -59,7 +59,11 @@ impl SentencePasses {
             (true, Some(lexicon)) => boundaries::drop_unknown_words(
                 lexicon,
                 sentence,
-                boundaries::mend(sentence, entities),
+                boundaries::join_coordinated(
+                    lexicon,
+                    sentence,
+                    boundaries::mend(sentence, entities),
+                ),
             ),
         };
         match lexicon.filter(|_| self.recovery) {

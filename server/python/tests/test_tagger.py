@@ -120,3 +120,11 @@ def test_a_corrupt_model_is_an_exception_not_a_crash(tmp_path):
     with pytest.raises(OSError) as raised:
         bioscope.Tagger(model=bundle)
     assert "cannot load model" in str(raised.value)
+
+
+def test_cuda_falls_back_to_the_cpu_and_says_why():
+    # The onnxruntime wheel is the CPU build: no CUDA execution provider.
+    tagger = bioscope.Tagger(device="cuda")
+    assert tagger.device == "cpu"
+    assert "CUDA" in tagger.device_note and "CPU" in tagger.device_note
+    assert tagger.tag_text("BRCA1 is a gene.") == bioscope.Tagger().tag_text("BRCA1 is a gene.")

@@ -586,7 +586,21 @@ pub fn prepare_bundle(run: &LoadedRun, options: &ExportOptions) -> Result<Prepar
 
 /// Writes a bundle for a trained run: ONNX graph, the run's tokenizer, and the manifest.
 pub fn export_bundle(run: &LoadedRun, out: &Path, options: &ExportOptions) -> Result<Manifest> {
-    let b = prepare_bundle(run, options)?;
+    export_bundle_as(run, out, options, None)
+}
+
+/// [`export_bundle`] under another bundle name than the run's (the shipped default is
+/// `bioscope-union` whichever config trained it).
+pub fn export_bundle_as(
+    run: &LoadedRun,
+    out: &Path,
+    options: &ExportOptions,
+    name: Option<&str>,
+) -> Result<Manifest> {
+    let mut b = prepare_bundle(run, options)?;
+    if let Some(name) = name {
+        b.manifest.name = name.to_string();
+    }
     Ok(b.manifest.write_bundle(out, &b.model, &b.tokenizer)?)
 }
 

@@ -11,7 +11,7 @@ use bioscope_train::config::TrainConfig;
 use bioscope_train::conventions::FullModel;
 use bioscope_train::data::CorpusSpec;
 use bioscope_train::eval::{gold_types, predict, score};
-use bioscope_train::export::{export_bundle, ExportOptions};
+use bioscope_train::export::{export_bundle_as, ExportOptions};
 use bioscope_train::finetune::{finetune, Event, FinetuneRequest, FinetuneSettings};
 use bioscope_train::replay::{self, ReplayOptions};
 use bioscope_train::run::load_run;
@@ -113,6 +113,9 @@ enum Command {
         /// Quantize MatMul weights and the word embeddings to int8.
         #[arg(long)]
         int8: bool,
+        /// The bundle's name (default: the run's config name).
+        #[arg(long)]
+        name: Option<String>,
     },
     /// Retrain a bundle from the user's corrections (JSONL) into a new bundle, atomically.
     Finetune {
@@ -323,10 +326,18 @@ fn main() -> Result<()> {
             });
             loaded.info.write(&run)?;
         }
-        Command::Export { run, out, int8 } => {
+        Command::Export {
+            run,
+            out,
+            int8,
+            name,
+        } => {
             let loaded = load_run(&run)?;
-            let manifest = export_bundle(&loaded, &out, &ExportOptions { int8 })
-                .with_context(|| format!("cannot export {} to {}", run.display(), out.display()))?;
+            let manifest =
+                export_bundle_as(&loaded, &out, &ExportOptions { int8 }, name.as_deref())
+                    .with_context(|| {
+                        format!("cannot export {} to {}", run.display(), out.display())
+                    })?;
             println!(
                 "wrote {} ({:?} weights) to {}",
                 manifest.name,

@@ -6,7 +6,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-out=${1:-$root/target/wheels}
+out=${1:-${CARGO_TARGET_DIR:-$root/target}/wheels}
 data="$here/python/bioscope/data"
 rm -rf "$data"
 mkdir -p "$data"

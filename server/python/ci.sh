@@ -5,8 +5,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-venv="$root/target/python-venv"
-wheels="$root/target/wheels"
+target=${CARGO_TARGET_DIR:-$root/target}
+venv="$target/python-venv"
+wheels="$target/wheels"
 rm -rf "$venv" "$wheels"
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check maturin==1.16.0 pytest==8.3.5 \
@@ -16,5 +17,5 @@ wheel=$(ls "$wheels"/bioscope-*.whl)
 "$venv/bin/pip" install --quiet --disable-pip-version-check "$wheel[arrow,spacy,ray]"
 cd "$here/tests"
 # The CLI built by the test command (cargo test --release), for the equality test.
-export BIOSCOPE_CLI="$root/target/release/bioscope"
+export BIOSCOPE_CLI="$target/release/bioscope"
 env -u ORT_DYLIB_PATH -u BIOSCOPE_MODEL -u BIOSCOPE_LEXICON "$venv/bin/python" -m pytest -q -p no:cacheprovider .

@@ -1007,12 +1007,13 @@ fn a_gene_hover_is_short_names_its_organism_and_offers_the_other() {
         "{value}"
     );
 
-    // A mouse study: the mouse gene, said why, and the human one offered.
+    // A mouse study: the mouse gene (its sentence names mice), said why, and the human one
+    // offered.
     let mouse = "Trp53 knockout mice developed tumours; the mice were treated.\n";
     open(&mut client, "file:///m.md", "markdown", mouse);
     let value = hover_at(&mut client, "file:///m.md", mouse, "Trp53");
     assert!(
-        value.contains("Mus musculus gene: the species this document names most"),
+        value.contains("Mus musculus gene: the species named nearest in its sentence"),
         "{value}"
     );
     assert!(

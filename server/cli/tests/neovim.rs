@@ -20,6 +20,13 @@ fn probe(script: &str, doc: &std::path::Path, out: &std::path::Path) -> Command 
         .env("BIOSCOPE_DOC", doc)
         .env("BIOSCOPE_TEST_OUT", out)
         .env("ORT_DYLIB_PATH", ort_library());
+    // Neovim's own state (swap files, logs) beside the test's files, not in the user's home:
+    // tests running at once would otherwise race to create ~/.local/state/nvim on a new
+    // machine (E303, and the probe never finishes).
+    if let Some(dir) = out.parent() {
+        nvim.env("XDG_STATE_HOME", dir.join("nvim-state"))
+            .env("XDG_CACHE_HOME", dir.join("nvim-cache"));
+    }
     nvim
 }
 

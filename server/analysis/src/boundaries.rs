@@ -50,33 +50,43 @@ pub fn join_coordinated(
     sentence: &str,
     entities: Vec<TextEntity>,
 ) -> Vec<TextEntity> {
+    join_adjacent(entities, |prev, e| {
+        let gap = sentence
+            .get(prev.end..e.start)
+            .unwrap_or("")
+            .trim_start_matches(',')
+            .trim();
+        let first = &sentence[prev.start..prev.end];
+        let second = &sentence[e.start..e.end];
+        let Some((_, head)) = second.split_once(char::is_whitespace) else {
+            return false;
+        };
+        let modifier = last_word(first).trim_end_matches(',');
+        prev.entity_type == e.entity_type
+            && prev.end < e.start
+            && matches!(gap, "and" | "or" | "and/or")
+            && !names(lexicon, first, e.entity_type)
+            && names(
+                lexicon,
+                &format!("{modifier} {}", head.trim()),
+                e.entity_type,
+            )
+    })
+}
+
+/// Merges each entity into the one before it where `join(previous, entity)` says so (the
+/// merged mention keeps the lower score).
+fn join_adjacent(
+    entities: Vec<TextEntity>,
+    join: impl Fn(&TextEntity, &TextEntity) -> bool,
+) -> Vec<TextEntity> {
     let mut out: Vec<TextEntity> = Vec::with_capacity(entities.len());
     for e in entities {
         if let Some(prev) = out.last_mut() {
-            let gap = sentence
-                .get(prev.end..e.start)
-                .unwrap_or("")
-                .trim_start_matches(',')
-                .trim();
-            let first = &sentence[prev.start..prev.end];
-            let second = &sentence[e.start..e.end];
-            let head = second
-                .split_once(char::is_whitespace)
-                .map(|(_, h)| h.trim());
-            if prev.entity_type == e.entity_type
-                && prev.end < e.start
-                && matches!(gap, "and" | "or" | "and/or")
-            {
-                if let Some(head) = head {
-                    let modifier = last_word(first).trim_end_matches(',');
-                    if !names(lexicon, first, e.entity_type)
-                        && names(lexicon, &format!("{modifier} {head}"), e.entity_type)
-                    {
-                        prev.end = e.end;
-                        prev.score = prev.score.min(e.score);
-                        continue;
-                    }
-                }
+            if join(prev, &e) {
+                prev.end = e.end;
+                prev.score = prev.score.min(e.score);
+                continue;
             }
         }
         out.push(e);
@@ -130,27 +140,16 @@ fn last_word(text: &str) -> &str {
 }
 
 fn join_across_function_words(sentence: &str, entities: Vec<TextEntity>) -> Vec<TextEntity> {
-    let mut out: Vec<TextEntity> = Vec::with_capacity(entities.len());
-    for e in entities {
-        if let Some(prev) = out.last_mut() {
-            let gap = &sentence[prev.end.min(e.start)..e.start];
-            let ends_in_function_word =
-                is_function_word(last_word(&sentence[prev.start..prev.end]))
-                    && sentence[prev.start..prev.end].contains(char::is_whitespace);
-            if prev.entity_type == e.entity_type
-                && prev.end <= e.start
-                && !gap.is_empty()
-                && gap.chars().all(|c| c == ' ')
-                && ends_in_function_word
-            {
-                prev.end = e.end;
-                prev.score = prev.score.min(e.score);
-                continue;
-            }
-        }
-        out.push(e);
-    }
-    out
+    join_adjacent(entities, |prev, e| {
+        let gap = &sentence[prev.end.min(e.start)..e.start];
+        let first = &sentence[prev.start..prev.end];
+        prev.entity_type == e.entity_type
+            && prev.end <= e.start
+            && !gap.is_empty()
+            && gap.chars().all(|c| c == ' ')
+            && is_function_word(last_word(first))
+            && first.contains(char::is_whitespace)
+    })
 }
 
 /// The mention without function words at its ends (and, for a cell line, the words after its

@@ -39,6 +39,16 @@ struct OrganismTally {
     right: usize,
 }
 
+/// Whether a candidate names `id`: as its own identifier, a cross-reference or its broader
+/// MeSH heading (what PubTator output writes for a concept without a heading of its own).
+fn names(candidate: &Candidate, id: &ConceptId) -> bool {
+    let concept = &candidate.concept;
+    std::iter::once(&concept.id)
+        .chain(&concept.xrefs)
+        .chain(&concept.broader)
+        .any(|x| x == id)
+}
+
 /// Mentions whose gold names several concepts ("breast and ovarian cancer"), those resolved
 /// as composite, and those whose parts are exactly the gold concepts.
 #[derive(Default)]
@@ -117,13 +127,7 @@ pub fn run(
                 &context,
                 CANDIDATES,
             );
-            let names_gold = |c: &&Candidate| {
-                let concept = &c.concept;
-                std::iter::once(&concept.id)
-                    .chain(&concept.xrefs)
-                    .chain(&concept.broader)
-                    .any(|id| gold.contains(id))
-            };
+            let names_gold = |c: &&Candidate| gold.iter().any(|g| names(c, g));
             // Whether a gene is human: the gold gene's organism where the lexicon has it among
             // the candidates; a gold gene id that no concept carries is taken as another
             // organism's (the lexicon has every human NCBI Gene id, but no mouse or rat ones).
@@ -151,13 +155,6 @@ pub fn run(
                 );
             } else {
                 composites.scored += 1;
-                let names = |c: &Candidate, id: &ConceptId| {
-                    let concept = &c.concept;
-                    std::iter::once(&concept.id)
-                        .chain(&concept.xrefs)
-                        .chain(&concept.broader)
-                        .any(|x| x == id)
-                };
                 if let Some(parts) =
                     normalizer.composite_at(text, Some(at.clone()), entity_type, &context)
                 {

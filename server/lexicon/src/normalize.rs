@@ -222,7 +222,11 @@ impl<'a> Normalizer<'a> {
         context: &DocumentContext,
         limit: usize,
     ) -> Vec<Candidate> {
-        let organism = context.gene_organism_of(mention, at).taxon;
+        // Only genes have organisms: other types skip the per-mention cues.
+        let organism = match entity_type {
+            None | Some(EntityType::Gene) => context.gene_organism_of(mention, at).taxon,
+            Some(_) => HUMAN,
+        };
         let query = &Query { context, organism };
         let mention = mention.trim();
         if let Some(long) = query.context.abbreviations.expand(mention) {

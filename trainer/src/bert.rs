@@ -133,6 +133,7 @@ impl SeededDropout {
 }
 
 /// Layer normalization over the last dimension, built from differentiable ops.
+#[derive(Clone)]
 pub struct LayerNorm {
     weight: Tensor,
     bias: Tensor,
@@ -166,6 +167,7 @@ pub fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {
     exp.broadcast_div(&exp.sum_keepdim(D::Minus1)?)
 }
 
+#[derive(Clone)]
 struct Embeddings {
     word: Tensor,
     position: Tensor,
@@ -173,6 +175,7 @@ struct Embeddings {
     norm: LayerNorm,
 }
 
+#[derive(Clone)]
 struct Layer {
     query: Linear,
     key: Linear,
@@ -241,6 +244,18 @@ impl BertEncoder {
             layers,
             dropout: SeededDropout::new(seed),
         })
+    }
+
+    /// The same weights (shared, not copied) with a dropout generator of their own: one per
+    /// data-parallel shard ([`crate::parallel`]), so that shards draw their masks independently
+    /// of thread timing.
+    pub fn with_dropout_seed(&self, seed: u64) -> BertEncoder {
+        BertEncoder {
+            config: self.config.clone(),
+            embeddings: self.embeddings.clone(),
+            layers: self.layers.clone(),
+            dropout: SeededDropout::new(seed),
+        }
     }
 
     /// The additive attention bias `[batch, 1, 1, seq]` for a `[batch, seq]` 0/1 float mask.
@@ -323,7 +338,7 @@ impl BertEncoder {
             .dropout
             .apply(&l.attn_out.forward(&ctx)?, c.hidden_dropout_prob, train)?;
         let x1 = l.attn_norm.forward(&(attn + x)?)?;
-        let inter = l.intermediate.forward(&x1)?.gelu_erf()?;
+        let inter = crate::gelu::gelu_erf(&l.intermediate.forward(&x1)?)?;
         let out = self
             .dropout
             .apply(&l.output.forward(&inter)?, c.hidden_dropout_prob, train)?;

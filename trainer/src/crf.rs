@@ -7,6 +7,7 @@ use candle_core::{Result, Tensor, D};
 use candle_nn::VarBuilder;
 
 /// The CRF's learned scores: `start[L]`, `end[L]`, `transitions[from, to]` (`[L, L]`).
+#[derive(Clone)]
 pub struct Crf {
     pub start: Tensor,
     pub end: Tensor,

@@ -11,6 +11,7 @@ use bioscope_core::EntityType;
 
 use crate::data::{encode, gold_tags, make_batch, Example};
 use crate::model::TokenClassifier;
+use crate::parallel;
 
 /// Runs the model over every window of `sentences` (length-bucketed batches) and hands each
 /// window, with its piece emissions, to `decode`.
@@ -55,13 +56,19 @@ fn decode_windows_as(
     }
     let crf = model.crf.to_transitions()?;
     let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
-    for members in plan_batches(&lengths, batch_tokens, None) {
-        let batch = make_batch(&examples, &members)?;
-        let logits: Vec<Vec<Vec<f32>>> = model.logits(&batch, false)?.to_vec3()?;
-        for (row, &i) in members.iter().enumerate() {
-            let e = &examples[i];
-            let emissions: Vec<f32> = logits[row][..e.ids.len()].concat();
-            decode(e, &emissions, &crf);
+    let batches = plan_batches(&lengths, batch_tokens, None);
+    // One batch per core at a time ([`crate::parallel`]), decoded in order.
+    for group in batches.chunks(parallel::workers()) {
+        let scores = parallel::run_shards(group, |_, members| {
+            let batch = make_batch(&examples, members)?;
+            Ok(model.logits(&batch, false)?.to_vec3::<f32>()?)
+        })?;
+        for (members, logits) in group.iter().zip(scores) {
+            for (row, &i) in members.iter().enumerate() {
+                let e = &examples[i];
+                let emissions: Vec<f32> = logits[row][..e.ids.len()].concat();
+                decode(e, &emissions, &crf);
+            }
         }
     }
     Ok(())

@@ -407,7 +407,7 @@ impl Exporter<'_> {
         self.layer_norm(&out, &format!("{p}.output.LayerNorm"), c.layer_norm_eps)
     }
 
-    /// `0.5 * x * (1 + erf(x / sqrt(2)))`, the exact GELU that candle's `gelu_erf` computes.
+    /// `0.5 * x * (1 + erf(x / sqrt(2)))`, the exact GELU that [`crate::gelu`] computes.
     fn gelu(&mut self, x: &str) -> String {
         let sqrt2 = self.g.scalar("sqrt2", std::f32::consts::SQRT_2);
         let half = self.g.scalar("half", 0.5);

@@ -1,11 +1,14 @@
 //! bioscope-train: fine-tunes BERT + CRF token classifiers with candle and exports them as
 //! BioScope model bundles (ONNX + tokenizer + manifest).
 //!
-//! `data` reads and encodes corpora, `bert`/`crf`/`model` define the network, `optim` and
-//! `train` fit it (`tensorboard` writes its dashboard events; `conventions` picks and folds the decode convention of a corpus-aware run), `eval` scores it, `export` writes the ONNX graph (fp32 or int8), `import`
-//! reads a bundle's graph back into a trainable model, `finetune` retrains it from the user's
-//! corrections with a `replay` sample of the training corpora. The experiment programs that
-//! measure the learning loop live in the binary (`src/experiments/`), not in this library.
+//! `data` reads and encodes corpora, `bert`/`crf`/`model` define the network (`gelu` is its
+//! activation, with a fused backward pass), `optim` and `train` fit it (`parallel` deals each
+//! batch into one shard per core; `tensorboard` writes its dashboard events; `conventions`
+//! picks and folds the decode convention of a corpus-aware run), `eval` scores it, `export`
+//! writes the ONNX graph (fp32 or int8), `import` reads a bundle's graph back into a trainable
+//! model, `finetune` retrains it from the user's corrections with a `replay` sample of the
+//! training corpora. The experiment programs that measure the learning loop live in the binary
+//! (`src/experiments/`), not in this library.
 
 pub mod bert;
 pub mod config;
@@ -15,9 +18,11 @@ pub mod data;
 pub mod eval;
 pub mod export;
 pub mod finetune;
+pub mod gelu;
 pub mod import;
 pub mod model;
 pub mod optim;
+pub mod parallel;
 pub mod replay;
 pub mod run;
 pub mod tensorboard;

@@ -243,6 +243,16 @@ enum Command {
 fn main() -> Result<()> {
     keep_freed_memory();
     let cli = Cli::parse();
+    // These commands deal their batches into one shard per core (`parallel`).
+    if matches!(
+        cli.command,
+        Command::Train { .. }
+            | Command::Bench { .. }
+            | Command::Conventions { .. }
+            | Command::Eval { .. }
+    ) {
+        bioscope_train::parallel::single_threaded_ops();
+    }
     let command_line = std::env::args().collect::<Vec<_>>().join(" ");
     match cli.command {
         Command::Train { config, out } => {

@@ -229,6 +229,23 @@ impl TokenClassifier {
         Ok(())
     }
 
+    /// The same weights (shared, not copied) with dropout generators of their own, seeded by
+    /// `seed`: what a data-parallel shard trains through ([`crate::parallel`]).
+    pub fn with_dropout_seed(&self, seed: u64) -> TokenClassifier {
+        TokenClassifier {
+            config: self.config.clone(),
+            scheme: self.scheme.clone(),
+            encoder: self.encoder.with_dropout_seed(seed),
+            classifier: self.classifier.clone(),
+            crf: self.crf.clone(),
+            shape_embeddings: self.shape_embeddings.clone(),
+            convention_embeddings: self.convention_embeddings.clone(),
+            decode_convention: self.decode_convention,
+            varmap: self.varmap.clone(),
+            head_dropout: SeededDropout::new(seed ^ 0x5eed),
+        }
+    }
+
     /// Per-token label scores `[batch, seq, labels]` of a batch (shape ids are ignored by a
     /// model without shape features, convention markers by one without a marker table).
     pub fn logits(&self, batch: &Batch, train: bool) -> Result<Tensor> {

@@ -2,8 +2,9 @@
 //! batches, optional frozen lower layers with cached outputs, resumable checkpoints, a progress
 //! bar, and strict entity F1 on the dev corpora after each epoch.
 //!
-//! Runs repeat exactly for a seed (weights init, batch order, dropout), except that a run
-//! resumed mid-epoch restarts the dropout generator.
+//! Each batch is dealt into one shard per core ([`crate::parallel`]). Runs repeat exactly for a
+//! seed and a number of cores (weights init, batch order, dropout drawn per step and shard),
+//! resumed runs included.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -29,6 +30,7 @@ use crate::data::{data_hash, encode, make_batch, Example, UNMARKED};
 use crate::eval::{predict_as, score};
 use crate::model::{TokenClassifier, SHAPE_EMBEDDINGS};
 use crate::optim::{schedule, AdamW, Param};
+use crate::parallel;
 use crate::run::{RunInfo, Throughput, BEST_WEIGHTS, RUN_TOKENIZER};
 use crate::tensorboard::{EventWriter, TENSORBOARD_DIR};
 
@@ -290,6 +292,11 @@ fn epoch_weights(out: &Path, epoch: usize) -> std::path::PathBuf {
         .join(format!("epoch-{epoch}.safetensors"))
 }
 
+/// The seed of shard `shard`'s dropout at `step`.
+fn dropout_seed(seed: u64, step: usize, shard: usize) -> u64 {
+    seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ ((step as u64) << 8) ^ shard as u64
+}
+
 /// Trains per `config` into `out` (resuming from `out/checkpoint` when it holds the same config),
 /// writes `run.json`, `tokenizer.json` and `best.safetensors`, and returns the run's record.
 pub fn train(
@@ -351,6 +358,13 @@ pub fn train(
         None
     };
     let mut opt = AdamW::new(trainable(&model, frozen), config.weight_decay)?;
+    let vars: Vec<Tensor> = opt
+        .params()
+        .iter()
+        .map(|p| p.var.as_tensor().clone())
+        .collect();
+    let vars: Vec<&Tensor> = vars.iter().collect();
+    let workers = parallel::workers();
 
     let steps_per_epoch = plan_batches(&lengths, config.batch_tokens, Some(config.seed)).len();
     let total = options.max_steps.unwrap_or(steps_per_epoch * config.epochs);
@@ -431,11 +445,10 @@ pub fn train(
         );
         while state.batch < batches.len() {
             let members = &batches[state.batch];
-            let mut batch = make_batch(&examples, members)?;
-            if config.convention_dropout > 0.0 {
-                // Seeded by step, so that a resumed run drops the same markers.
+            // Marker dropout, seeded by step, so that a resumed run drops the same markers.
+            let kept: Option<Vec<u32>> = (config.convention_dropout > 0.0).then(|| {
                 let mut rng = StdRng::seed_from_u64(config.seed ^ (state.step as u64) << 20);
-                let kept = members
+                members
                     .iter()
                     .map(|&i| {
                         if rng.random::<f64>() < config.convention_dropout {
@@ -444,25 +457,48 @@ pub fn train(
                             examples[i].convention
                         }
                     })
-                    .collect();
-                batch.set_conventions(kept)?;
+                    .collect()
+            });
+            // One shard per core; each shard's loss is its share of the batch's mean, so the
+            // summed gradients are the whole batch's.
+            let rows: Vec<usize> = (0..members.len()).collect();
+            let shards = parallel::deal(&rows, workers);
+            let step = state.step;
+            let outputs = parallel::run_shards(&shards, |k, rows| {
+                let part: Vec<usize> = rows.iter().map(|&r| members[r]).collect();
+                let mut batch = make_batch(&examples, &part)?;
+                if let Some(kept) = &kept {
+                    batch.set_conventions(rows.iter().map(|&r| kept[r]).collect())?;
+                }
+                let view = model.with_dropout_seed(dropout_seed(config.seed, step, k));
+                let logits = match &cache {
+                    Some(cache) => view.logits_from_layer(
+                        stack_cached(cache, &part)?,
+                        &batch.mask,
+                        frozen,
+                        true,
+                    )?,
+                    None => view.logits(&batch, true)?,
+                };
+                let share = part.len() as f64 / members.len() as f64;
+                let loss = (view.crf.partial_nll(
+                    &logits,
+                    &batch.labels,
+                    &batch.allowed(&examples),
+                    &batch.lengths,
+                )? * share)?;
+                let grads = loss.backward()?;
+                let pieces: usize = batch.lengths.iter().sum();
+                Ok((loss.to_scalar::<f32>()?, pieces, grads))
+            })?;
+            let mut loss = 0f32;
+            let mut stores = Vec::with_capacity(outputs.len());
+            for (shard_loss, pieces, grads) in outputs {
+                loss += shard_loss;
+                tokens += pieces;
+                stores.push(grads);
             }
-            let logits = match &cache {
-                Some(cache) => model.logits_from_layer(
-                    stack_cached(cache, members)?,
-                    &batch.mask,
-                    frozen,
-                    true,
-                )?,
-                None => model.logits(&batch, true)?,
-            };
-            let loss = model.crf.partial_nll(
-                &logits,
-                &batch.labels,
-                &batch.allowed(&examples),
-                &batch.lengths,
-            )?;
-            let grads = loss.backward()?;
+            let grads = parallel::sum_gradients(stores, &vars)?;
             let factor = schedule(state.step, warmup, total);
             let grad_norm = opt.step(
                 &grads,
@@ -473,10 +509,8 @@ pub fn train(
             state.step += 1;
             state.batch += 1;
             seqs += members.len();
-            tokens += batch.lengths.iter().sum::<usize>();
             bar.inc(1);
             if state.step.is_multiple_of(20) {
-                let loss = loss.to_scalar::<f32>()?;
                 bar.set_message(format!("loss {loss:.3}"));
                 let step = state.step as u64;
                 let secs = started.elapsed().as_secs_f64().max(1e-9);

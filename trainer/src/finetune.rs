@@ -401,7 +401,12 @@ pub fn finetune(
             )?;
             let grads = loss.backward()?;
             let factor = schedule(step, warmup, total);
-            let grad_norm = opt.step(&grads, s.lr * factor, s.head_lr * factor, s.clip)?;
+            let grad_norm = opt.step(
+                std::slice::from_ref(&grads),
+                s.lr * factor,
+                s.head_lr * factor,
+                s.clip,
+            )?;
             let loss = loss.to_scalar::<f32>()? as f64;
             loss_sum += loss;
             step += 1;

@@ -1,5 +1,6 @@
 //! Data parallelism on the CPU: each batch is dealt into one shard per core, every shard runs
-//! its forward and backward pass on its own thread, and the shards' gradients are summed.
+//! its forward and backward pass on its own thread, and the optimizer sums the shards'
+//! gradients ([`crate::optim::AdamW::step`]).
 //!
 //! candle splits single ops across threads instead, which keeps two cores only about 65 % busy
 //! on this model: layer norms, reductions, copies and the CRF's small per-position ops run on
@@ -11,8 +12,6 @@
 //! repeats exactly whatever order the threads run in (and a resumed run too).
 
 use anyhow::Result;
-use candle_core::backprop::GradStore;
-use candle_core::Tensor;
 
 /// The number of shards a batch is dealt into: the cores this process may use.
 pub fn workers() -> usize {
@@ -74,28 +73,9 @@ pub fn run_shards<S: Sync, T: Send>(
     })
 }
 
-/// The sum of the shards' gradients of `vars` (in shard order, so that runs repeat exactly).
-pub fn sum_gradients(mut stores: Vec<GradStore>, vars: &[&Tensor]) -> Result<GradStore> {
-    let Some(mut total) = (!stores.is_empty()).then(|| stores.remove(0)) else {
-        return Ok(GradStore::default());
-    };
-    for store in &stores {
-        for &var in vars {
-            let Some(g) = store.get(var) else { continue };
-            let sum = match total.get(var) {
-                Some(t) => (t + g)?,
-                None => g.clone(),
-            };
-            total.insert(var, sum);
-        }
-    }
-    Ok(total)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use candle_core::{Device, Var};
 
     #[test]
     fn dealing_balances_and_keeps_every_member_once() {
@@ -116,25 +96,5 @@ mod tests {
             Ok(x)
         });
         assert!(err.unwrap_err().to_string().contains("shard failed"));
-    }
-
-    #[test]
-    fn shard_gradients_sum_to_the_whole_batch_gradient() {
-        let w = Var::new(&[1f32, -2.0, 0.5], &Device::Cpu).unwrap();
-        let x = [[1f32, 2.0, 3.0], [0.5, -1.0, 4.0], [2.0, 2.0, -1.0]];
-        let loss = |rows: &[[f32; 3]]| {
-            let x = Tensor::new(rows, &Device::Cpu).unwrap();
-            // Sum over rows of (x·w)², divided by the whole batch's size.
-            let y = x.broadcast_mul(w.as_tensor()).unwrap().sum(1).unwrap();
-            (y.sqr().unwrap().sum_all().unwrap() / 3.0).unwrap()
-        };
-        let whole = loss(&x).backward().unwrap();
-        let parts = run_shards(&[&x[..1], &x[1..]], |_, rows| Ok(loss(rows).backward()?)).unwrap();
-        let summed = sum_gradients(parts, &[w.as_tensor()]).unwrap();
-        let a: Vec<f32> = whole.get(w.as_tensor()).unwrap().to_vec1().unwrap();
-        let b: Vec<f32> = summed.get(w.as_tensor()).unwrap().to_vec1().unwrap();
-        for (a, b) in a.iter().zip(&b) {
-            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
-        }
     }
 }

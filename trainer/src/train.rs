@@ -358,12 +358,6 @@ pub fn train(
         None
     };
     let mut opt = AdamW::new(trainable(&model, frozen), config.weight_decay)?;
-    let vars: Vec<Tensor> = opt
-        .params()
-        .iter()
-        .map(|p| p.var.as_tensor().clone())
-        .collect();
-    let vars: Vec<&Tensor> = vars.iter().collect();
     let workers = parallel::workers();
 
     let steps_per_epoch = plan_batches(&lengths, config.batch_tokens, Some(config.seed)).len();
@@ -498,10 +492,9 @@ pub fn train(
                 tokens += pieces;
                 stores.push(grads);
             }
-            let grads = parallel::sum_gradients(stores, &vars)?;
             let factor = schedule(state.step, warmup, total);
             let grad_norm = opt.step(
-                &grads,
+                &stores,
                 config.lr * factor,
                 config.head_lr * factor,
                 config.clip,

@@ -303,7 +303,7 @@ mod tests {
         let x = [[1f32, 2.0, 3.0], [0.5, -1.0, 4.0], [2.0, 2.0, -1.0]];
         // Sum over rows of (x·w)², divided by the whole batch's size.
         let loss = |w: &Var, rows: &[[f32; 3]]| {
-            let x = Tensor::new(rows, &device()).unwrap();
+            let x = Tensor::from_vec(rows.concat(), (rows.len(), 3), &device()).unwrap();
             let y = x.broadcast_mul(w.as_tensor()).unwrap().sum(1).unwrap();
             (y.sqr().unwrap().sum_all().unwrap() / 3.0).unwrap()
         };

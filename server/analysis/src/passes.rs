@@ -73,12 +73,14 @@ impl SentencePasses {
     }
 
     /// The same passes over a token file's sentence: its words joined by single spaces stand
-    /// for its text, and the tags are rewritten from the result.
+    /// for its text, a mention's score is the lowest of its words' `confidences` (as in
+    /// `Tagger::tag_texts`), and the tags are rewritten from the result.
     pub fn on_words(
         self,
         lexicon: Option<&Lexicon>,
         types: &[EntityType],
         words: &[String],
+        confidences: &[f32],
         tags: &mut [Tag],
     ) {
         let (text, spans) = sentence_text(words);
@@ -88,7 +90,9 @@ impl SentencePasses {
                 start: spans[run.start].0,
                 end: spans[run.end - 1].1,
                 entity_type: run.entity_type,
-                score: 1.0,
+                score: confidences
+                    .get(run.start..run.end)
+                    .map_or(1.0, |c| c.iter().copied().fold(1.0, f32::min)),
             })
             .collect();
         let entities = self.on_text(lexicon, types, &text, entities);
@@ -134,9 +138,10 @@ mod tests {
             Tag::Inside(Disease),
         ];
         let before = tags.clone();
-        SentencePasses::NONE.on_words(None, &[CellLine, Disease], &words, &mut tags);
+        let sure = vec![0.9; words.len()];
+        SentencePasses::NONE.on_words(None, &[CellLine, Disease], &words, &sure, &mut tags);
         assert_eq!(tags, before);
-        SentencePasses::ALL.on_words(None, &[CellLine, Disease], &words, &mut tags);
+        SentencePasses::ALL.on_words(None, &[CellLine, Disease], &words, &sure, &mut tags);
         assert_eq!(
             tags,
             [
@@ -151,5 +156,12 @@ mod tests {
                 Tag::Inside(Disease),
             ]
         );
+        // The words' confidences are the mentions' scores: an unsure phrase with "of" goes.
+        let mut unsure = sure.clone();
+        unsure[6] = 0.5;
+        let mut tags = before;
+        SentencePasses::ALL.on_words(None, &[CellLine, Disease], &words, &unsure, &mut tags);
+        assert_eq!(tags[5..], [Tag::Outside; 4]);
+        assert_eq!(tags[1], Tag::Begin(CellLine));
     }
 }

@@ -203,8 +203,12 @@ pub fn sentences(
     }
     bar.finish_and_clear();
     let model_types = tagger.bundle.scheme.types();
-    for (sentence, tags) in sentences.iter().zip(predicted.iter_mut()) {
-        passes.on_words(lexicon, model_types, &sentence.words, tags);
+    for ((sentence, tags), confidences) in sentences
+        .iter()
+        .zip(predicted.iter_mut())
+        .zip(&word_confidences)
+    {
+        passes.on_words(lexicon, model_types, &sentence.words, confidences, tags);
     }
     let secs = started.elapsed().as_secs_f64();
     let n_words: usize = sentences.iter().map(|s| s.words.len()).sum();

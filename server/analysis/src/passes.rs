@@ -15,7 +15,7 @@ use crate::{boundaries, recovery};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SentencePasses {
     /// The mention rules of [`crate::boundaries`]: boundaries mended, and (with a lexicon)
-    /// ordinary words dropped.
+    /// coordinations joined, ordinary words and unsure mentions it cannot name dropped.
     pub mention_rules: bool,
     /// Add the lexicon's precise names the model missed (needs a lexicon).
     pub recovery: bool,
@@ -56,13 +56,17 @@ impl SentencePasses {
         let entities = match (self.mention_rules, lexicon) {
             (false, _) => entities,
             (true, None) => boundaries::mend(sentence, entities),
-            (true, Some(lexicon)) => boundaries::drop_unknown_words(
+            (true, Some(lexicon)) => boundaries::drop_unsure_unknown(
                 lexicon,
                 sentence,
-                boundaries::join_coordinated(
+                boundaries::drop_unknown_words(
                     lexicon,
                     sentence,
-                    boundaries::mend(sentence, entities),
+                    boundaries::join_coordinated(
+                        lexicon,
+                        sentence,
+                        boundaries::mend(sentence, entities),
+                    ),
                 ),
             ),
         };

@@ -70,7 +70,8 @@ enum Command {
         no_consistency: bool,
         /// Keep the model's mentions as they are: no joining across a function word, no
         /// trimming of function words or of "cells" after a cell line, no dropping of ordinary
-        /// words the lexicon does not know or of unsure phrases with "of".
+        /// words the lexicon does not know, of unsure phrases with "of" or of unsure diseases,
+        /// chemicals and species the lexicon cannot name.
         #[arg(long)]
         no_mention_rules: bool,
         /// Tag only the I-th of N contiguous parts of the input documents (1-based), e.g. a
@@ -147,7 +148,8 @@ enum Command {
         no_consistency: bool,
         /// Keep the model's mentions as they are: no joining across a function word, no
         /// trimming of function words or of "cells" after a cell line, no dropping of ordinary
-        /// words the lexicon does not know or of unsure phrases with "of".
+        /// words the lexicon does not know, of unsure phrases with "of" or of unsure diseases,
+        /// chemicals and species the lexicon cannot name.
         #[arg(long)]
         no_mention_rules: bool,
     },

@@ -336,8 +336,8 @@ mod tests {
         assert_eq!(texts(s, &found), [("T cells", CellType)]);
     }
 
-    #[test]
-    fn ordinary_lower_case_words_the_lexicon_lacks_are_not_diseases_or_chemicals() {
+    /// A lexicon that knows one disease, "tremor".
+    fn tremor_lexicon() -> Lexicon {
         use bioscope_lexicon::{ConceptId, LexiconBuilder, Namespace};
         let mut builder = LexiconBuilder::new();
         builder.concept(
@@ -345,7 +345,12 @@ mod tests {
             Disease,
             "tremor",
         );
-        let lexicon = Lexicon::from_bytes(builder.finish().0).unwrap();
+        Lexicon::from_bytes(builder.finish().0).unwrap()
+    }
+
+    #[test]
+    fn ordinary_lower_case_words_the_lexicon_lacks_are_not_diseases_or_chemicals() {
+        let lexicon = tremor_lexicon();
         let s = "tremor (see below) and stress in mice given Cisplatin";
         let found = drop_unknown_words(
             &lexicon,
@@ -370,14 +375,7 @@ mod tests {
 
     #[test]
     fn unsure_mentions_the_lexicon_cannot_name_are_dropped() {
-        use bioscope_lexicon::{ConceptId, LexiconBuilder, Namespace};
-        let mut builder = LexiconBuilder::new();
-        builder.concept(
-            ConceptId::new(Namespace::Mesh, "D014202"),
-            Disease,
-            "tremor",
-        );
-        let lexicon = Lexicon::from_bytes(builder.finish().0).unwrap();
+        let lexicon = tremor_lexicon();
         let s = "tremor and heavy turbulence in farmers, sure storm, unsure ABC9 and p.V600E";
         let unsure = |text: &str, entity_type: EntityType| TextEntity {
             score: 0.5,

@@ -163,12 +163,22 @@ impl Lexicon {
         entity_type: EntityType,
         min_similarity: f32,
     ) -> Option<(String, f32)> {
-        self.nearest
-            .get_or_init(|| {
-                MentionIndex::from_lines(&String::from_utf8_lossy(self.annotated.as_ref()))
-            })
+        self.similarity_index()
             .nearest(text, entity_type, min_similarity)
             .map(|(found, score)| (found.to_string(), score))
+    }
+
+    /// Builds the similarity index of [`nearest_annotated`](Self::nearest_annotated) now, so
+    /// that its first lookup does not wait for it (a server calls this on a thread of its own
+    /// after opening the lexicon).
+    pub fn prepare_similarity_index(&self) {
+        self.similarity_index();
+    }
+
+    fn similarity_index(&self) -> &MentionIndex {
+        self.nearest.get_or_init(|| {
+            MentionIndex::from_lines(&String::from_utf8_lossy(self.annotated.as_ref()))
+        })
     }
 
     /// Keys within `distance` edits of `key`, with their postings (at most `limit` keys).

@@ -28,7 +28,12 @@ fn load_lexicon(dir: &Path) -> (Option<Arc<Lexicon>>, Option<String>) {
     match bioscope_lexicon::open(dir) {
         Ok(lexicon) => {
             tracing::info!(lexicon = %dir.display(), keys = lexicon.name_count(), "lexicon loaded");
-            (Some(Arc::new(lexicon)), None)
+            let lexicon = Arc::new(lexicon);
+            // The mention rules normalize unsure mentions: build the similarity index off the
+            // first screen's path.
+            let warm = Arc::clone(&lexicon);
+            std::thread::spawn(move || warm.prepare_similarity_index());
+            (Some(lexicon), None)
         }
         Err(e) => {
             let problem = format!(

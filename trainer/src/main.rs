@@ -177,6 +177,7 @@ enum Command {
         /// The types the corpus annotates (default: all the model's types).
         #[arg(long, value_delimiter = ',')]
         annotates: Option<Vec<String>>,
+        /// Corrections to simulate (fewer when the first half has fewer disagreements).
         #[arg(long, default_value_t = 100)]
         count: usize,
         /// Working directory (corrections.jsonl, finetuned/, IOB files).

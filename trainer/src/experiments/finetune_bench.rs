@@ -193,11 +193,17 @@ pub fn run(options: &BenchOptions) -> Result<()> {
         records.extend(c);
     }
     records.truncate(options.count);
-    if records.len() < options.count {
+    if records.is_empty() {
         bail!(
-            "only {} disagreements in the first half of {}",
+            "the base model agrees with every sentence in the first half of {document}: nothing to correct"
+        );
+    }
+    if records.len() < options.count {
+        // A strong base model leaves fewer disagreements than asked for: use them all.
+        eprintln!(
+            "only {} disagreements in the first half of {document} (asked for {}): using them all",
             records.len(),
-            document
+            options.count
         );
     }
     let path = options.work.join("corrections.jsonl");

@@ -56,19 +56,12 @@ impl SentencePasses {
         let entities = match (self.mention_rules, lexicon) {
             (false, _) => entities,
             (true, None) => boundaries::mend(sentence, entities),
-            (true, Some(lexicon)) => boundaries::drop_unsure_unknown(
-                lexicon,
-                sentence,
-                boundaries::drop_unknown_words(
-                    lexicon,
-                    sentence,
-                    boundaries::join_coordinated(
-                        lexicon,
-                        sentence,
-                        boundaries::mend(sentence, entities),
-                    ),
-                ),
-            ),
+            (true, Some(lexicon)) => {
+                let mended = boundaries::mend(sentence, entities);
+                let joined = boundaries::join_coordinated(lexicon, sentence, mended);
+                let named = boundaries::drop_unknown_words(lexicon, sentence, joined);
+                boundaries::drop_unsure_unknown(lexicon, sentence, named)
+            }
         };
         match lexicon.filter(|_| self.recovery) {
             Some(lexicon) => recovery::beside_model(lexicon, types, sentence, entities),
@@ -77,8 +70,8 @@ impl SentencePasses {
     }
 
     /// The same passes over a token file's sentence: its words joined by single spaces stand
-    /// for its text, a mention's score is the lowest of its words' `confidences` (as in
-    /// `Tagger::tag_texts`), and the tags are rewritten from the result.
+    /// for its text, a mention's score is the lowest of its words' `confidences` (one per
+    /// word, as in `Tagger::tag_texts`), and the tags are rewritten from the result.
     pub fn on_words(
         self,
         lexicon: Option<&Lexicon>,
@@ -94,9 +87,10 @@ impl SentencePasses {
                 start: spans[run.start].0,
                 end: spans[run.end - 1].1,
                 entity_type: run.entity_type,
-                score: confidences
-                    .get(run.start..run.end)
-                    .map_or(1.0, |c| c.iter().copied().fold(1.0, f32::min)),
+                score: confidences[run.start..run.end]
+                    .iter()
+                    .copied()
+                    .fold(1.0, f32::min),
             })
             .collect();
         let entities = self.on_text(lexicon, types, &text, entities);

@@ -576,6 +576,7 @@ pub fn prepare_bundle(run: &LoadedRun, options: &ExportOptions) -> Result<Prepar
         training: info.training.clone(),
         evaluation: info.evaluation.clone(),
         finetune: None,
+        ensemble: Vec::new(),
     };
     Ok(PreparedBundle {
         manifest,

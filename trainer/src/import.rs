@@ -34,6 +34,21 @@ pub struct ImportedBundle {
 /// [`TokenClassifier`].
 pub fn import_bundle(dir: &Path) -> Result<ImportedBundle> {
     let bundle = Bundle::open(dir).with_context(|| format!("cannot open {}", dir.display()))?;
+    if !bundle.manifest.ensemble.is_empty() {
+        let names: Vec<&str> = bundle
+            .manifest
+            .ensemble
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect();
+        bail!(
+            "{} is an ensemble of {} bundles ({}): it cannot be trained further; fine-tune one \
+             of its members and combine again with `bioscope model ensemble`",
+            dir.display(),
+            names.len(),
+            names.join(", ")
+        );
+    }
     let path = dir.join(bioscope_core::bundle::MODEL_FILE);
     let proto = ModelProto::parse_from_bytes(&bundle.model_bytes)
         .with_context(|| format!("{} is not an ONNX model", path.display()))?;

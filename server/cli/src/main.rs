@@ -13,6 +13,7 @@ use bioscope_lexicon::Lexicon;
 use bioscope_tagger::{Priority, Tagger, TaggerOptions};
 use clap::{Parser, Subcommand};
 
+mod ensemble;
 mod eval;
 mod eval_normalization;
 mod lexicon_cmd;
@@ -217,6 +218,23 @@ enum ModelCommand {
     Rollback {
         #[arg(long, default_value = ".")]
         workspace: PathBuf,
+    },
+    /// Combine bundles with the same labels and tokenizer into one bundle that runs them all:
+    /// their logits and CRF scores are averaged with weights (default: proportional to each
+    /// member's development F1) before one CRF decode. Costs one model run per member.
+    Ensemble {
+        /// The member bundle directories (two or more).
+        #[arg(required = true, num_args = 2..)]
+        members: Vec<PathBuf>,
+        /// Where to write the combined bundle.
+        #[arg(long)]
+        out: PathBuf,
+        /// One weight per member, comma-separated (normalized to sum 1).
+        #[arg(long, value_delimiter = ',')]
+        weights: Option<Vec<f64>>,
+        /// The bundle's name (default: the output folder's name).
+        #[arg(long)]
+        name: Option<String>,
     },
 }
 
@@ -425,6 +443,43 @@ fn run() -> Result<()> {
         Command::Model {
             command: ModelCommand::Rollback { workspace },
         } => model_cmd::rollback(&workspace)?,
+        Command::Model {
+            command:
+                ModelCommand::Ensemble {
+                    members,
+                    out,
+                    weights,
+                    name,
+                },
+        } => {
+            let name = name.unwrap_or_else(|| {
+                out.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "ensemble".into())
+            });
+            let manifest = ensemble::ensemble(&ensemble::EnsembleRequest {
+                members: &members,
+                weights: weights.as_deref(),
+                name: &name,
+                out: &out,
+                command: std::env::args().collect::<Vec<_>>().join(" "),
+            })?;
+            for m in &manifest.ensemble {
+                println!(
+                    "{:<24} weight {:.3}{}",
+                    m.name,
+                    m.weight,
+                    m.dev_f1
+                        .map(|f| format!("  (mean dev F1 {:.2})", 100.0 * f))
+                        .unwrap_or_default()
+                );
+            }
+            println!(
+                "wrote {} ({} members)",
+                out.display(),
+                manifest.ensemble.len()
+            );
+        }
     }
     Ok(())
 }
@@ -545,6 +600,12 @@ fn print_info(m: &Manifest, outputs: usize) {
         m.training.command, m.training.steps, m.training.wall_seconds
     );
     println!("data sha256: {}", m.training.data_sha256);
+    for member in &m.ensemble {
+        println!(
+            "member:      {} (weight {:.3}, model sha256 {})",
+            member.name, member.weight, member.model_sha256
+        );
+    }
     for e in &m.evaluation {
         println!(
             "eval:        {} {}: P {:.2} R {:.2} F1 {:.2} ({})",

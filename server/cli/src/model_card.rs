@@ -101,6 +101,18 @@ pub fn card(dir: &Path) -> Result<String> {
             f.base_name, f.corrections, f.paragraphs, f.replay_sentences, f.steps
         );
     }
+    if !manifest.ensemble.is_empty() {
+        let members: Vec<String> = manifest
+            .ensemble
+            .iter()
+            .map(|m| format!("`{}` ({:.2})", m.name, m.weight))
+            .collect();
+        let _ = writeln!(
+            md,
+            "| ensemble | {} (weighted logits and CRF scores, one decode) |",
+            members.join(", ")
+        );
+    }
     if !manifest.evaluation.is_empty() {
         let _ = writeln!(
             md,

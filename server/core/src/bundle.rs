@@ -95,6 +95,19 @@ pub struct FinetuneRecord {
     pub wall_seconds: f64,
 }
 
+/// One member of an ensemble bundle (`bioscope model ensemble`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnsembleMember {
+    pub name: String,
+    pub model_sha256: String,
+    /// Its share of the combined emission and CRF scores (the members' weights sum to 1).
+    pub weight: f64,
+    /// Its mean development F1 at training time, when its manifest had one (the default
+    /// weights are proportional to it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev_f1: Option<f64>,
+}
+
 /// One evaluation figure stored with the bundle.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvaluationRecord {
@@ -131,6 +144,10 @@ pub struct Manifest {
     /// the base model's record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finetune: Option<FinetuneRecord>,
+    /// Set when `model.onnx` combines several bundles' graphs (their logits weighted and
+    /// summed; `crf` is the same weighted sum of theirs); `training` then summarizes theirs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ensemble: Vec<EnsembleMember>,
 }
 
 /// What is wrong with a bundle; every message names the file.
@@ -349,6 +366,7 @@ mod tests {
             training: TrainingRecord::default(),
             evaluation: vec![],
             finetune: None,
+            ensemble: vec![],
         }
     }
 

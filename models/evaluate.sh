@@ -3,13 +3,33 @@
 # evaluation.tsv (which `bioscope model card` reads) and prints them as a Markdown table
 # (strict and overlap P/R/F1 per type, only the types each corpus annotates).
 #   bash models/evaluate.sh models/bioscope-union [../shared/data/corpora]
+# With SPLIT=dev it scores the development splits instead, the same way, and only prints them
+# (what choices between models and rules are made on; S800's dev documents are in S1000's
+# training split, so S800 has no dev row).
 # Needs ORT_DYLIB_PATH (bash .ci/setup prints it) and a release build of bioscope.
 set -euo pipefail
-model=${1:?usage: evaluate.sh MODEL_DIR [CORPORA_DIR]}
+model=${1:?usage: [SPLIT=dev] evaluate.sh MODEL_DIR [CORPORA_DIR]}
 corpora=${2:-../shared/data/corpora}
 bioscope=${BIOSCOPE:-target/release/bioscope}
+split_kind=${SPLIT:-test}
 
 # corpus label | file | format | types to score (empty: those of the gold mentions)
+if [[ $split_kind == dev ]]; then
+splits=(
+  "NCBI-disease dev|ncbi-disease/iob-mtl2016/devel.tsv|iob|"
+  "BC5CDR dev|bc5cdr/iob-mtl2016/BC5CDR-IOB/devel.tsv|iob|"
+  "BC2GM dev|bc2gm/iob-mtl2016/devel.tsv|iob|"
+  "JNLPBA dev|jnlpba/iob-derived/devel_mtl2016_docs.tsv|iob|"
+  "LINNAEUS dev|linnaeus/iob-mtl2016/devel.tsv|iob|"
+  "S1000 dev|s1000/iob-derived/dev.tsv|iob|"
+  "BioNLP13CG dev (no Disease: cancers only)|bionlp13cg/iob-mtl2016/devel.tsv|iob|Gene,Chemical,Species,CellType"
+)
+pubtator=(
+  "NCBI-disease dev, PubTator text|ncbi-disease/original/devel/NCBIdevelopset_corpus.txt"
+  "BC5CDR dev, PubTator text|bc5cdr/original/CDR_DevelopmentSet.PubTator.txt"
+  "BioRED dev, PubTator text|biored/original/Dev.PubTator"
+)
+elif [[ $split_kind == test ]]; then
 splits=(
   "NCBI-disease test|ncbi-disease/iob-mtl2016/test.tsv|iob|"
   "BC5CDR test|bc5cdr/iob-mtl2016/BC5CDR-IOB/test.tsv|iob|"
@@ -21,6 +41,17 @@ splits=(
   "BioNLP13CG test (no Disease: cancers only)|bionlp13cg/iob-mtl2016/test.tsv|iob|Gene,Chemical,Species,CellType"
   "BioRED dev (no test split shared)|biored/iob-derived/dev.tsv|iob|"
 )
+# Raw PubTator documents through the analysis pipeline of `bioscope tag` (BioScope splits the
+# words and sentences itself; recall recovery, abbreviation consistency), scored by character
+# offsets: the same figures as `tag --format pubtator` followed by `score`.
+pubtator=(
+  "NCBI-disease test, PubTator text|ncbi-disease/original/test/NCBItestset_corpus.txt"
+  "BC5CDR test, PubTator text|bc5cdr/original/CDR_TestSet.PubTator.txt"
+)
+else
+  echo "SPLIT must be test or dev, not $split_kind" >&2
+  exit 2
+fi
 
 # Tab-separated rows from bioscope's strict and overlap tables (the "all" row only for several
 # types).
@@ -51,19 +82,14 @@ for split in "${splits[@]}"; do
   "$bioscope" "${args[@]}" | rows "$label" >>"$scores"
 done
 
-# Raw PubTator documents through the analysis pipeline of `bioscope tag` (BioScope splits the
-# words and sentences itself; recall recovery, abbreviation consistency), scored by character
-# offsets: the same figures as `tag --format pubtator` followed by `score`.
-pubtator=(
-  "NCBI-disease test, PubTator text|ncbi-disease/original/test/NCBItestset_corpus.txt"
-  "BC5CDR test, PubTator text|bc5cdr/original/CDR_TestSet.PubTator.txt"
-)
 for split in "${pubtator[@]}"; do
   IFS='|' read -r label file <<<"$split"
   "$bioscope" eval --model "$model" --corpus "$corpora/$file" --format pubtator | rows "$label" >>"$scores"
 done
-cp "$scores" "$model/evaluation.tsv"
+[[ $split_kind == test ]] && cp "$scores" "$model/evaluation.tsv"
 echo "| corpus | type | strict P | strict R | strict F1 | overlap F1 |"
 echo "|---|---|---|---|---|---|"
 tail -n +2 "$scores" | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
-echo "wrote $model/evaluation.tsv; \`bioscope model card $model\` prints the card's section" >&2
+if [[ $split_kind == test ]]; then
+  echo "wrote $model/evaluation.tsv; \`bioscope model card $model\` prints the card's section" >&2
+fi

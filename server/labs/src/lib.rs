@@ -1,0 +1,15 @@
+//! The lab-report profile's knowledge, independent of any model: which analyte a printed name
+//! means ([`analytes`]), what a printed unit measures ([`units`]), how values and reference
+//! ranges are written ([`numbers`]), and a result's SI value and flag ([`assess`]).
+//!
+//! The tagger finds biomarker, value and unit spans; this crate turns them into results.
+
+pub mod analytes;
+pub mod assess;
+pub mod numbers;
+pub mod units;
+
+pub use analytes::{resolve, Analyte, Interval, ANALYTES};
+pub use assess::{assess, to_si, Assessment, Flag, RangeSource};
+pub use numbers::{parse_range, parse_value, DecimalMark, Value};
+pub use units::{parse_unit, Quantity, Unit};

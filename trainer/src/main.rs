@@ -166,6 +166,21 @@ enum Command {
         #[arg(long, default_value_t = ReplayOptions::default().seed)]
         seed: u64,
     },
+    /// Generate the synthetic lab-report corpus (bioscope-labs): <split>.tsv (IOB: BIOMARKER,
+    /// VALUE, UNIT, RANGE, FLAG) and <split>.jsonl (texts, spans, gold results); the splits use
+    /// different report layouts.
+    LabReports {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 3000)]
+        train: usize,
+        #[arg(long, default_value_t = 400)]
+        dev: usize,
+        #[arg(long, default_value_t = 400)]
+        test: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Simulate corrections on a dev split, finetune on them, print wall time and F1 before/after.
     BenchFinetune {
         #[arg(long)]
@@ -389,6 +404,25 @@ fn main() -> Result<()> {
                 pause_before_publish: pause_before_publish_ms.map(std::time::Duration::from_millis),
             };
             run_finetune(&request, progress)?;
+        }
+        Command::LabReports {
+            out,
+            train,
+            dev,
+            test,
+            seed,
+        } => {
+            use bioscope_labs::synthetic::{write_corpus, Split};
+            let counts = [
+                (Split::Train, train),
+                (Split::Dev, dev),
+                (Split::Test, test),
+            ];
+            for path in write_corpus(&out, &counts, seed)
+                .with_context(|| format!("cannot write {}", out.display()))?
+            {
+                println!("wrote {}", path.display());
+            }
         }
         Command::ReplaySample {
             config,

@@ -77,6 +77,17 @@ pub fn to_si(analyte: &Analyte, value: f64, unit: &Unit) -> Option<f64> {
     Some(target_base / target.factor)
 }
 
+/// The inverse of [`to_si`]: an SI value written in `unit`.
+pub fn from_si(analyte: &Analyte, value_si: f64, unit: &Unit) -> Option<f64> {
+    if let (Quantity::Fraction, Some(Special::HbA1cPercent)) = (unit.quantity, analyte.special) {
+        let percent = value_si / 10.929 + 2.15;
+        return Some(percent / 100.0 / unit.factor);
+    }
+    // Every other conversion is linear through zero.
+    let one = to_si(analyte, 1.0, unit)?;
+    Some(value_si / one)
+}
+
 /// Converts the result and its printed range (in the result's unit) and flags it.
 pub fn assess(
     analyte: &Analyte,
@@ -170,6 +181,21 @@ mod tests {
         // pressures: 40 mmHg ≈ 5.33 kPa; TSH µIU/mL = mIU/L
         assert!(close(si("pCO2", 40.0, "mmHg"), 5.33, 0.01));
         assert!(close(si("TSH", 2.1, "µIU/mL"), 2.1, 1e-9));
+    }
+
+    #[test]
+    fn from_si_inverts_to_si() {
+        for (analyte, unit) in [
+            ("glucose", "mg/dL"),
+            ("HbA1c", "%"),
+            ("Ca", "mEq/L"),
+            ("WBC", "K/uL"),
+        ] {
+            let unit = parse_unit(unit).unwrap();
+            let a = resolve(analyte, Some(&unit)).unwrap();
+            let back = from_si(a, to_si(a, 7.3, &unit).unwrap(), &unit).unwrap();
+            assert!(close(back, 7.3, 1e-9), "{analyte}: {back}");
+        }
     }
 
     #[test]

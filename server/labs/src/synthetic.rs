@@ -428,6 +428,9 @@ fn make_row(a: &'static Analyte, mark: DecimalMark, units: bool, rng: &mut StdRn
         };
         Some(word.to_string())
     });
+    // A note may leave units out, but not where the name alone would mean another analyte
+    // (a differential's percentage rather than its count).
+    let units = units || crate::analytes::resolve(&name, None).map(|r| r.key) != Some(a.key);
     let unit = (units && !unit_text.is_empty()).then(|| unit_text.to_string());
     Row {
         analyte: a,

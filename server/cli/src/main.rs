@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 mod ensemble;
 mod eval;
 mod eval_normalization;
+mod labs_cmd;
 mod lexicon_cmd;
 mod model_card;
 mod model_cmd;
@@ -186,6 +187,17 @@ enum Command {
         /// A document whose abbreviation definitions ("tumour necrosis factor (TNF)") apply.
         #[arg(long)]
         document: Option<PathBuf>,
+    },
+    /// Laboratory reports: each result's analyte, value, unit, SI value, reference range
+    /// (printed, else the adult default) and flag (H, L, N, implausible).
+    Labs {
+        files: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: labs_cmd::LabsFormat,
+        /// Instead of reading files, score the reader on a generated corpus
+        /// (`bioscope-train lab-reports` writes <split>.jsonl).
+        #[arg(long, conflicts_with = "files")]
+        score: Option<PathBuf>,
     },
     /// Inspect model bundles.
     Model {
@@ -422,6 +434,21 @@ fn run() -> Result<()> {
             document.as_deref(),
             limit,
         )?,
+        Command::Labs {
+            files,
+            format,
+            score,
+        } => match score {
+            Some(corpus) => labs_cmd::score_corpus(&corpus)?,
+            None => {
+                if files.is_empty() {
+                    anyhow::bail!("no reports to read: bioscope labs FILE...");
+                }
+                if !labs_cmd::labs(&files, format)? {
+                    anyhow::bail!("some files could not be read (see above)");
+                }
+            }
+        },
         Command::Model {
             command: ModelCommand::Info { dir },
         } => {

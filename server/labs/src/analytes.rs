@@ -8,6 +8,9 @@
 //! are given where the team states them; LOINC® is a registered trademark of Regenstrief
 //! Institute, Inc. (see models/NOTICE).
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use crate::units::{Quantity, Unit};
 
 /// An interval, open on a side whose bound is `None`.
@@ -1541,16 +1544,35 @@ fn names(alias: &str, text: &str, text_key: &str) -> bool {
     }
 }
 
+/// Every name and alias by its [`alias_key`], as `(alias as written, analyte index)`; built
+/// once.
+fn alias_index() -> &'static HashMap<String, Vec<(&'static str, usize)>> {
+    static INDEX: OnceLock<HashMap<String, Vec<(&'static str, usize)>>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index: HashMap<String, Vec<(&'static str, usize)>> = HashMap::new();
+        for (i, a) in ANALYTES.iter().enumerate() {
+            for alias in std::iter::once(&a.name).chain(a.aliases) {
+                index.entry(alias_key(alias)).or_default().push((alias, i));
+            }
+        }
+        index
+    })
+}
+
 /// The analytes `text` may name, in table order.
 pub fn candidates(text: &str) -> Vec<&'static Analyte> {
     let key = alias_key(text);
-    if key.is_empty() {
+    let Some(entries) = alias_index().get(&key) else {
         return Vec::new();
-    }
-    ANALYTES
+    };
+    let mut found: Vec<usize> = entries
         .iter()
-        .filter(|a| alias_key(a.name) == key || a.aliases.iter().any(|al| names(al, text, &key)))
-        .collect()
+        .filter(|(alias, _)| names(alias, text, &key))
+        .map(|&(_, i)| i)
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found.into_iter().map(|i| &ANALYTES[i]).collect()
 }
 
 impl Analyte {

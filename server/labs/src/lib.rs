@@ -7,6 +7,7 @@
 pub mod analytes;
 pub mod assess;
 pub mod numbers;
+pub mod reader;
 pub mod results;
 pub mod synthetic;
 pub mod units;

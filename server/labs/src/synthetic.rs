@@ -315,8 +315,6 @@ fn decimals_for(x: f64) -> usize {
         0
     } else if x >= 10.0 {
         1
-    } else if x >= 1.0 {
-        2
     } else if x >= 0.1 {
         2
     } else {

@@ -149,7 +149,10 @@ pub fn parse_unit(text: &str) -> Option<Unit> {
     if fixed.is_some() {
         return fixed;
     }
-    if unit.starts_with("ml/min") {
+    if matches!(
+        unit,
+        "ml/min" | "ml/min/1.73m2" | "ml/min/1.73m^2" | "ml/min/1.73" | "ml/min/1.73m"
+    ) {
         return Some(Unit::new(FiltrationRate, 1.0));
     }
     if let Some(u) = count(unit) {
@@ -261,7 +264,16 @@ mod tests {
     #[test]
     fn words_and_malformed_units_are_not_units() {
         for text in [
-            "mg", "mol", "patient", "/", "x10^99/L", "g/", "mg/kg", "10^/L", "kmg/L",
+            "mg",
+            "mol",
+            "patient",
+            "/",
+            "x10^99/L",
+            "g/",
+            "mg/kg",
+            "10^/L",
+            "kmg/L",
+            "mL/min/1.73m2 (>60)",
         ] {
             assert_eq!(parse_unit(text), None, "{text}");
         }

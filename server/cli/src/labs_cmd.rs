@@ -1,0 +1,342 @@
+//! `bioscope labs`: results (analyte, value, unit, SI value, range, flag) from laboratory
+//! reports, and `bioscope labs --score CORPUS.jsonl`: span and result-level scores on a
+//! generated corpus (`bioscope-train lab-reports`).
+//!
+//! Spans come from the rule reader of `bioscope-labs` (no lab model ships yet).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use bioscope_labs::reader::read;
+use bioscope_labs::results::{pair, score, LabResult, ResultCounts};
+use bioscope_labs::synthetic::{GoldResult, Span};
+use bioscope_labs::{Interval, RangeSource};
+use serde_json::{json, Value};
+
+use crate::tag::read_text;
+
+/// Output formats of `bioscope labs`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum LabsFormat {
+    /// One JSON object per file.
+    Json,
+    /// Aligned columns, one row per result.
+    Table,
+    /// Comma-separated values with a header, one row per result.
+    Csv,
+}
+
+fn number(x: f64) -> Value {
+    // Round away float noise from unit conversion (4 significant decimals is plenty).
+    let rounded = (x * 1e4).round() / 1e4;
+    json!(rounded)
+}
+
+fn result_json(r: &LabResult) -> Value {
+    let a = r.assessment;
+    json!({
+        "analyte": r.analyte.name,
+        "text": r.text,
+        "value": r.value,
+        "unit": r.unit,
+        "value_si": a.map(|a| number(a.value_si)),
+        "unit_si": a.map(|_| r.analyte.si.symbol),
+        "range": a.and_then(|a| a.range_si.map(|range| json!({
+            "low": range.low.map(number),
+            "high": range.high.map(number),
+            "source": match a.range_source {
+                Some(RangeSource::Report) => "report",
+                _ => "default",
+            },
+        }))),
+        "flag": a.and_then(|a| a.flag).map(|f| f.as_str()),
+        "printed_flag": r.printed_flag,
+        "loinc": r.analyte.loinc,
+        "span": [r.span.0, r.span.1],
+    })
+}
+
+fn range_text(range: Option<Interval>) -> String {
+    let n = |x: f64| number(x).to_string();
+    match range {
+        Some(Interval {
+            low: Some(l),
+            high: Some(h),
+        }) => format!("{}-{}", n(l), n(h)),
+        Some(Interval {
+            low: None,
+            high: Some(h),
+        }) => format!("<{}", n(h)),
+        Some(Interval {
+            low: Some(l),
+            high: None,
+        }) => format!(">{}", n(l)),
+        _ => String::new(),
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Prints the results of each file; files that cannot be read are reported and skipped.
+/// Returns whether every file was read.
+pub fn labs(files: &[PathBuf], format: LabsFormat) -> Result<bool> {
+    let mut all_read = true;
+    if matches!(format, LabsFormat::Csv) {
+        println!(
+            "file,analyte,text,value,unit,value_si,unit_si,low,high,range_source,flag,start,end"
+        );
+    }
+    for path in files {
+        let text = match read_text(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("bioscope: {e:#}");
+                all_read = false;
+                continue;
+            }
+        };
+        let results = pair(&text, &read(&text));
+        match format {
+            LabsFormat::Json => {
+                let results: Vec<Value> = results.iter().map(result_json).collect();
+                println!(
+                    "{}",
+                    json!({"file": path.display().to_string(), "results": results})
+                );
+            }
+            LabsFormat::Table => print!("{}", table(path, &results)),
+            LabsFormat::Csv => {
+                for r in &results {
+                    let a = r.assessment;
+                    let range = a.and_then(|a| a.range_si);
+                    let fmt =
+                        |x: Option<f64>| x.map(|x| format!("{}", number(x))).unwrap_or_default();
+                    println!(
+                        "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                        csv_field(&path.display().to_string()),
+                        csv_field(r.analyte.name),
+                        csv_field(&r.text),
+                        r.value,
+                        csv_field(r.unit.as_deref().unwrap_or("")),
+                        fmt(a.map(|a| a.value_si)),
+                        csv_field(if a.is_some() { r.analyte.si.symbol } else { "" }),
+                        fmt(range.and_then(|r| r.low)),
+                        fmt(range.and_then(|r| r.high)),
+                        match a.and_then(|a| a.range_source) {
+                            Some(RangeSource::Report) => "report",
+                            Some(RangeSource::Default) => "default",
+                            None => "",
+                        },
+                        a.and_then(|a| a.flag).map(|f| f.as_str()).unwrap_or(""),
+                        r.span.0,
+                        r.span.1
+                    );
+                }
+            }
+        }
+    }
+    Ok(all_read)
+}
+
+fn table(path: &Path, results: &[LabResult]) -> String {
+    let mut out = format!("{}\n", path.display());
+    let rows: Vec<[String; 6]> = results
+        .iter()
+        .map(|r| {
+            let a = r.assessment;
+            [
+                r.analyte.name.to_string(),
+                format!("{} {}", r.value, r.unit.as_deref().unwrap_or(""))
+                    .trim()
+                    .to_string(),
+                a.map(|a| format!("{} {}", number(a.value_si), r.analyte.si.symbol))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+                range_text(a.and_then(|a| a.range_si)),
+                match a.and_then(|a| a.range_source) {
+                    Some(RangeSource::Report) => "report".into(),
+                    Some(RangeSource::Default) => "default".into(),
+                    None => String::new(),
+                },
+                a.and_then(|a| a.flag)
+                    .map(|f| f.as_str())
+                    .unwrap_or("")
+                    .to_string(),
+            ]
+        })
+        .collect();
+    let header = [
+        "analyte",
+        "as printed",
+        "SI",
+        "range (SI)",
+        "range from",
+        "flag",
+    ];
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(header.map(String::from)).chain(rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        let _ = writeln!(out, "  {}", line.join("  ").trim_end());
+    }
+    if results.is_empty() {
+        out.push_str("  (no results found)\n");
+    }
+    out
+}
+
+/// Gold report of a generated corpus line.
+struct GoldReport {
+    layout: String,
+    text: String,
+    spans: Vec<Span>,
+    results: Vec<GoldResult>,
+}
+
+const LABELS: [&str; 5] = ["BIOMARKER", "VALUE", "UNIT", "RANGE", "FLAG"];
+
+fn parse_gold(line: &str, path: &Path, n: usize) -> Result<GoldReport> {
+    let at = || format!("{} line {n}", path.display());
+    let v: Value = serde_json::from_str(line).with_context(at)?;
+    let text = v["text"].as_str().with_context(at)?.to_string();
+    let label = |s: &str| LABELS.iter().copied().find(|l| *l == s);
+    let spans = v["spans"]
+        .as_array()
+        .with_context(at)?
+        .iter()
+        .map(|s| {
+            Some(Span {
+                start: s[0].as_u64()? as usize,
+                end: s[1].as_u64()? as usize,
+                label: label(s[2].as_str()?)?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()
+        .with_context(|| format!("{}: malformed span", at()))?;
+    let results = v["results"]
+        .as_array()
+        .with_context(at)?
+        .iter()
+        .map(|r| {
+            let key = r["analyte"].as_str()?;
+            let analyte = bioscope_labs::ANALYTES.iter().find(|a| a.key == key)?;
+            Some(GoldResult {
+                analyte: analyte.key,
+                text: r["text"].as_str()?.to_string(),
+                value: r["value"].as_f64()?,
+                unit: r["unit"].as_str().map(String::from),
+                range: None,
+                flag: r["flag"].as_str().map(String::from),
+            })
+        })
+        .collect::<Option<Vec<_>>>()
+        .with_context(|| format!("{}: malformed result", at()))?;
+    Ok(GoldReport {
+        layout: v["layout"].as_str().unwrap_or("").to_string(),
+        text,
+        spans,
+        results,
+    })
+}
+
+/// Span (strict, per label) and result-level scores of the rule reader on a generated corpus.
+pub fn score_corpus(path: &Path) -> Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut spans: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    let mut by_layout: BTreeMap<String, ResultCounts> = BTreeMap::new();
+    let mut total = ResultCounts::default();
+    let mut reports = 0;
+    let started = std::time::Instant::now();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let gold = parse_gold(line, path, i + 1)?;
+        let predicted = read(&gold.text);
+        for label in LABELS {
+            let g: Vec<(usize, usize)> = gold
+                .spans
+                .iter()
+                .filter(|s| s.label == label)
+                .map(|s| (s.start, s.end))
+                .collect();
+            let p: Vec<(usize, usize)> = predicted
+                .iter()
+                .filter(|s| s.label == label)
+                .map(|s| (s.start, s.end))
+                .collect();
+            let entry = spans.entry(label).or_default();
+            entry.0 += p.iter().filter(|s| g.contains(s)).count();
+            entry.1 += p.len();
+            entry.2 += g.len();
+        }
+        let counts = score(&pair(&gold.text, &predicted), &gold.results);
+        by_layout.entry(gold.layout).or_default().add(counts);
+        total.add(counts);
+        reports += 1;
+    }
+    if reports == 0 {
+        bail!("{} holds no reports", path.display());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let f1 = |right: usize, predicted: usize, gold: usize| ResultCounts {
+        right,
+        predicted,
+        gold,
+    };
+    println!(
+        "{} reports, rule reader, {:.2} ms per report",
+        reports,
+        1e3 * elapsed / reports as f64
+    );
+    println!(
+        "spans (strict)\n{:<10} {:>7} {:>7} {:>7} {:>6}",
+        "label", "P", "R", "F1", "gold"
+    );
+    for label in LABELS {
+        let (r, p, g) = spans.get(label).copied().unwrap_or_default();
+        let c = f1(r, p, g);
+        println!(
+            "{label:<10} {:>7.2} {:>7.2} {:>7.2} {g:>6}",
+            100.0 * c.precision(),
+            100.0 * c.recall(),
+            100.0 * c.f1()
+        );
+    }
+    println!(
+        "results (analyte, value and unit right)\n{:<14} {:>7} {:>7} {:>7} {:>6}",
+        "layout", "P", "R", "F1", "gold"
+    );
+    for (layout, c) in by_layout
+        .iter()
+        .chain(std::iter::once((&"all".to_string(), &total)))
+    {
+        println!(
+            "{layout:<14} {:>7.2} {:>7.2} {:>7.2} {:>6}",
+            100.0 * c.precision(),
+            100.0 * c.recall(),
+            100.0 * c.f1(),
+            c.gold
+        );
+    }
+    Ok(())
+}

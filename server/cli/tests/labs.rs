@@ -1,0 +1,132 @@
+//! `bioscope labs` on a report the team wrote by hand in a layout the generator does not
+//! produce (dotted leaders with bracketed ranges and trailing flags, a prose blood count, a
+//! comment line), and `--score` on a generated corpus.
+
+use std::process::Command;
+
+use bioscope_labs::synthetic::{write_corpus, Split};
+use bioscope_tests::fixture;
+use serde_json::Value;
+
+fn bioscope(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bioscope"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_result_of_a_hand_written_report_with_si_value_range_and_flag() {
+    let report = fixture("lab-reports/renal-clinic.txt");
+    let (ok, out, err) = bioscope(&["labs", report.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let doc: Value = serde_json::from_str(out.trim()).unwrap();
+    let results = doc["results"].as_array().unwrap();
+    let got: Vec<(String, f64, String, String, String)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["analyte"].as_str().unwrap().to_string(),
+                r["value"].as_f64().unwrap(),
+                r["unit"].as_str().unwrap_or("").to_string(),
+                r["flag"].as_str().unwrap_or("").to_string(),
+                r["range"]["source"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("Sodium", 138.0, "mmol/L", "N", "report"),
+        // A dropped decimal point (4.5): not hyperkalaemia.
+        ("Potassium", 45.0, "mmol/L", "implausible", "report"),
+        ("Urea", 9.8, "mmol/L", "H", "report"),
+        ("Creatinine", 1.9, "mg/dL", "H", "report"),
+        ("eGFR", 36.0, "mL/min/1.73m2", "L", "report"),
+        ("Calcium", 2.31, "mmol/L", "N", "default"),
+        ("Phosphate", 1.62, "mmol/L", "H", "report"),
+        ("Hemoglobin", 108.0, "g/L", "L", "report"),
+        ("White blood cells", 6.1, "x10^9/L", "N", "default"),
+        ("Platelets", 212.0, "x10^9/L", "N", "default"),
+        ("HbA1c", 7.2, "%", "H", "default"),
+    ];
+    let want: Vec<(String, f64, String, String, String)> = want
+        .iter()
+        .map(|(a, v, u, f, s)| {
+            (
+                a.to_string(),
+                *v,
+                u.to_string(),
+                f.to_string(),
+                s.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    // Creatinine 1.9 mg/dL is 168 µmol/L; HbA1c 7.2 % is 55 mmol/mol (IFCC).
+    let si = |i: usize| results[i]["value_si"].as_f64().unwrap();
+    assert!((si(3) - 167.96).abs() < 0.01, "{}", si(3));
+    assert_eq!(results[3]["unit_si"], "µmol/L");
+    assert!((si(10) - 55.19).abs() < 0.01, "{}", si(10));
+    // The span points at the analyte as written.
+    let text = std::fs::read_to_string(&report).unwrap();
+    let span = &results[7]["span"];
+    let (s, e) = (
+        span[0].as_u64().unwrap() as usize,
+        span[1].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&text[s..e], "Haemoglobin");
+
+    let (ok, table, _) = bioscope(&["labs", "--format", "table", report.to_str().unwrap()]);
+    assert!(ok);
+    assert!(
+        table.contains("Potassium") && table.contains("implausible"),
+        "{table}"
+    );
+    let (ok, csv, _) = bioscope(&["labs", "--format", "csv", report.to_str().unwrap()]);
+    assert!(ok);
+    assert_eq!(csv.lines().count(), 1 + want.len(), "{csv}");
+}
+
+#[test]
+fn unreadable_reports_are_named_and_the_rest_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("scan.bin");
+    std::fs::write(&binary, b"\x00\x01PDF?").unwrap();
+    let report = fixture("lab-reports/renal-clinic.txt");
+    let (ok, out, err) = bioscope(&["labs", binary.to_str().unwrap(), report.to_str().unwrap()]);
+    assert!(!ok, "a skipped file makes the command fail");
+    assert!(err.contains("looks binary"), "{err}");
+    assert!(out.contains("\"Potassium\""), "{out}");
+}
+
+#[test]
+fn the_score_of_the_rule_reader_on_a_generated_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    write_corpus(dir.path(), &[(Split::Test, 40)], 9).unwrap();
+    let corpus = dir.path().join("test.jsonl");
+    let (ok, out, err) = bioscope(&["labs", "--score", corpus.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("40 reports"), "{out}");
+    let all: Vec<f64> = out
+        .lines()
+        .find(|l| l.starts_with("all "))
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert!(all[2] >= 90.0, "result-level F1 {}: {out}", all[2]);
+
+    std::fs::write(dir.path().join("bad.jsonl"), "{not json}\n").unwrap();
+    let (ok, _, err) = bioscope(&[
+        "labs",
+        "--score",
+        dir.path().join("bad.jsonl").to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("bad.jsonl line 1"), "{err}");
+}

@@ -207,6 +207,7 @@ struct GoldReport {
     layout: String,
     text: String,
     spans: Vec<Span>,
+    has_spans: bool,
     results: Vec<GoldResult>,
 }
 
@@ -215,11 +216,18 @@ const LABELS: [&str; 5] = ["BIOMARKER", "VALUE", "UNIT", "RANGE", "FLAG"];
 fn parse_gold(line: &str, path: &Path, n: usize) -> Result<GoldReport> {
     let at = || format!("{} line {n}", path.display());
     let v: Value = serde_json::from_str(line).with_context(at)?;
-    let text = v["text"].as_str().with_context(at)?.to_string();
+    // A generated report carries its text; a hand-written one names its file (beside the
+    // corpus) and may leave its spans out.
+    let text = match (v["text"].as_str(), v["file"].as_str()) {
+        (Some(text), _) => text.to_string(),
+        (None, Some(file)) => read_text(&path.parent().unwrap_or(Path::new(".")).join(file))?,
+        (None, None) => bail!("{}: neither \"text\" nor \"file\"", at()),
+    };
     let label = |s: &str| LABELS.iter().copied().find(|l| *l == s);
+    let no_spans = Vec::new();
     let spans = v["spans"]
         .as_array()
-        .with_context(at)?
+        .unwrap_or(&no_spans)
         .iter()
         .map(|s| {
             Some(Span {
@@ -239,7 +247,7 @@ fn parse_gold(line: &str, path: &Path, n: usize) -> Result<GoldReport> {
             let analyte = bioscope_labs::ANALYTES.iter().find(|a| a.key == key)?;
             Some(GoldResult {
                 analyte: analyte.key,
-                text: r["text"].as_str()?.to_string(),
+                text: r["text"].as_str().unwrap_or_default().to_string(),
                 value: r["value"].as_f64()?,
                 unit: r["unit"].as_str().map(String::from),
                 range: None,
@@ -249,7 +257,12 @@ fn parse_gold(line: &str, path: &Path, n: usize) -> Result<GoldReport> {
         .collect::<Option<Vec<_>>>()
         .with_context(|| format!("{}: malformed result", at()))?;
     Ok(GoldReport {
-        layout: v["layout"].as_str().unwrap_or("").to_string(),
+        layout: v["layout"]
+            .as_str()
+            .or(v["file"].as_str())
+            .unwrap_or("")
+            .to_string(),
+        has_spans: v["spans"].is_array(),
         text,
         spans,
         results,
@@ -272,7 +285,8 @@ pub fn score_corpus(path: &Path) -> Result<()> {
     {
         let gold = parse_gold(line, path, i + 1)?;
         let predicted = read(&gold.text);
-        for label in LABELS {
+        for label in LABELS.iter().filter(|_| gold.has_spans) {
+            let label = *label;
             let g: Vec<(usize, usize)> = gold
                 .spans
                 .iter()
@@ -308,12 +322,14 @@ pub fn score_corpus(path: &Path) -> Result<()> {
         reports,
         1e3 * elapsed / reports as f64
     );
-    println!(
-        "spans (strict)\n{:<10} {:>7} {:>7} {:>7} {:>6}",
-        "label", "P", "R", "F1", "gold"
-    );
-    for label in LABELS {
-        let (r, p, g) = spans.get(label).copied().unwrap_or_default();
+    if !spans.is_empty() {
+        println!(
+            "spans (strict)\n{:<10} {:>7} {:>7} {:>7} {:>6}",
+            "label", "P", "R", "F1", "gold"
+        );
+    }
+    for label in LABELS.iter().filter(|l| spans.contains_key(*l)) {
+        let (r, p, g) = spans[label];
         let c = f1(r, p, g);
         println!(
             "{label:<10} {:>7.2} {:>7.2} {:>7.2} {g:>6}",

@@ -130,3 +130,24 @@ fn the_score_of_the_rule_reader_on_a_generated_corpus() {
     assert!(!ok);
     assert!(err.contains("bad.jsonl line 1"), "{err}");
 }
+
+/// The hand-written reports (four layouts the generator does not produce: dotted leaders, a
+/// patient portal with the value under the name, a ward-round note, a European table with
+/// G/l and "+" flags) scored result by result against their gold file.
+#[test]
+fn the_hand_written_reports_are_read_result_by_result() {
+    let gold = fixture("lab-reports/gold.jsonl");
+    let (ok, out, err) = bioscope(&["labs", "--score", gold.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("4 reports"), "{out}");
+    let all: Vec<f64> = out
+        .lines()
+        .find(|l| l.starts_with("all "))
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert!(all[2] >= 90.0, "result-level F1 {}: {out}", all[2]);
+    assert_eq!(all[3], 37.0, "gold results: {out}");
+}

@@ -8,7 +8,7 @@
 //! flag word, the longest unit the analyte accepts, a printed range (bracketed, after "ref",
 //! "normal", "desirable", or bare) and a flag word.
 
-use crate::analytes::{candidates, resolve};
+use crate::analytes::candidates;
 use crate::numbers::{parse_range, DecimalMark};
 use crate::synthetic::Span;
 use crate::units::parse_unit;
@@ -104,147 +104,253 @@ fn name_at(line: &str, words: &[bioscope_core::corpus::WordSpan], i: usize) -> O
     })
 }
 
+/// Labels that open a line holding the previous result's reference range
+/// ("Standard range: 70 - 99 mg/dL", as patient portals print results).
+const RANGE_LINE_LABELS: [&str; 6] = [
+    "standard range",
+    "reference range",
+    "normal range",
+    "ref range",
+    "reference interval",
+    "range",
+];
+
 /// Biomarker, value, unit, range and flag spans in `text`.
+///
+/// A name alone on its line ("Hemoglobin A1C", or with a word or two such as "(calculated)")
+/// takes its value from the next two non-empty lines ("Your value: 6.8 %"), and a line
+/// opening with a range label gives the result before it its range.
 pub fn read(text: &str) -> Vec<Span> {
     let mark = DecimalMark::detect(text);
     let mut spans = Vec::new();
     let mut offset = 0;
+    // A lone name waiting for its value, and how many more non-empty lines it may wait.
+    let mut carried: Option<((usize, usize), usize)> = None;
+    // Whether the last line gave a result (so a range line may follow it).
+    let mut last_line_had_result = false;
     for line in text.split_inclusive('\n') {
-        read_line(line, offset, mark, &mut spans);
+        let range = offset..offset + line.len();
         offset += line.len();
+        if line.trim().is_empty() {
+            continue;
+        }
+        if last_line_had_result && range_line(text, range.clone(), mark, &mut spans) {
+            last_line_had_result = false;
+            continue;
+        }
+        let before = spans.len();
+        let outcome = read_line(text, range, mark, carried.map(|(c, _)| c), &mut spans);
+        last_line_had_result = spans[before..].iter().any(|s| s.label == "VALUE");
+        carried = match outcome {
+            Some(lone) => Some((lone, 2)),
+            None if last_line_had_result => None,
+            None => carried.and_then(|(c, left)| (left > 1).then_some((c, left - 1))),
+        };
     }
     spans
 }
 
-fn read_line(line: &str, offset: usize, mark: DecimalMark, spans: &mut Vec<Span>) {
-    let words = bioscope_core::corpus::split_words(line);
-    // Biomarker names, left to right, longest first.
+/// A line such as "Standard range: 4.0 - 5.6 %": its range, if it is one.
+fn range_line(
+    text: &str,
+    line: std::ops::Range<usize>,
+    mark: DecimalMark,
+    spans: &mut Vec<Span>,
+) -> bool {
+    let content = &text[line.clone()];
+    let trimmed = content.trim_start();
+    let lead = line.start + content.len() - trimmed.len();
+    let lower = trimmed.to_ascii_lowercase();
+    let Some(label) = RANGE_LINE_LABELS.iter().find(|l| lower.starts_with(*l)) else {
+        return false;
+    };
+    let after_label = &trimmed[label.len()..];
+    let Some(rest) = after_label.trim_start().strip_prefix(':') else {
+        return false;
+    };
+    let rest_start = lead + label.len() + (after_label.len() - after_label.trim_start().len()) + 1;
+    let toks = tokens(rest, rest_start);
+    let found = (1..=3.min(toks.len())).rev().find_map(|n| {
+        let raw = &text[toks[0].start..toks[n - 1].end];
+        parse_range(raw, mark)?;
+        Some((toks[0].start, toks[n - 1].end))
+    });
+    match found {
+        Some((start, end)) => {
+            spans.push(Span {
+                start,
+                end,
+                label: "RANGE",
+            });
+            true
+        }
+        None => false,
+    }
+}
+
+/// Reads one line (`line`: its byte range in `text`); a name from an earlier line
+/// (`carried`) takes its value here when the line names no analyte itself. Returns a name
+/// that found no value and stands nearly alone on its line, to be carried on.
+fn read_line(
+    text: &str,
+    line: std::ops::Range<usize>,
+    mark: DecimalMark,
+    carried: Option<(usize, usize)>,
+    spans: &mut Vec<Span>,
+) -> Option<(usize, usize)> {
+    let content = &text[line.clone()];
+    let words = bioscope_core::corpus::split_words(content);
+    // Biomarker names, left to right, longest first (absolute byte spans).
     let mut names = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        match name_at(line, &words, i) {
+        match name_at(content, &words, i) {
             Some(n) => {
-                names.push((words[i].start, words[i + n - 1].end));
+                names.push((
+                    line.start + words[i].start,
+                    line.start + words[i + n - 1].end,
+                ));
                 i += n;
             }
             None => i += 1,
         }
     }
-    for (k, &(name_start, name_end)) in names.iter().enumerate() {
-        let until = names.get(k + 1).map_or(line.len(), |n| n.0);
-        let rest = &line[name_end..until];
-        // The value: the first number after the name.
-        let Some(value_at) = rest
-            .char_indices()
-            .filter(|&(j, _)| {
-                // A number starts after a space, a separator or a bracket, not inside a word.
-                j == 0 || {
-                    let prev = rest[..j].chars().last().unwrap_or(' ');
-                    !prev.is_alphanumeric()
-                }
-            })
-            .find_map(|(j, _)| number_prefix(&rest[j..]).map(|len| (j, len)))
-        else {
-            continue;
-        };
-        let (value_start, value_len) = value_at;
-        // Text between the name and the value must be filler ("of", "at", ":", dots).
-        let between = &rest[..value_start];
-        if between.split_whitespace().count() > 3 {
-            continue;
+    if names.is_empty() {
+        if let Some(name) = carried {
+            read_result(text, name, line.start, line.end, mark, spans);
         }
-        let name_text = &line[name_start..name_end];
-        let value_end = value_start + value_len;
-        let push = |spans: &mut Vec<Span>, start: usize, end: usize, label| {
-            spans.push(Span {
-                start: offset + start,
-                end: offset + end,
-                label,
-            })
-        };
-        push(spans, name_start, name_end, "BIOMARKER");
-        push(spans, name_end + value_start, name_end + value_end, "VALUE");
-        let after = name_end + value_end;
-        let toks = tokens(&line[after..until], after);
-        let mut t = 0;
-        let flag_at = |t: usize| {
-            toks.get(t).filter(|tok| {
-                let word = trim_token(tok.text);
-                FLAG_WORDS.contains(&word) || FLAG_WORDS.contains(&word.trim_start_matches('('))
-            })
-        };
-        if let Some(tok) = flag_at(t) {
-            let text = trim_token(tok.text);
-            let (s, e) = flag_span(tok, text);
-            push(spans, s, e, "FLAG");
-            t += 1;
-        }
-        // The unit: the longest run of up to three tokens that parses and fits the analyte.
-        if let Some(tok) = toks.get(t) {
-            let analyte = resolve(name_text, None);
-            let found = (1..=3.min(toks.len() - t)).rev().find_map(|n| {
-                let end_tok = &toks[t + n - 1];
-                let raw = &line[tok.start..end_tok.end];
-                let trimmed = raw.trim_end_matches([',', ';', ')', ']']);
-                let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
-                let unit = parse_unit(trimmed)?;
-                if trimmed.is_empty() || unit.quantity == crate::units::Quantity::Dimensionless {
-                    return None;
-                }
-                let fits = crate::analytes::candidates(name_text)
-                    .iter()
-                    .any(|a| a.accepts(&unit))
-                    || analyte.is_none();
-                fits.then_some((n, tok.start, tok.start + trimmed.len()))
-            });
-            if let Some((n, s, e)) = found {
-                push(spans, s, e, "UNIT");
-                t += n;
-            }
-        }
-        // The range: bracketed contents or the following tokens, after an optional label word.
-        let mut t_range = t;
-        while toks.get(t_range).is_some_and(|tok| {
-            let w = tok.text.trim_start_matches(['(', '[']).to_ascii_lowercase();
-            matches!(
-                w.as_str(),
-                "ref" | "ref." | "ref:" | "normal" | "desirable" | "reference" | "range" | "range:"
-            )
-        }) {
-            t_range += 1;
-        }
-        if let Some(tok) = toks.get(t_range) {
-            let found = (1..=3.min(toks.len() - t_range)).rev().find_map(|n| {
-                let end_tok = &toks[t_range + n - 1];
-                let raw = &line[tok.start..end_tok.end];
-                let opened = raw.starts_with(['(', '[']);
-                let inner_start = tok.start + usize::from(opened);
-                let inner = raw[usize::from(opened)..].trim_end_matches([',', ';']);
-                let inner = if opened {
-                    inner.strip_suffix([')', ']'])?
-                } else {
-                    let inner = inner.trim_end_matches([')', ']']);
-                    inner.strip_suffix('.').unwrap_or(inner)
-                };
-                parse_range(inner, mark)?;
-                Some((n, inner_start, inner_start + inner.len()))
-            });
-            if let Some((n, s, e)) = found {
-                push(spans, s, e, "RANGE");
-                t = t_range + n;
-            }
-        }
-        if !spans
-            .iter()
-            .any(|s| s.label == "FLAG" && s.start >= offset + after)
-        {
-            if let Some(tok) = flag_at(t) {
-                let text = trim_token(tok.text);
-                let (s, e) = flag_span(tok, text);
-                push(spans, s, e, "FLAG");
+        return None;
+    }
+    let mut lone = None;
+    for (k, &name) in names.iter().enumerate() {
+        let until = names.get(k + 1).map_or(line.end, |n| n.0);
+        if !read_result(text, name, name.1, until, mark, spans) && k + 1 == names.len() {
+            let others = text[line.start..name.0].split_whitespace().count()
+                + text[name.1..line.end].split_whitespace().count();
+            if others <= 2 && names.len() == 1 {
+                lone = Some(name);
             }
         }
     }
+    lone
+}
+
+/// The value, flag, unit, range and flag of the analyte named at `name`, read from
+/// `text[from..until]`; pushes the spans (the name's first) and says whether a value was found.
+fn read_result(
+    text: &str,
+    name: (usize, usize),
+    from: usize,
+    until: usize,
+    mark: DecimalMark,
+    spans: &mut Vec<Span>,
+) -> bool {
+    let rest = &text[from..until];
+    // The value: the first number after the name, not inside a word.
+    let Some((value_start, value_len)) = rest
+        .char_indices()
+        .filter(|&(j, _)| {
+            let prev = if j == 0 {
+                text[..from].chars().last()
+            } else {
+                rest[..j].chars().last()
+            };
+            !prev.is_some_and(char::is_alphanumeric)
+        })
+        .find_map(|(j, _)| number_prefix(&rest[j..]).map(|len| (j, len)))
+    else {
+        return false;
+    };
+    // Text between the name and the value must be filler ("of", "at", ":", dots, "Your value:").
+    if rest[..value_start].split_whitespace().count() > 3 {
+        return false;
+    }
+    let name_text = &text[name.0..name.1];
+    let push = |spans: &mut Vec<Span>, start: usize, end: usize, label| {
+        spans.push(Span { start, end, label })
+    };
+    push(spans, name.0, name.1, "BIOMARKER");
+    let value_end = from + value_start + value_len;
+    push(spans, from + value_start, value_end, "VALUE");
+    let toks = tokens(&text[value_end..until], value_end);
+    let flag_at = |t: usize| {
+        toks.get(t).filter(|tok| {
+            let word = trim_token(tok.text);
+            FLAG_WORDS.contains(&word)
+                || FLAG_WORDS.contains(&word.trim_start_matches('('))
+                // "+" and "-" flag a result only at the end of its row.
+                || (t + 1 == toks.len() && matches!(word, "+" | "-" | "++" | "--"))
+        })
+    };
+    let mut t = 0;
+    let mut flagged = false;
+    if let Some(tok) = flag_at(t) {
+        let (s, e) = flag_span(tok, trim_token(tok.text));
+        push(spans, s, e, "FLAG");
+        flagged = true;
+        t += 1;
+    }
+    // The unit: the longest run of up to three tokens that parses and fits the analyte.
+    if t < toks.len() {
+        let found = (1..=3.min(toks.len() - t)).rev().find_map(|n| {
+            let raw = &text[toks[t].start..toks[t + n - 1].end];
+            let trimmed = raw.trim_end_matches([',', ';', ')', ']']);
+            let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
+            if trimmed.is_empty() {
+                return None;
+            }
+            let unit = parse_unit(trimmed)?;
+            if unit.quantity == crate::units::Quantity::Dimensionless {
+                return None;
+            }
+            let known = candidates(name_text);
+            let fits = known.is_empty() || known.iter().any(|a| a.accepts(&unit));
+            fits.then_some((n, toks[t].start, toks[t].start + trimmed.len()))
+        });
+        if let Some((n, s, e)) = found {
+            push(spans, s, e, "UNIT");
+            t += n;
+        }
+    }
+    // The range: bracketed contents or the following tokens, after an optional label word.
+    let mut t_range = t;
+    while toks.get(t_range).is_some_and(|tok| {
+        let w = tok.text.trim_start_matches(['(', '[']).to_ascii_lowercase();
+        matches!(
+            w.as_str(),
+            "ref" | "ref." | "ref:" | "normal" | "desirable" | "reference" | "range" | "range:"
+        )
+    }) {
+        t_range += 1;
+    }
+    if t_range < toks.len() {
+        let found = (1..=3.min(toks.len() - t_range)).rev().find_map(|n| {
+            let first = &toks[t_range];
+            let raw = &text[first.start..toks[t_range + n - 1].end];
+            let opened = raw.starts_with(['(', '[']);
+            let inner_start = first.start + usize::from(opened);
+            let inner = raw[usize::from(opened)..].trim_end_matches([',', ';']);
+            let inner = if opened {
+                inner.strip_suffix([')', ']'])?
+            } else {
+                let inner = inner.trim_end_matches([')', ']']);
+                inner.strip_suffix('.').unwrap_or(inner)
+            };
+            parse_range(inner, mark)?;
+            Some((n, inner_start, inner_start + inner.len()))
+        });
+        if let Some((n, s, e)) = found {
+            push(spans, s, e, "RANGE");
+            t = t_range + n;
+        }
+    }
+    if !flagged {
+        if let Some(tok) = flag_at(t) {
+            let (s, e) = flag_span(tok, trim_token(tok.text));
+            push(spans, s, e, "FLAG");
+        }
+    }
+    true
 }
 
 /// The flag's span inside its token, without brackets ("(H)" is flagged "H").
@@ -291,6 +397,17 @@ mod tests {
                 ("ferritin".into(), "BIOMARKER"),
                 ("8".into(), "VALUE"),
                 ("µg/L".into(), "UNIT"),
+            ]
+        );
+        // A portal prints the value and the range under the name.
+        assert_eq!(
+            labelled("Glucose, Fasting\n    Your value: 131 mg/dL  High\n    Standard range: 70 - 99 mg/dL\n"),
+            [
+                ("Glucose, Fasting".into(), "BIOMARKER"),
+                ("131".into(), "VALUE"),
+                ("mg/dL".into(), "UNIT"),
+                ("High".into(), "FLAG"),
+                ("70 - 99".into(), "RANGE"),
             ]
         );
         // Header numbers are not results: no analyte name precedes them.

@@ -130,6 +130,13 @@ fn count(unit: &str) -> Option<Unit> {
 /// Reads a unit as printed. `None` when it is not a unit this module knows.
 pub fn parse_unit(text: &str) -> Option<Unit> {
     use Quantity::*;
+    // Giga and tera per litre ("G/l", "T/l", European counts), told from grams by case.
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    match compact.trim_end_matches(['.', ',', ';', ':']) {
+        "G/l" | "G/L" | "Giga/l" | "Giga/L" => return Some(Unit::new(NumberConcentration, 1e9)),
+        "T/l" | "T/L" | "Tera/l" | "Tera/L" => return Some(Unit::new(NumberConcentration, 1e12)),
+        _ => {}
+    }
     let unit = canonical(text);
     let unit = unit.trim_end_matches(['.', ',', ';', ':']);
     let fixed = match unit {
@@ -244,6 +251,9 @@ mod tests {
         check("M/uL", NumberConcentration, 1e12);
         check("/mm3", NumberConcentration, 1e6);
         check("cells/µL", NumberConcentration, 1e6);
+        check("G/l", NumberConcentration, 1e9);
+        check("T/L", NumberConcentration, 1e12);
+        check("g/l", MassConcentration, 1.0);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! reports, and `bioscope labs --score CORPUS.jsonl`: span and result-level scores on a
 //! generated corpus (`bioscope-train lab-reports`).
 //!
-//! Spans come from the rule reader of `bioscope-labs` (no lab model ships yet).
+//! Reports are plain text or PDF (its text layer). Spans come from the rule reader of
+//! `bioscope-labs` (no lab model ships yet).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -85,6 +86,31 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// A report's text: a PDF's text layer, else the file as UTF-8 text (as `tag` reads it).
+fn read_report(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if !bytes.starts_with(b"%PDF-") {
+        return read_text(path);
+    }
+    // A malformed PDF must not take the other files down with it.
+    let extracted = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem(&bytes));
+    match extracted {
+        Ok(Ok(text)) if !text.trim().is_empty() => Ok(text),
+        Ok(Ok(_)) => bail!(
+            "{} is a PDF without a text layer (a scan?): run OCR on it first; skipped",
+            path.display()
+        ),
+        Ok(Err(e)) => bail!(
+            "cannot read the text of PDF {}: {e}; skipped",
+            path.display()
+        ),
+        Err(_) => bail!(
+            "the PDF reader failed on {} (a damaged file?); skipped",
+            path.display()
+        ),
+    }
+}
+
 /// Prints the results of each file; files that cannot be read are reported and skipped.
 /// Returns whether every file was read.
 pub fn labs(files: &[PathBuf], format: LabsFormat) -> Result<bool> {
@@ -95,7 +121,7 @@ pub fn labs(files: &[PathBuf], format: LabsFormat) -> Result<bool> {
         );
     }
     for path in files {
-        let text = match read_text(path) {
+        let text = match read_report(path) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("bioscope: {e:#}");

@@ -151,3 +151,78 @@ fn the_hand_written_reports_are_read_result_by_result() {
     assert!(all[2] >= 90.0, "result-level F1 {}: {out}", all[2]);
     assert_eq!(all[3], 37.0, "gold results: {out}");
 }
+
+/// A one-page PDF with a text layer in Helvetica, lines set with `T*` (made here, so that the
+/// test needs no PDF tool).
+fn pdf_with_lines(lines: &[&str]) -> Vec<u8> {
+    let mut content = String::from("BT /F1 11 Tf 50 750 Td 14 TL\n");
+    for line in lines {
+        content.push_str(&format!("({line}) Tj T*\n"));
+    }
+    content.push_str("ET\n");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}endstream",
+            content.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+            .to_string(),
+    ];
+    let mut pdf = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.push_str(&format!("{} 0 obj\n{object}\nendobj\n", i + 1));
+    }
+    let xref = pdf.len();
+    pdf.push_str(&format!(
+        "xref\n0 {}\n0000000000 65535 f \n",
+        objects.len() + 1
+    ));
+    for offset in offsets {
+        pdf.push_str(&format!("{offset:010} 00000 n \n"));
+    }
+    pdf.push_str(&format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    ));
+    pdf.into_bytes()
+}
+
+#[test]
+fn pdf_reports_are_read_through_their_text_layer_and_damaged_ones_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("report.pdf");
+    std::fs::write(
+        &pdf,
+        pdf_with_lines(&[
+            "CITY LAB - RESULTS",
+            "Sodium        141   mmol/L   135-145",
+            "Potassium     6.2   mmol/L   3.5-5.1   H",
+        ]),
+    )
+    .unwrap();
+    let (ok, out, err) = bioscope(&["labs", pdf.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let doc: Value = serde_json::from_str(out.trim()).unwrap();
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{out}");
+    assert_eq!(results[1]["analyte"], "Potassium");
+    assert_eq!(results[1]["value"], 6.2);
+    assert_eq!(results[1]["flag"], "H");
+
+    let damaged = dir.path().join("damaged.pdf");
+    std::fs::write(&damaged, b"%PDF-1.4\n1 0 obj << /Type /Catalog").unwrap();
+    let (ok, out, err) = bioscope(&["labs", damaged.to_str().unwrap(), pdf.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("damaged.pdf"), "{err}");
+    assert!(
+        out.contains("\"Potassium\""),
+        "the other file is still read: {out}"
+    );
+}

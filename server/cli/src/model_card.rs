@@ -48,12 +48,17 @@ pub fn card(dir: &Path) -> Result<String> {
     let e = &manifest.encoder;
     let _ = writeln!(
         md,
-        "| encoder | {} layers, hidden {}, {} heads, vocabulary {}; base `{}` |",
+        "| encoder | {} layers, hidden {}, {} heads, vocabulary {}; base `{}`{} |",
         e.num_hidden_layers,
         e.hidden_size,
         e.num_attention_heads,
         grouped(e.vocab_size as u64),
-        t.base_encoder
+        t.base_encoder,
+        if e.shape_features {
+            "; a learned word-shape vector added to each piece's embedding"
+        } else {
+            ""
+        }
     );
     let head = if manifest.crf.is_some() {
         "linear + CRF"

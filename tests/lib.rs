@@ -43,6 +43,21 @@ pub fn shipped_model() -> PathBuf {
     repo_root().join("models/bioscope-union")
 }
 
+/// Runs a built binary (`env!("CARGO_BIN_EXE_…")` of the calling test) with the ONNX Runtime
+/// library set: whether it succeeded, its stdout and its stderr.
+pub fn run_binary(binary: &str, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(binary)
+        .args(args)
+        .env("ORT_DYLIB_PATH", ort_library())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     repo_root().join("tests").join("fixtures").join(name)
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use bioscope_labs::reader::read;
 use bioscope_labs::results::{pair, score, LabResult, ResultCounts};
-use bioscope_labs::synthetic::{GoldResult, Span};
+use bioscope_labs::synthetic::{GoldResult, Span, LABELS};
 use bioscope_labs::{Interval, RangeSource};
 use serde_json::{json, Value};
 
@@ -237,8 +237,6 @@ struct GoldReport {
     results: Vec<GoldResult>,
 }
 
-const LABELS: [&str; 5] = ["BIOMARKER", "VALUE", "UNIT", "RANGE", "FLAG"];
-
 fn parse_gold(line: &str, path: &Path, n: usize) -> Result<GoldReport> {
     let at = || format!("{} line {n}", path.display());
     let v: Value = serde_json::from_str(line).with_context(at)?;
@@ -338,7 +336,7 @@ pub fn score_corpus(path: &Path) -> Result<()> {
         bail!("{} holds no reports", path.display());
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let f1 = |right: usize, predicted: usize, gold: usize| ResultCounts {
+    let counts = |right: usize, predicted: usize, gold: usize| ResultCounts {
         right,
         predicted,
         gold,
@@ -356,7 +354,7 @@ pub fn score_corpus(path: &Path) -> Result<()> {
     }
     for label in LABELS.iter().filter(|l| spans.contains_key(*l)) {
         let (r, p, g) = spans[label];
-        let c = f1(r, p, g);
+        let c = counts(r, p, g);
         println!(
             "{label:<10} {:>7.2} {:>7.2} {:>7.2} {g:>6}",
             100.0 * c.precision(),

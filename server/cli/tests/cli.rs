@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use bioscope_tests::{fixture, ort_library, trained_tiny_run};
+use bioscope_tests::{fixture, trained_tiny_run};
 use bioscope_train::export::{export_bundle, ExportOptions};
 
 fn tiny_bundle(dir: &Path) -> std::path::PathBuf {
@@ -14,16 +14,7 @@ fn tiny_bundle(dir: &Path) -> std::path::PathBuf {
 }
 
 fn bioscope(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bioscope"))
-        .args(args)
-        .env("ORT_DYLIB_PATH", ort_library())
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    bioscope_tests::run_binary(env!("CARGO_BIN_EXE_bioscope"), args)
 }
 
 /// `bioscope tag --model models/bioscope-union ARGS...`.

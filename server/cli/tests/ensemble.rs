@@ -3,7 +3,6 @@
 //! theirs, it tags through the ordinary bundle path, and what cannot be combined is refused.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use bioscope_core::bundle::Bundle;
 use bioscope_tagger::{OnnxModel, Priority, Tagger, TaggerOptions};
@@ -11,16 +10,7 @@ use bioscope_tests::{ort_library, tiny_config, trained_run};
 use bioscope_train::export::{export_bundle, ExportOptions};
 
 fn bioscope(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bioscope"))
-        .args(args)
-        .env("ORT_DYLIB_PATH", ort_library())
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    bioscope_tests::run_binary(env!("CARGO_BIN_EXE_bioscope"), args)
 }
 
 fn options() -> TaggerOptions {

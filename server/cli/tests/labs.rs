@@ -2,22 +2,23 @@
 //! produce (dotted leaders with bracketed ranges and trailing flags, a prose blood count, a
 //! comment line), and `--score` on a generated corpus.
 
-use std::process::Command;
-
 use bioscope_labs::synthetic::{write_corpus, Split};
 use bioscope_tests::fixture;
 use serde_json::Value;
 
 fn bioscope(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bioscope"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    bioscope_tests::run_binary(env!("CARGO_BIN_EXE_bioscope"), args)
+}
+
+/// P, R, F1 and gold count of the "all" row of `bioscope labs --score`.
+fn all_row(out: &str) -> Vec<f64> {
+    out.lines()
+        .find(|l| l.starts_with("all "))
+        .unwrap_or_else(|| panic!("no \"all\" row: {out}"))
+        .split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().unwrap())
+        .collect()
 }
 
 #[test]
@@ -111,14 +112,7 @@ fn the_score_of_the_rule_reader_on_a_generated_corpus() {
     let (ok, out, err) = bioscope(&["labs", "--score", corpus.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert!(out.starts_with("40 reports"), "{out}");
-    let all: Vec<f64> = out
-        .lines()
-        .find(|l| l.starts_with("all "))
-        .unwrap()
-        .split_whitespace()
-        .skip(1)
-        .map(|x| x.parse().unwrap())
-        .collect();
+    let all = all_row(&out);
     assert!(all[2] >= 90.0, "result-level F1 {}: {out}", all[2]);
 
     std::fs::write(dir.path().join("bad.jsonl"), "{not json}\n").unwrap();
@@ -140,14 +134,7 @@ fn the_hand_written_reports_are_read_result_by_result() {
     let (ok, out, err) = bioscope(&["labs", "--score", gold.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert!(out.starts_with("4 reports"), "{out}");
-    let all: Vec<f64> = out
-        .lines()
-        .find(|l| l.starts_with("all "))
-        .unwrap()
-        .split_whitespace()
-        .skip(1)
-        .map(|x| x.parse().unwrap())
-        .collect();
+    let all = all_row(&out);
     assert!(all[2] >= 90.0, "result-level F1 {}: {out}", all[2]);
     assert_eq!(all[3], 37.0, "gold results: {out}");
 }

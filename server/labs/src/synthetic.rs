@@ -279,6 +279,15 @@ impl Writer {
             label,
         });
     }
+    /// `before`, the labelled `text` and `after`, when there is a text (a column or bracket a
+    /// row may leave out).
+    fn optional(&mut self, before: &str, text: Option<&str>, label: &'static str, after: &str) {
+        if let Some(text) = text {
+            self.push(before);
+            self.label(text, label);
+            self.push(after);
+        }
+    }
     /// Pads the current line with spaces to `column` characters (at least one space).
     fn pad_to(&mut self, column: usize) {
         let line = self.text.rsplit('\n').next().unwrap_or("");
@@ -496,21 +505,14 @@ fn write_layout(layout: &str, rows: &[Row], w: &mut Writer, rng: &mut StdRng) {
                 w.pad_to(21);
                 w.label(&r.value, "VALUE");
                 if layout == "european" {
-                    if let Some(f) = &r.flag {
-                        w.push(" ");
-                        w.label(f, "FLAG");
-                    }
+                    w.optional(" ", r.flag.as_deref(), "FLAG", "");
                     w.pad_to(32);
                 } else {
                     w.pad_to(32);
-                    if let Some(f) = &r.flag {
-                        w.label(f, "FLAG");
-                    }
+                    w.optional("", r.flag.as_deref(), "FLAG", "");
                     w.pad_to(39);
                 }
-                if let Some(u) = &r.unit {
-                    w.label(u, "UNIT");
-                }
+                w.optional("", r.unit.as_deref(), "UNIT", "");
                 w.pad_to(if layout == "european" { 45 } else { 52 });
                 if let Some(range) = &r.range {
                     if layout == "european" {
@@ -535,17 +537,11 @@ fn write_layout(layout: &str, rows: &[Row], w: &mut Writer, rng: &mut StdRng) {
                 w.push(" | ");
                 w.label(&r.value, "VALUE");
                 w.push(" | ");
-                if let Some(u) = &r.unit {
-                    w.label(u, "UNIT");
-                }
+                w.optional("", r.unit.as_deref(), "UNIT", "");
                 w.push(" | ");
-                if let Some(range) = &r.range {
-                    w.label(range, "RANGE");
-                }
+                w.optional("", r.range.as_deref(), "RANGE", "");
                 w.push(" | ");
-                if let Some(f) = &r.flag {
-                    w.label(f, "FLAG");
-                }
+                w.optional("", r.flag.as_deref(), "FLAG", "");
                 w.push(" |\n");
             }
         }
@@ -559,34 +555,18 @@ fn write_layout(layout: &str, rows: &[Row], w: &mut Writer, rng: &mut StdRng) {
                     w.push(";");
                     w.label(&r.value, "VALUE");
                     w.push(";");
-                    if let Some(u) = &r.unit {
-                        w.label(u, "UNIT");
-                    }
+                    w.optional("", r.unit.as_deref(), "UNIT", "");
                     w.push(";");
-                    if let Some(range) = &r.range {
-                        w.label(range, "RANGE");
-                    }
+                    w.optional("", r.range.as_deref(), "RANGE", "");
                     w.push(";");
-                    if let Some(f) = &r.flag {
-                        w.label(f, "FLAG");
-                    }
+                    w.optional("", r.flag.as_deref(), "FLAG", "");
                 } else {
                     w.push(":");
                     gap(w, rng);
                     w.label(&r.value, "VALUE");
-                    if let Some(u) = &r.unit {
-                        w.push(" ");
-                        w.label(u, "UNIT");
-                    }
-                    if let Some(range) = &r.range {
-                        w.push(" (");
-                        w.label(range, "RANGE");
-                        w.push(")");
-                    }
-                    if let Some(f) = &r.flag {
-                        w.push(" ");
-                        w.label(f, "FLAG");
-                    }
+                    w.optional(" ", r.unit.as_deref(), "UNIT", "");
+                    w.optional(" (", r.range.as_deref(), "RANGE", ")");
+                    w.optional(" ", r.flag.as_deref(), "FLAG", "");
                 }
                 w.push("\n");
             }
@@ -596,20 +576,9 @@ fn write_layout(layout: &str, rows: &[Row], w: &mut Writer, rng: &mut StdRng) {
                 w.label(&r.name, "BIOMARKER");
                 w.push(" ");
                 w.label(&r.value, "VALUE");
-                if let Some(f) = &r.flag {
-                    w.push(" (");
-                    w.label(f, "FLAG");
-                    w.push(")");
-                }
-                if let Some(u) = &r.unit {
-                    w.push(" ");
-                    w.label(u, "UNIT");
-                }
-                if let Some(range) = &r.range {
-                    w.push(" [");
-                    w.label(range, "RANGE");
-                    w.push("]");
-                }
+                w.optional(" (", r.flag.as_deref(), "FLAG", ")");
+                w.optional(" ", r.unit.as_deref(), "UNIT", "");
+                w.optional(" [", r.range.as_deref(), "RANGE", "]");
                 w.push(if rng.random_bool(0.3) { "  " } else { "\n" });
             }
             w.push("\n");
@@ -624,19 +593,9 @@ fn write_layout(layout: &str, rows: &[Row], w: &mut Writer, rng: &mut StdRng) {
                 w.push(&".".repeat(dots));
                 w.push(" ");
                 w.label(&r.value, "VALUE");
-                if let Some(u) = &r.unit {
-                    w.push(" ");
-                    w.label(u, "UNIT");
-                }
-                if let Some(range) = &r.range {
-                    w.push("   (desirable ");
-                    w.label(range, "RANGE");
-                    w.push(")");
-                }
-                if let Some(f) = &r.flag {
-                    w.push("  ");
-                    w.label(f, "FLAG");
-                }
+                w.optional(" ", r.unit.as_deref(), "UNIT", "");
+                w.optional("   (desirable ", r.range.as_deref(), "RANGE", ")");
+                w.optional("  ", r.flag.as_deref(), "FLAG", "");
                 w.push("\n");
             }
         }
@@ -667,10 +626,7 @@ fn write_layout(layout: &str, rows: &[Row], w: &mut Writer, rng: &mut StdRng) {
                     [" of ", " at ", " "].choose(rng).unwrap_or(&" ")
                 });
                 w.label(&r.value, "VALUE");
-                if let Some(u) = &r.unit {
-                    w.push(" ");
-                    w.label(u, "UNIT");
-                }
+                w.optional(" ", r.unit.as_deref(), "UNIT", "");
                 if let Some(range) = &r.range {
                     w.push([" (ref ", " (normal ", " ("].choose(rng).unwrap_or(&" ("));
                     w.label(range, "RANGE");

@@ -5,9 +5,12 @@ use std::path::Path;
 
 use bioscope_core::corpus::{read_iob, Sentence};
 use bioscope_core::encoding::WordPieceEncoder;
+use bioscope_core::lexicon_match::{write_floats, MatchBits, NUM_LEXICON_FEATURES};
 use bioscope_core::metrics::entities_of;
 use bioscope_core::{EntityType, LabelScheme};
-use bioscope_tagger::{Priority, Tagger, TaggerOptions};
+use bioscope_lexicon::matches::word_matches;
+use bioscope_lexicon::{ConceptId, Lexicon, Namespace};
+use bioscope_tagger::{Features, Priority, Tagger, TaggerOptions};
 use bioscope_tests::{
     fixture, ort_library, pretrained_encoder, tiny_config, trained_run, trained_tiny_run,
 };
@@ -26,13 +29,19 @@ fn options() -> TaggerOptions {
     }
 }
 
-/// One model input: piece ids and their word-shape ids.
-type Sequence = (Vec<u32>, Vec<u32>);
+/// One model input: piece ids, their word-shape ids and their lexicon-match bits.
+type Sequence = (Vec<u32>, Vec<u32>, Vec<MatchBits>);
 
 /// Candle logits `[len, labels]` for one sequence.
-fn candle_logits(model: &TokenClassifier, (ids, shapes): &Sequence) -> Vec<Vec<f32>> {
+fn candle_logits(model: &TokenClassifier, (ids, shapes, bits): &Sequence) -> Vec<Vec<f32>> {
     let dev = candle_core::Device::Cpu;
+    let f = NUM_LEXICON_FEATURES;
+    let mut features = vec![0f32; bits.len() * f];
+    for (p, &b) in bits.iter().enumerate() {
+        write_floats(b, &mut features[p * f..(p + 1) * f]);
+    }
     let batch = Batch {
+        lexicon: Tensor::from_vec(features, (1, bits.len(), f), &dev).unwrap(),
         ids: Tensor::new(ids.as_slice(), &dev)
             .unwrap()
             .unsqueeze(0)
@@ -54,14 +63,21 @@ fn candle_logits(model: &TokenClassifier, (ids, shapes): &Sequence) -> Vec<Vec<f
 /// ONNX Runtime logits of a padded batch (shape ids passed when the model takes them).
 fn ort_logits(tagger: &Tagger, sequences: &[Sequence]) -> (Vec<f32>, usize) {
     let batch: Vec<&[u32]> = sequences.iter().map(|s| s.0.as_slice()).collect();
-    let shapes: Vec<&[u32]> = if tagger.model().shape_features() {
-        sequences.iter().map(|s| s.1.as_slice()).collect()
-    } else {
-        Vec::new()
+    let model = tagger.model();
+    let features = Features {
+        shapes: if model.shape_features() {
+            sequences.iter().map(|s| s.1.as_slice()).collect()
+        } else {
+            Vec::new()
+        },
+        lexicon: if model.lexicon_features() {
+            sequences.iter().map(|s| s.2.as_slice()).collect()
+        } else {
+            Vec::new()
+        },
     };
-    tagger
-        .model()
-        .logits(&batch, &shapes, Priority::Interactive)
+    model
+        .logits(&batch, &features, Priority::Interactive)
         .unwrap()
 }
 
@@ -94,16 +110,31 @@ fn id_sequences(
     sentences: &[Sentence],
     max_len: usize,
 ) -> Vec<Sequence> {
+    lexicon_sequences(encoder, sentences, max_len, None)
+}
+
+/// [`id_sequences`] with each piece's lexicon-match bits from `lexicon`.
+fn lexicon_sequences(
+    encoder: &WordPieceEncoder,
+    sentences: &[Sentence],
+    max_len: usize,
+    lexicon: Option<&Lexicon>,
+) -> Vec<Sequence> {
     sentences
         .iter()
         .flat_map(|s| {
+            let word_bits = match lexicon {
+                Some(lexicon) => word_matches(lexicon, &s.words),
+                None => vec![0; s.words.len()],
+            };
             encoder
                 .encode_words(&s.words, max_len)
                 .unwrap()
                 .into_iter()
-                .map(|w| {
+                .map(move |w| {
                     let shapes = w.shapes(&s.words);
-                    (w.ids, shapes)
+                    let bits = w.lexicon_features(&word_bits);
+                    (w.ids, shapes, bits)
                 })
         })
         .collect()
@@ -249,6 +280,93 @@ fn shape_features_train_export_and_import_with_parity() {
 }
 
 #[test]
+fn lexicon_features_train_export_and_tag_with_parity() {
+    let dir = tempfile::tempdir().unwrap();
+    // A small vocabulary: two of the corpus's disease names and two of its genes.
+    let mut builder = bioscope_lexicon::LexiconBuilder::new();
+    for (local, entity_type, name) in [
+        ("D015470", EntityType::Disease, "acute leukemia"),
+        ("D006973", EntityType::Disease, "hypertension"),
+        ("672", EntityType::Gene, "BRCA1"),
+        ("7124", EntityType::Gene, "TNF-alpha"),
+    ] {
+        let namespace = if entity_type == EntityType::Gene {
+            Namespace::NcbiGene
+        } else {
+            Namespace::Mesh
+        };
+        builder.concept(ConceptId::new(namespace, local), entity_type, name);
+    }
+    let lexicon_path = dir.path().join("names.lexicon");
+    std::fs::write(&lexicon_path, builder.finish().0).unwrap();
+    let lexicon = std::sync::Arc::new(Lexicon::open(&lexicon_path).unwrap());
+
+    let mut config = tiny_config();
+    config.lexicon_features = Some(lexicon_path.clone());
+    config.freeze_layers = 1;
+    assert!(
+        config.validate().is_err(),
+        "frozen embeddings cannot learn lexicon vectors"
+    );
+    config.freeze_layers = 0;
+    let run = trained_run(&config, &dir.path().join("run"));
+    let table = run
+        .model
+        .lexicon_embeddings
+        .as_ref()
+        .expect("a lexicon table");
+    let moved: f32 = table.abs().unwrap().sum_all().unwrap().to_scalar().unwrap();
+    assert!(moved > 0.0, "training left the lexicon vectors at zero");
+    // The run remembers its lexicon: loading it again gives the same features.
+    let reloaded = load_run(&dir.path().join("run")).unwrap();
+    assert!(reloaded.model.lexicon.is_some());
+
+    let bundle = dir.path().join("bundle");
+    export_bundle(&run, &bundle, &ExportOptions { int8: false }).unwrap();
+    let plain = Tagger::load(&bundle, options()).unwrap();
+    assert!(plain.bundle.manifest.encoder.lexicon_features);
+    assert!(
+        plain.feature_note().is_some(),
+        "no lexicon: the tagger says so"
+    );
+    let tagger = plain.with_feature_lexicon(Some(lexicon.clone()));
+    assert!(tagger.feature_note().is_none());
+
+    let sentences = sample_sentences();
+    let seqs = lexicon_sequences(&run.encoder, &sentences, run.info.max_len, Some(&lexicon));
+    assert!(
+        seqs.iter().any(|s| s.2.iter().any(|&b| b != 0)),
+        "the sample has lexicon names"
+    );
+    let diff = max_logit_diff(&run, &tagger, &seqs);
+    assert!(diff <= 1e-4, "max abs logit difference {diff}");
+    // The features reach the scores: the same pieces without them score differently.
+    let first = seqs
+        .iter()
+        .position(|s| s.2.iter().any(|&b| b != 0))
+        .unwrap();
+    let mut cleared = vec![seqs[first].clone()];
+    cleared[0].2.fill(0);
+    assert_ne!(
+        ort_logits(&tagger, &seqs[first..=first]).0,
+        ort_logits(&tagger, &cleared).0
+    );
+    let words: Vec<Vec<String>> = sentences.iter().map(|s| s.words.clone()).collect();
+    let reference = predict(&run.model, &run.encoder, &sentences, run.info.max_len, 512).unwrap();
+    assert_eq!(
+        entities_of(&reference),
+        entities_of(&tagger.tag_words(&words).unwrap())
+    );
+    // An int8 export of it loads and tags.
+    let int8 = dir.path().join("int8");
+    export_bundle(&run, &int8, &ExportOptions { int8: true }).unwrap();
+    let quantized = Tagger::load(&int8, options())
+        .unwrap()
+        .with_feature_lexicon(Some(lexicon));
+    assert_eq!(quantized.tag_words(&words).unwrap().len(), words.len());
+}
+
+#[test]
 fn pretrained_encoder_exports_with_parity() {
     let encoder_dir =
         pretrained_encoder().expect("run `bash .ci/setup` to fetch the pretrained encoder");
@@ -279,6 +397,7 @@ fn pretrained_encoder_exports_with_parity() {
         training: Default::default(),
         evaluation: vec![],
         throughput: Default::default(),
+        lexicon: None,
     }
     .write(&run_dir)
     .unwrap();
@@ -302,7 +421,8 @@ fn pretrained_encoder_exports_with_parity() {
         .map(|w| {
             let window = tokenizer.encode_words(w, 64).unwrap().remove(0);
             let shapes = window.shapes(w);
-            (window.ids, shapes)
+            let bits = vec![0; window.ids.len()];
+            (window.ids, shapes, bits)
         })
         .collect();
     let diff = max_logit_diff(&run, &tagger, &seqs);

@@ -38,6 +38,11 @@ pub struct BertConfig {
     /// configs and in runs made without it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub shape_features: bool,
+    /// BioScope's addition: lexicon-match features
+    /// ([`bioscope_core::lexicon_match`]), a learned vector per set bit added to the input
+    /// embeddings.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lexicon_features: bool,
 }
 
 fn default_hidden_act() -> String {
@@ -69,6 +74,7 @@ impl BertConfig {
             type_vocab_size: 2,
             layer_norm_eps: 1e-12,
             shape_features: false,
+            lexicon_features: false,
         }
     }
 

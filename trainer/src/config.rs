@@ -59,6 +59,13 @@ pub struct TrainConfig {
     /// Needs `freeze_layers = 0` (the embeddings must train).
     #[serde(default)]
     pub shape_features: bool,
+    /// A lexicon file (`names.lexicon`) whose names give each word lexicon-match features
+    /// (`bioscope_lexicon::matches`): a learned vector per type whose name begins or continues
+    /// there is added to the input embeddings. Build it without annotated corpora (`bioscope
+    /// lexicon build --no-corpora`), or every training mention would be a lexicon name. Needs
+    /// `freeze_layers = 0`.
+    #[serde(default)]
+    pub lexicon_features: Option<PathBuf>,
     /// Save a resumable checkpoint every this many steps (and at each epoch's end).
     #[serde(default = "d_checkpoint_every")]
     pub checkpoint_every: usize,
@@ -134,6 +141,9 @@ impl TrainConfig {
         }
         if self.shape_features && self.freeze_layers > 0 {
             bail!("shape_features needs freeze_layers = 0: the shape vectors are part of the embeddings, which frozen layers cache");
+        }
+        if self.lexicon_features.is_some() && self.freeze_layers > 0 {
+            bail!("lexicon_features needs freeze_layers = 0: the lexicon vectors are part of the embeddings, which frozen layers cache");
         }
         if !(0.0..1.0).contains(&self.dropout) {
             bail!("dropout must be in [0, 1)");

@@ -9,7 +9,9 @@ use bioscope_core::corpus::{read_sentences, CorpusFormat, Sentence};
 use bioscope_core::encoding::{Window, WordPieceEncoder};
 use bioscope_core::entity::Tag;
 use bioscope_core::hash::Hasher;
+use bioscope_core::lexicon_match::{write_floats, MatchBits, NUM_LEXICON_FEATURES};
 use bioscope_core::{EntityType, LabelScheme};
+use bioscope_lexicon::Lexicon;
 use candle_core::Tensor;
 use serde::{Deserialize, Serialize};
 
@@ -105,6 +107,9 @@ pub struct Example {
     pub ids: Vec<u32>,
     /// Per piece, its word's shape ([`bioscope_core::shape::word_shape`]).
     pub shapes: Vec<u32>,
+    /// Per piece, its lexicon-match bits ([`bioscope_core::lexicon_match`]; all 0 without a
+    /// lexicon).
+    pub lexicon: Vec<MatchBits>,
     pub labels: Vec<u32>,
     /// Per piece, the bit set of labels the corpus admits (see [`CorpusSpec::annotates`]);
     /// `None` when the labels are complete.
@@ -119,14 +124,14 @@ pub struct Example {
 /// Encodes tagged sentences into windows of at most `max_len` pieces, with `context` pieces of
 /// overlap (0 for training, [`bioscope_core::encoding::WINDOW_CONTEXT`] to predict as the
 /// tagger does). `annotated` lists the types the sentences' corpus annotates; an `O` piece may
-/// also be any other type's label.
+/// also be any other type's label. With a `lexicon`, pieces carry its lexicon-match bits.
 pub fn encode(
     sentences: &[Sentence],
     encoder: &WordPieceEncoder,
     scheme: &LabelScheme,
     annotated: &[EntityType],
-    max_len: usize,
-    context: usize,
+    (max_len, context): (usize, usize),
+    lexicon: Option<&Lexicon>,
 ) -> Result<Vec<Example>> {
     // Labels an `O` piece admits: O itself and both labels of every unannotated type.
     let outside_bits = scheme
@@ -138,6 +143,10 @@ pub fn encode(
     let partial = outside_bits != 1;
     let mut out = Vec::new();
     for (i, s) in sentences.iter().enumerate() {
+        let word_bits = match lexicon {
+            Some(lexicon) => bioscope_lexicon::matches::word_matches(lexicon, &s.words),
+            None => vec![0; s.words.len()],
+        };
         for window in encoder.encode_words_with_context(&s.words, max_len, context)? {
             let labels: Vec<u32> = window
                 .piece_tags(&s.tags)
@@ -153,6 +162,7 @@ pub fn encode(
             out.push(Example {
                 ids: window.ids.clone(),
                 shapes: window.shapes(&s.words),
+                lexicon: window.lexicon_features(&word_bits),
                 labels,
                 allowed,
                 convention: UNMARKED,
@@ -167,11 +177,12 @@ pub fn encode(
 /// The convention marker of corpora that name no convention (row 0 of the marker table).
 pub const UNMARKED: u32 = 0;
 
-/// A padded batch: ids and shape ids `[B, T]` (u32), convention markers `[B]` (u32), mask
-/// `[B, T]` (f32), and the unpadded labels.
+/// A padded batch: ids and shape ids `[B, T]` (u32), lexicon-match features `[B, T, F]`
+/// (f32, 0 or 1), convention markers `[B]` (u32), mask `[B, T]` (f32), and the unpadded labels.
 pub struct Batch {
     pub ids: Tensor,
     pub shapes: Tensor,
+    pub lexicon: Tensor,
     pub conventions: Tensor,
     pub mask: Tensor,
     pub labels: Vec<Vec<u32>>,
@@ -207,8 +218,14 @@ pub fn make_batch(examples: &[Example], members: &[usize]) -> Result<Batch> {
     let mut ids = vec![0u32; b * t];
     let mut shapes = vec![bioscope_core::shape::SPECIAL; b * t];
     let mut mask = vec![0f32; b * t];
+    let f = NUM_LEXICON_FEATURES;
+    let mut lexicon = vec![0f32; b * t * f];
     for (row, &i) in members.iter().enumerate() {
         let e = &examples[i];
+        for (p, &bits) in e.lexicon.iter().enumerate() {
+            let at = (row * t + p) * f;
+            write_floats(bits, &mut lexicon[at..at + f]);
+        }
         ids[row * t..row * t + e.ids.len()].copy_from_slice(&e.ids);
         shapes[row * t..row * t + e.shapes.len()].copy_from_slice(&e.shapes);
         mask[row * t..row * t + e.ids.len()].fill(1.0);
@@ -216,6 +233,7 @@ pub fn make_batch(examples: &[Example], members: &[usize]) -> Result<Batch> {
     Ok(Batch {
         ids: Tensor::from_vec(ids, (b, t), &device())?,
         shapes: Tensor::from_vec(shapes, (b, t), &device())?,
+        lexicon: Tensor::from_vec(lexicon, (b, t, f), &device())?,
         conventions: Tensor::from_vec(
             members.iter().map(|&i| examples[i].convention).collect(),
             b,
@@ -246,6 +264,7 @@ mod tests {
         let ex = |n: usize| Example {
             ids: vec![7; n],
             shapes: vec![1; n],
+            lexicon: vec![0; n],
             labels: vec![0; n],
             allowed: None,
             convention: UNMARKED,
@@ -286,7 +305,15 @@ mod tests {
             | (1 << scheme.index(Tag::Inside(EntityType::Disease)));
 
         // A gene-only corpus: its O pieces may be diseases, its gene piece is certain.
-        let partial = encode(&sentences, &encoder, &scheme, &[EntityType::Gene], 16, 0).unwrap();
+        let partial = encode(
+            &sentences,
+            &encoder,
+            &scheme,
+            &[EntityType::Gene],
+            (16, 0),
+            None,
+        )
+        .unwrap();
         let e = &partial[0];
         let allowed = e.allowed.as_ref().expect("partial labels");
         for (&label, &bits) in e.labels.iter().zip(allowed) {
@@ -300,7 +327,7 @@ mod tests {
         assert!(e.labels.contains(&gene));
 
         // A corpus annotating every type is fully labelled.
-        let full = encode(&sentences, &encoder, &scheme, scheme.types(), 16, 0).unwrap();
+        let full = encode(&sentences, &encoder, &scheme, scheme.types(), (16, 0), None).unwrap();
         assert!(full[0].allowed.is_none());
         assert_eq!(full[0].labels, e.labels);
     }

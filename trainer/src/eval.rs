@@ -48,8 +48,8 @@ fn decode_windows_as(
         encoder,
         &model.scheme,
         model.scheme.types(),
-        max_len,
-        WINDOW_CONTEXT,
+        (max_len, WINDOW_CONTEXT),
+        model.lexicon.as_deref(),
     )?;
     for e in &mut examples {
         e.convention = convention;

@@ -16,8 +16,9 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use bioscope_core::bundle::{
-    EncoderShape, Manifest, WeightFormat, BUNDLE_SCHEMA_VERSION, SHAPE_INPUT,
+    EncoderShape, Manifest, WeightFormat, BUNDLE_SCHEMA_VERSION, LEXICON_INPUT, SHAPE_INPUT,
 };
+use bioscope_core::lexicon_match::NUM_LEXICON_FEATURES;
 use bioscope_core::shape::NUM_SHAPES;
 use candle_core::Tensor;
 use onnx_protobuf::attribute_proto::AttributeType;
@@ -30,10 +31,12 @@ use onnx_protobuf::{
 };
 
 use crate::bert::{BertConfig, MASKED_SCORE};
-use crate::model::SHAPE_EMBEDDINGS;
+use crate::model::{LEXICON_EMBEDDINGS, SHAPE_EMBEDDINGS};
 
 /// The ONNX initializer holding the shape-embedding table (the importer reads it back).
 pub const SHAPE_EMBEDDING_INIT: &str = "shape_embeddings";
+/// The ONNX initializer holding the lexicon-feature table (`[NUM_LEXICON_FEATURES, hidden]`).
+pub const LEXICON_EMBEDDING_INIT: &str = "lexicon_embeddings";
 use crate::run::{LoadedRun, RUN_TOKENIZER};
 
 pub const OPSET: i64 = 17;
@@ -344,6 +347,15 @@ impl Exporter<'_> {
             let shapes = self.g.op("Gather", &[&table, SHAPE_INPUT], vec![]);
             x = self.g.op("Add", &[&x, &shapes], vec![]);
         }
+        if c.lexicon_features {
+            // fp32 even in int8 bundles: 14 rows, one per feature bit, summed by a product.
+            let table = self.w.vec(LEXICON_EMBEDDINGS)?;
+            let table = self
+                .g
+                .f32_init(LEXICON_EMBEDDING_INIT, &[NUM_LEXICON_FEATURES, h], &table);
+            let vectors = self.g.op("MatMul", &[LEXICON_INPUT, &table], vec![]);
+            x = self.g.op("Add", &[&x, &vectors], vec![]);
+        }
         self.layer_norm(&x, "bert.embeddings.LayerNorm", c.layer_norm_eps)
     }
 
@@ -488,6 +500,17 @@ pub fn onnx_bytes(
     if config.shape_features {
         inputs.push(tensor_value(SHAPE_INPUT, DataType::INT64, &dynamic));
     }
+    if config.lexicon_features {
+        inputs.push(tensor_value(
+            LEXICON_INPUT,
+            DataType::FLOAT,
+            &[
+                Err("batch"),
+                Err("sequence"),
+                Ok(NUM_LEXICON_FEATURES as i64),
+            ],
+        ));
+    }
     let graph = GraphProto {
         name: "bioscope_token_classifier".into(),
         node: g.nodes,
@@ -565,6 +588,7 @@ pub fn prepare_bundle(run: &LoadedRun, options: &ExportOptions) -> Result<Prepar
             intermediate_size: c.intermediate_size,
             max_position_embeddings: c.max_position_embeddings,
             shape_features: c.shape_features,
+            lexicon_features: c.lexicon_features,
         },
         weights: if options.int8 {
             WeightFormat::Int8

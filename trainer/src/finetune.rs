@@ -36,6 +36,7 @@ use bioscope_core::encoding::{plan_batches, WordPieceEncoder};
 use bioscope_core::entity::Tag;
 use bioscope_core::hash::sha256_hex;
 use bioscope_core::LabelScheme;
+use bioscope_lexicon::Lexicon;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{encode, make_batch, Example};
@@ -227,8 +228,13 @@ fn encode_open(
     encoder: &WordPieceEncoder,
     scheme: &LabelScheme,
     max_len: usize,
+    lexicon: Option<&Lexicon>,
 ) -> Result<Vec<Example>> {
     let all = (1u32 << scheme.len()) - 1;
+    let word_bits = match lexicon {
+        Some(lexicon) => bioscope_lexicon::matches::word_matches(lexicon, words),
+        None => vec![0; words.len()],
+    };
     let tags: Vec<Tag> = labels.iter().map(|l| l.unwrap_or(Tag::Outside)).collect();
     let mut out = Vec::new();
     for window in encoder.encode_words_with_context(words, max_len, 0)? {
@@ -248,6 +254,7 @@ fn encode_open(
         out.push(Example {
             ids: window.ids.clone(),
             shapes: window.shapes(words),
+            lexicon: window.lexicon_features(&word_bits),
             labels: labels_idx,
             allowed: Some(allowed),
             convention: crate::data::UNMARKED,
@@ -336,7 +343,14 @@ pub fn finetune(
     let mut examples = Vec::new();
     for ((p, words), pred) in paragraphs.iter().zip(&word_seqs).zip(&predicted) {
         let labels = word_labels(&p.text, &p.decisions, pred, s.confidence);
-        examples.extend(encode_open(words, &labels, encoder, &scheme, max_len)?);
+        examples.extend(encode_open(
+            words,
+            &labels,
+            encoder,
+            &scheme,
+            max_len,
+            model.lexicon.as_deref(),
+        )?);
     }
     let correction_examples = examples.len();
     let replay_count = (paragraphs.len() * s.replay_per_paragraph).min(replay_all.len());
@@ -350,8 +364,8 @@ pub fn finetune(
             encoder,
             &scheme,
             &r.annotates,
-            max_len,
-            0,
+            (max_len, 0),
+            model.lexicon.as_deref(),
         )?);
     }
 

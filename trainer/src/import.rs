@@ -81,6 +81,7 @@ pub fn import_bundle(dir: &Path) -> Result<ImportedBundle> {
         type_vocab_size: 2,
         layer_norm_eps: eps,
         shape_features: m.encoder.shape_features,
+        lexicon_features: false,
     };
     let model = TokenClassifier::new(&bert, bundle.scheme.clone(), 0)?;
     let crf = m
@@ -119,6 +120,7 @@ pub fn import_bundle(dir: &Path) -> Result<ImportedBundle> {
         training: m.training.clone(),
         evaluation: m.evaluation.clone(),
         throughput: Throughput::default(),
+        lexicon: None,
     };
     Ok(ImportedBundle {
         run: LoadedRun {

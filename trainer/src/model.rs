@@ -4,6 +4,8 @@
 //! `bert.…` for the encoder, `classifier.{weight,bias}`, and `crf.{start,end,transitions}`;
 //! with shape features, `shape_embeddings.weight` (one row per word shape, starting at zero so
 //! that the pretrained encoder's output is unchanged until training moves them); with
+//! lexicon features, `lexicon_embeddings.weight` (one row per lexicon-match bit, at zero too,
+//! and the lexicon the bits come from); with
 //! corpus-aware training, `convention_embeddings.weight` (one marker per annotation convention,
 //! row 0 the unmarked one, also starting at zero), added to every position of a sequence.
 //! [`TokenClassifier::deployable_tensors`] folds one marker into the token-type embedding, so
@@ -11,6 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use bioscope_core::LabelScheme;
@@ -22,10 +25,15 @@ use rand::{Rng, SeedableRng};
 use crate::bert::{device, BertConfig, BertEncoder, SeededDropout, DTYPE};
 use crate::crf::Crf;
 use crate::data::Batch;
+use bioscope_core::lexicon_match::NUM_LEXICON_FEATURES;
 use bioscope_core::shape::NUM_SHAPES;
+use bioscope_lexicon::Lexicon;
 
 /// The name of the shape-embedding table.
 pub const SHAPE_EMBEDDINGS: &str = "shape_embeddings.weight";
+
+/// The name of the lexicon-feature table.
+pub const LEXICON_EMBEDDINGS: &str = "lexicon_embeddings.weight";
 
 /// The name of the convention-marker table.
 pub const CONVENTION_EMBEDDINGS: &str = "convention_embeddings.weight";
@@ -41,6 +49,11 @@ pub struct TokenClassifier {
     pub crf: Crf,
     /// `[NUM_SHAPES, hidden]` when the config has shape features.
     pub shape_embeddings: Option<Tensor>,
+    /// `[NUM_LEXICON_FEATURES, hidden]` when the config has lexicon features.
+    pub lexicon_embeddings: Option<Tensor>,
+    /// The lexicon whose names give the lexicon features (set by whoever builds the model
+    /// from a config or run that names one).
+    pub lexicon: Option<Arc<Lexicon>>,
     /// `[conventions, hidden]` when trained corpus-aware.
     pub convention_embeddings: Option<Tensor>,
     /// The marker predictions use ([`crate::data::UNMARKED`] unless trained corpus-aware).
@@ -81,6 +94,15 @@ impl TokenClassifier {
         } else {
             None
         };
+        let lexicon_embeddings = if config.lexicon_features {
+            Some(vb.get_with_hints(
+                (NUM_LEXICON_FEATURES, config.hidden_size),
+                LEXICON_EMBEDDINGS,
+                zeros,
+            )?)
+        } else {
+            None
+        };
         let convention_embeddings = (conventions > 0)
             .then(|| {
                 vb.get_with_hints(
@@ -97,6 +119,8 @@ impl TokenClassifier {
             classifier,
             crf,
             shape_embeddings,
+            lexicon_embeddings,
+            lexicon: None,
             convention_embeddings,
             decode_convention: crate::data::UNMARKED,
             varmap,
@@ -116,6 +140,7 @@ impl TokenClassifier {
             } else if name.ends_with("bias")
                 || name.starts_with("crf.")
                 || name == SHAPE_EMBEDDINGS
+                || name == LEXICON_EMBEDDINGS
                 || name == CONVENTION_EMBEDDINGS
             {
                 vec![0.0; n]
@@ -239,6 +264,8 @@ impl TokenClassifier {
             classifier: self.classifier.clone(),
             crf: self.crf.clone(),
             shape_embeddings: self.shape_embeddings.clone(),
+            lexicon_embeddings: self.lexicon_embeddings.clone(),
+            lexicon: self.lexicon.clone(),
             convention_embeddings: self.convention_embeddings.clone(),
             decode_convention: self.decode_convention,
             varmap: self.varmap.clone(),
@@ -262,8 +289,8 @@ impl TokenClassifier {
         Ok(self.encoder.embed(&batch.ids, extra.as_ref(), train)?)
     }
 
-    /// What the model adds to the input embeddings: `[batch, seq, hidden]` shape vectors and
-    /// `[batch, 1, hidden]` convention markers, for the tables the model has.
+    /// What the model adds to the input embeddings: `[batch, seq, hidden]` shape and lexicon
+    /// vectors and `[batch, 1, hidden]` convention markers, for the tables the model has.
     fn extra_vectors(&self, batch: &Batch) -> Result<Option<Tensor>> {
         let h = self.config.hidden_size;
         let shapes = match &self.shape_embeddings {
@@ -273,6 +300,21 @@ impl TokenClassifier {
                 Some(rows.reshape((b, s, h))?)
             }
             None => None,
+        };
+        let shapes = match &self.lexicon_embeddings {
+            Some(table) => {
+                let (b, s, f) = batch.lexicon.dims3()?;
+                let vectors = batch
+                    .lexicon
+                    .reshape((b * s, f))?
+                    .matmul(table)?
+                    .reshape((b, s, h))?;
+                Some(match shapes {
+                    Some(shapes) => (shapes + vectors)?,
+                    None => vectors,
+                })
+            }
+            None => shapes,
         };
         let markers = match &self.convention_embeddings {
             Some(table) => {
@@ -334,6 +376,16 @@ mod tests {
         Batch {
             ids: ids.clone(),
             shapes: ids.zeros_like().unwrap(),
+            lexicon: Tensor::zeros(
+                (
+                    ids.dim(0).unwrap(),
+                    ids.dim(1).unwrap(),
+                    NUM_LEXICON_FEATURES,
+                ),
+                DTYPE,
+                &device(),
+            )
+            .unwrap(),
             conventions: Tensor::new(conventions, &device()).unwrap(),
             mask: mask.clone(),
             labels: Vec::new(),

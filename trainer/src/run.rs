@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use bioscope_core::bundle::{EvaluationRecord, TrainingRecord};
 use bioscope_core::encoding::WordPieceEncoder;
 use bioscope_core::{EntityType, LabelScheme};
@@ -35,6 +35,9 @@ pub struct RunInfo {
     pub evaluation: Vec<EvaluationRecord>,
     #[serde(default)]
     pub throughput: Throughput,
+    /// The lexicon that gives the model its lexicon-match features, when it takes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lexicon: Option<PathBuf>,
 }
 
 impl RunInfo {
@@ -78,8 +81,17 @@ pub struct LoadedRun {
 
 pub fn load_run(dir: &Path) -> Result<LoadedRun> {
     let info = RunInfo::read(dir)?;
-    let model = TokenClassifier::new(&info.bert, info.scheme()?, 0)?;
+    let mut model = TokenClassifier::new(&info.bert, info.scheme()?, 0)?;
     model.load(&dir.join(BEST_WEIGHTS))?;
+    if info.bert.lexicon_features {
+        let Some(path) = &info.lexicon else {
+            bail!(
+                "{}: the model takes lexicon features but the run names no lexicon",
+                dir.display()
+            );
+        };
+        model.lexicon = Some(crate::train::open_feature_lexicon(path)?);
+    }
     let encoder = WordPieceEncoder::from_file(&dir.join(RUN_TOKENIZER))?;
     Ok(LoadedRun {
         dir: dir.to_path_buf(),

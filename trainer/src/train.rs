@@ -83,6 +83,7 @@ pub fn build_model(
     bert.hidden_dropout_prob = config.dropout;
     bert.attention_probs_dropout_prob = config.dropout;
     bert.shape_features = config.shape_features;
+    bert.lexicon_features = config.lexicon_features.is_some();
     let conventions = config.conventions();
     // Row 0 is the unmarked convention; no table at all without conventions.
     let rows = if conventions.is_empty() {
@@ -92,10 +93,20 @@ pub fn build_model(
     };
     let mut model = TokenClassifier::with_conventions(&bert, scheme, config.seed, rows)?;
     model.decode_convention = config.convention_row(config.decode_convention.as_deref());
+    if let Some(path) = &config.lexicon_features {
+        model.lexicon = Some(open_feature_lexicon(path)?);
+    }
     if !config.is_tiny() {
         model.load_pretrained_encoder(Path::new(&config.encoder))?;
     }
     Ok(model)
+}
+
+/// The lexicon that gives a model its lexicon-match features.
+pub fn open_feature_lexicon(path: &Path) -> Result<std::sync::Arc<bioscope_lexicon::Lexicon>> {
+    let lexicon = bioscope_lexicon::Lexicon::open(path)
+        .with_context(|| format!("cannot open the feature lexicon {}", path.display()))?;
+    Ok(std::sync::Arc::new(lexicon))
 }
 
 /// The parameters that train: all, or all but the embeddings and the lowest `frozen` layers.
@@ -318,8 +329,8 @@ pub fn train(
             &encoder,
             &scheme,
             &annotated,
-            config.max_len,
-            0,
+            (config.max_len, 0),
+            model.lexicon.as_deref(),
         )?;
         let row = config.convention_row(spec.convention.as_deref());
         for e in &mut encoded {
@@ -604,6 +615,7 @@ pub fn train(
     fs::copy(&tokenizer_path, out.join(RUN_TOKENIZER))
         .with_context(|| format!("cannot copy {}", tokenizer_path.display()))?;
     let info = RunInfo {
+        lexicon: config.lexicon_features.clone(),
         name: config.name.clone(),
         bert: model.config.clone(),
         types: config.types.clone(),

@@ -59,7 +59,8 @@ pub struct Analyzer {
 impl Analyzer {
     /// An analyzer over `tagger` (cached up to `cache_sentences` sentences) and `lexicon`,
     /// either of which may be missing: without a model, the lexicon's names are shown;
-    /// without a lexicon, there is no recovery and there are no identifiers. `passes` run on
+    /// without a lexicon, there is no recovery and there are no identifiers (and a model with
+    /// lexicon features tags without them). The lexicon is the tagger's feature lexicon. `passes` run on
     /// each sentence the model tags ([`SentencePasses::ALL`] for what users get).
     pub fn new(
         tagger: Option<Tagger>,
@@ -68,6 +69,7 @@ impl Analyzer {
         passes: SentencePasses,
     ) -> Self {
         let tagger = tagger.map(|tagger| {
+            let tagger = tagger.with_feature_lexicon(lexicon.clone());
             let cached = CachedTagger::new(tagger, cache_sentences, "");
             let lexicon = lexicon.clone();
             let types = cached.tagger().bundle.scheme.types().to_vec();

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, ensure, Context, Result};
 use bioscope_core::bundle::{
     Bundle, EnsembleMember, Manifest, TrainingRecord, WeightFormat, BUNDLE_SCHEMA_VERSION,
-    SHAPE_INPUT,
+    LEXICON_INPUT, SHAPE_INPUT,
 };
 use bioscope_core::decode::CrfTransitions;
 use bioscope_core::hash::sha256_hex;
@@ -29,7 +29,7 @@ use onnx_protobuf::{
 };
 
 /// The graph inputs members share, in the order the tagger expects them.
-const SHARED_INPUTS: [&str; 3] = ["input_ids", "attention_mask", SHAPE_INPUT];
+const SHARED_INPUTS: [&str; 4] = ["input_ids", "attention_mask", SHAPE_INPUT, LEXICON_INPUT];
 const LOGITS: &str = "logits";
 
 /// What to combine and where to write it.
@@ -86,6 +86,7 @@ pub fn ensemble(request: &EnsembleRequest) -> Result<Manifest> {
             .unwrap_or(first.max_sequence_length),
         encoder: bioscope_core::bundle::EncoderShape {
             shape_features: bundles.iter().any(|b| b.manifest.encoder.shape_features),
+            lexicon_features: bundles.iter().any(|b| b.manifest.encoder.lexicon_features),
             ..first.encoder.clone()
         },
         weights: if bundles

@@ -293,6 +293,7 @@ fn run() -> Result<()> {
             // Sentences repeated across files (boilerplate, shared sections) run once.
             let mut analyzer =
                 Analyzer::new(Some(tagger), lexicon, 4096, passes(no_mention_rules, true));
+            say_feature_note(analyzer.tagger());
             if no_consistency {
                 analyzer = analyzer.with_consistency(Consistency::OFF);
             }
@@ -368,18 +369,22 @@ fn run() -> Result<()> {
             let tagger = load_tagger(&model, options)?;
             if format == CorpusFormat::Iob {
                 let lexicon = if recover {
-                    Some(lexicon_cmd::open(
+                    Some(std::sync::Arc::new(lexicon_cmd::open(
                         &lexicon.unwrap_or_else(lexicon_cmd::default_lexicon),
-                    )?)
+                    )?))
+                } else if tagger.model().lexicon_features() {
+                    lexicon_for_analysis(lexicon, no_lexicon)
                 } else {
                     None
                 };
+                let tagger = tagger.with_feature_lexicon(lexicon.clone());
+                say_feature_note(Some(&tagger));
                 let passes = passes(no_mention_rules, recover);
                 eval::sentences(
                     &tagger,
                     &corpus,
                     types,
-                    lexicon.as_ref(),
+                    lexicon.as_deref().filter(|_| recover),
                     passes,
                     report.as_deref(),
                 )?;
@@ -387,6 +392,7 @@ fn run() -> Result<()> {
                 let lexicon = lexicon_for_analysis(lexicon, no_lexicon);
                 let mut analyzer =
                     Analyzer::new(Some(tagger), lexicon, 4096, passes(no_mention_rules, true));
+                say_feature_note(analyzer.tagger());
                 if no_consistency {
                     analyzer = analyzer.with_consistency(Consistency::OFF);
                 }
@@ -532,6 +538,13 @@ fn lexicon_for_analysis(dir: Option<PathBuf>, off: bool) -> Option<std::sync::Ar
         .map_err(|e| eprintln!("bioscope: {e:#}; no identifiers or recall recovery"))
         .ok()
         .map(std::sync::Arc::new)
+}
+
+/// Says on stderr when the model reads lexicon features but has no lexicon to read them from.
+fn say_feature_note(tagger: Option<&Tagger>) {
+    if let Some(note) = tagger.and_then(Tagger::feature_note) {
+        eprintln!("bioscope: {note}");
+    }
 }
 
 /// `bioscope-train` in the same folder as this executable (as cargo builds and installs them).

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use bioscope_core::bundle::Bundle;
-use bioscope_tagger::{OnnxModel, Priority, Tagger, TaggerOptions};
+use bioscope_tagger::{Features, OnnxModel, Priority, Tagger, TaggerOptions};
 use bioscope_tests::{ort_library, tiny_config, trained_run};
 use bioscope_train::export::{export_bundle, ExportOptions};
 
@@ -39,7 +39,7 @@ fn logits(bundle: &Path, sentences: &[&[&str]]) -> Vec<f32> {
     let model = OnnxModel::from_bytes(
         &b.model_bytes,
         b.scheme.len(),
-        b.manifest.encoder.shape_features,
+        (b.manifest.encoder.shape_features, false),
         &options(),
     )
     .unwrap();
@@ -62,8 +62,14 @@ fn logits(bundle: &Path, sentences: &[&[&str]]) -> Vec<f32> {
     } else {
         Vec::new()
     };
-    let shapes: Vec<&[u32]> = shapes.iter().map(|s| s.as_slice()).collect();
-    model.logits(&ids, &shapes, Priority::Background).unwrap().0
+    let features = Features {
+        shapes: shapes.iter().map(|s| s.as_slice()).collect(),
+        lexicon: Vec::new(),
+    };
+    model
+        .logits(&ids, &features, Priority::Background)
+        .unwrap()
+        .0
 }
 
 #[test]

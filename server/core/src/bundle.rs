@@ -24,6 +24,10 @@ pub const TOKENIZER_FILE: &str = "tokenizer.json";
 /// The model input of word-shape ids ([`crate::shape::word_shape`] per piece), present when
 /// [`EncoderShape::shape_features`] is set.
 pub const SHAPE_INPUT: &str = "shape_ids";
+/// The model input of lexicon-match features (float `[batch, sequence,
+/// NUM_LEXICON_FEATURES]`, 0 or 1: [`crate::lexicon_match`] per piece), present when
+/// [`EncoderShape::lexicon_features`] is set.
+pub const LEXICON_INPUT: &str = "lexicon_features";
 
 /// Numeric format of the exported weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +51,11 @@ pub struct EncoderShape {
     /// [`SHAPE_INPUT`] (absent, false, in bundles without it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub shape_features: bool,
+    /// The model adds a learned vector per lexicon-match bit to its input embeddings and takes
+    /// [`LEXICON_INPUT`], which the tagger fills from the lexicon it is given (absent, false,
+    /// in bundles without it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lexicon_features: bool,
 }
 
 /// How the model was trained: enough to reproduce it.
@@ -359,6 +368,7 @@ mod tests {
                 intermediate_size: 16,
                 max_position_embeddings: 32,
                 shape_features: false,
+                lexicon_features: false,
             },
             weights: WeightFormat::Fp32,
             model_sha256: String::new(),

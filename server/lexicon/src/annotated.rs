@@ -117,6 +117,7 @@ pub fn read_training_names(dir: &Path, builder: &mut LexiconBuilder) -> Result<(
             Some(_) => continue,
             None => {
                 let concept = builder.concept(id.clone(), entity_type, &text);
+                builder.annotation_only(concept);
                 if let Some(organism) = organisms.get(id).and_then(most_frequent) {
                     builder.species(concept, organism);
                 }

@@ -52,6 +52,8 @@ pub struct LexiconBuilder {
     names: Vec<(String, u32)>,
     /// Mention texts of annotated training splits, for similarity search.
     annotated: std::collections::BTreeSet<(EntityType, String)>,
+    /// Concepts that only annotated mentions created (no vocabulary has them).
+    annotation_only: std::collections::HashSet<u32>,
 }
 
 impl LexiconBuilder {
@@ -159,6 +161,12 @@ impl LexiconBuilder {
         self.concepts[concept as usize].species = Some(taxon);
     }
 
+    /// Records that `concept` exists only because annotators normalized mentions to it: none
+    /// of its names is a vocabulary's ([`Posting::from_vocabulary`]).
+    pub fn annotation_only(&mut self, concept: u32) {
+        self.annotation_only.insert(concept);
+    }
+
     /// Records a mention text that annotators of a training split normalized (it is also a
     /// name of its concept, given with [`LexiconBuilder::name`]), so that readers can find
     /// the annotated mention most similar to a mention that matches no name.
@@ -182,11 +190,25 @@ impl LexiconBuilder {
             *raw = (*raw & !3) | kind_rank(*raw & 3);
         }
         self.names.sort_unstable();
-        self.names
-            .dedup_by(|b, a| a.0 == b.0 && a.1 >> 2 == b.1 >> 2);
-        for (_, raw) in self.names.iter_mut() {
-            *raw = (*raw & !3) | kind_code(*raw & 3);
+        // One entry per (key, concept), and whether a vocabulary gives that name.
+        let mut names: Vec<(String, u32)> = Vec::with_capacity(self.names.len());
+        let mut vocabulary: Vec<bool> = Vec::with_capacity(self.names.len());
+        for (key, raw) in std::mem::take(&mut self.names) {
+            let raw = (raw & !3) | kind_code(raw & 3);
+            let concept = raw >> 2;
+            let given =
+                raw & 3 != NameKind::Annotated as u32 && !self.annotation_only.contains(&concept);
+            match names.last() {
+                Some((k, r)) if *k == key && r >> 2 == concept => {
+                    *vocabulary.last_mut().expect("one flag per name") |= given;
+                }
+                _ => {
+                    names.push((key, raw));
+                    vocabulary.push(given);
+                }
+            }
         }
+        self.names = names;
         let mut distinct_keys = vec![0u32; self.concepts.len()];
         for (_, raw) in &self.names {
             distinct_keys[(raw >> 2) as usize] += 1;
@@ -232,9 +254,14 @@ impl LexiconBuilder {
             }
             let mut group: Vec<Posting> = self.names[i..j]
                 .iter()
-                .map(|(_, raw)| Posting {
-                    concept: refs[(raw >> 2) as usize],
-                    kind: NameKind::from_code(raw & 3),
+                .zip(&vocabulary[i..j])
+                .map(|((_, raw), &given)| {
+                    let kind = NameKind::from_code(raw & 3);
+                    Posting {
+                        concept: refs[(raw >> 2) as usize],
+                        kind,
+                        vocabulary: kind == NameKind::Annotated && given,
+                    }
                 })
                 .collect();
             // Best name kind first, then concept order.

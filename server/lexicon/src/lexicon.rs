@@ -34,25 +34,41 @@ impl ConceptRef {
     }
 }
 
-/// One concept that a name key leads to, with how the name relates to it. Encoded in 61 bits:
-/// the name kind (2 bits), then the concept: a flag, and either the record index or the
-/// packed identifier (entity type 3 bits, namespace 5 bits, payload 50 bits).
+/// One concept that a name key leads to, with how the name relates to it. Encoded in 62 bits:
+/// the name kind (2 bits), then the concept (59 bits: a flag, and either the record index or
+/// the packed identifier: entity type 3 bits, namespace 5 bits, payload 50 bits), then the
+/// [`vocabulary`](Posting::vocabulary) flag of an annotated name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Posting {
     pub concept: ConceptRef,
     pub kind: NameKind,
+    /// For an [`NameKind::Annotated`] name: a source vocabulary gives the concept this name
+    /// too (annotators' wording that no vocabulary has is `false`). Lexicons built before
+    /// 2026-12-07 say `false` throughout.
+    pub vocabulary: bool,
 }
+
+const CONCEPT_BITS: u32 = 59;
 
 impl Posting {
     pub(crate) fn encode(self) -> u64 {
-        (self.concept.0 << 2) | self.kind as u64
+        (u64::from(self.vocabulary) << (CONCEPT_BITS + 2))
+            | (self.concept.0 << 2)
+            | self.kind as u64
     }
 
     fn decode(raw: u64) -> Posting {
         Posting {
-            concept: ConceptRef(raw >> 2),
+            concept: ConceptRef((raw >> 2) & ((1 << CONCEPT_BITS) - 1)),
             kind: NameKind::from_code((raw & 3) as u32),
+            vocabulary: raw >> (CONCEPT_BITS + 2) & 1 == 1,
         }
+    }
+
+    /// Whether a source vocabulary gives this name (every kind but annotators' own wording):
+    /// what lexicon-match features count, so that they do not know the training mentions.
+    pub fn from_vocabulary(&self) -> bool {
+        self.kind != NameKind::Annotated || self.vocabulary
     }
 }
 
@@ -239,6 +255,23 @@ impl Lexicon {
             .map_while(|i| store::read_u64(&self.postings, offset + 1 + i))
             .map(Posting::decode)
             .collect()
+    }
+
+    /// The entity type of `concept` (reads one byte of a record); `None` when the reference
+    /// does not resolve.
+    pub fn entity_type(&self, concept: ConceptRef) -> Option<EntityType> {
+        let raw = concept.0;
+        let code = if raw & THIN == 0 {
+            let index = u32::try_from(raw >> 1).ok()?;
+            if index >= self.concept_count {
+                return None;
+            }
+            let offset = store::read_u32(&self.offsets, index as usize)? as usize;
+            *self.records.as_ref().get(offset)?
+        } else {
+            ((raw >> 1) & 7) as u8
+        };
+        EntityType::ALL.get(usize::from(code)).copied()
     }
 
     /// The concept behind `concept`; `None` when the reference does not resolve. A packed

@@ -5,7 +5,8 @@
 //! memory-mapped at run time. [`build`] makes it from the shared sources ([`sources`], plus a
 //! user's UMLS release through `sources::umls`); [`normalize`] ranks the concepts for a mention, using
 //! abbreviations defined in the same document ([`abbreviations`]); [`recover`] finds the precise
-//! names that a model missed.
+//! names that a model missed; [`matches`] marks each word with the types whose names the lexicon
+//! knows there, a model's input features.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ pub mod concept;
 pub mod context;
 pub mod key;
 pub mod lexicon;
+pub mod matches;
 pub mod nearest;
 pub mod normalize;
 pub mod recover;

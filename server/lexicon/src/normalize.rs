@@ -557,7 +557,7 @@ impl<'a> Normalizer<'a> {
     ) -> Vec<Candidate> {
         let mut found: Vec<Candidate> = Vec::new();
         for (rank, (key, via)) in keys.iter().enumerate() {
-            for Posting { concept, kind } in self.lexicon.postings(key) {
+            for Posting { concept, kind, .. } in self.lexicon.postings(key) {
                 if found.iter().any(|c| c.reference == concept) {
                     continue;
                 }

@@ -112,7 +112,7 @@ pub fn recover(
 }
 
 /// Function words that never start, end or join a recovered name.
-const FUNCTION_WORDS: [&str; 24] = [
+pub(crate) const FUNCTION_WORDS: [&str; 24] = [
     "a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "with", "by", "for", "from", "as",
     "is", "was", "be", "had", "has", "non", "not", "no", "vs",
 ];

@@ -74,10 +74,17 @@ impl Engine {
     /// Loads the bundle in `model_dir` and the lexicon in `lexicon_dir`; failures are kept as
     /// the engine's problems.
     pub fn load(model_dir: &Path, lexicon_dir: &Path, options: TaggerOptions) -> Engine {
-        let (lexicon, lexicon_problem) = load_lexicon(lexicon_dir);
+        let (lexicon, mut lexicon_problem) = load_lexicon(lexicon_dir);
         let (tagger, problem) = load_model(model_dir, options);
+        let analyzer = Analyzer::new(tagger, lexicon, CACHE_SENTENCES, SentencePasses::ALL);
+        if let Some(note) = analyzer.tagger().and_then(|t| t.feature_note()) {
+            tracing::warn!("{note}");
+            if let Some(problem) = &mut lexicon_problem {
+                problem.push_str(&format!(" Also, {note}."));
+            }
+        }
         Engine {
-            analyzer: Analyzer::new(tagger, lexicon, CACHE_SENTENCES, SentencePasses::ALL),
+            analyzer,
             model_dir: model_dir.to_path_buf(),
             problem,
             lexicon_dir: lexicon_dir.to_path_buf(),

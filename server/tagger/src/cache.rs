@@ -52,8 +52,9 @@ impl CachedTagger {
     /// results, so that changing it misses the cache.
     pub fn new(tagger: Tagger, capacity: usize, settings: &str) -> Self {
         let key_prefix = format!(
-            "{}\u{0}{settings}\u{0}",
-            tagger.bundle.manifest.model_sha256
+            "{}\u{0}{}\u{0}{settings}\u{0}",
+            tagger.bundle.manifest.model_sha256,
+            tagger.feature_fingerprint()
         );
         CachedTagger {
             tagger,

@@ -15,6 +15,6 @@ pub mod tagger;
 
 pub use cache::{CacheStats, CachedTagger, SentencePass};
 pub use error::TaggerError;
-pub use onnx::{InteractiveWork, OnnxModel, Priority};
+pub use onnx::{Features, InteractiveWork, OnnxModel, Priority};
 pub use options::{Device, TaggerOptions};
 pub use tagger::{Tagger, TextEntity};

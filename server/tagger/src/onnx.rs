@@ -8,7 +8,8 @@
 
 use std::sync::{Condvar, Mutex};
 
-use bioscope_core::bundle::SHAPE_INPUT;
+use bioscope_core::bundle::{LEXICON_INPUT, SHAPE_INPUT};
+use bioscope_core::lexicon_match::{write_floats, MatchBits, NUM_LEXICON_FEATURES};
 use bioscope_core::shape::SPECIAL;
 use ort::ep::{ExecutionProvider, CUDA};
 use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
@@ -95,6 +96,14 @@ impl Drop for GatePass<'_> {
     }
 }
 
+/// The per-piece inputs besides the ids, one slice per sequence of a batch: shape ids and
+/// lexicon-match bits, each empty (no slices) when the model does not take them.
+#[derive(Default)]
+pub struct Features<'a> {
+    pub shapes: Vec<&'a [u32]>,
+    pub lexicon: Vec<&'a [MatchBits]>,
+}
+
 /// A loaded `model.onnx` with the bundle's input/output contract.
 pub struct OnnxModel {
     /// Taken only inside the gate, so never contended.
@@ -102,6 +111,7 @@ pub struct OnnxModel {
     gate: PriorityGate,
     num_labels: usize,
     shape_features: bool,
+    lexicon_features: bool,
     device: Device,
     device_note: Option<String>,
 }
@@ -135,11 +145,11 @@ fn ort_err(e: impl std::fmt::Display) -> TaggerError {
 
 impl OnnxModel {
     /// A session over `model`, whose inputs must be `input_ids`, `attention_mask` and, when
-    /// `shape_features`, `shape_ids`.
+    /// `shape_features`, `shape_ids`, then when `lexicon_features`, `lexicon_features`.
     pub fn from_bytes(
         model: &[u8],
         num_labels: usize,
-        shape_features: bool,
+        (shape_features, lexicon_features): (bool, bool),
         options: &TaggerOptions,
     ) -> Result<Self, TaggerError> {
         let env = environment(options.library.as_deref())?;
@@ -171,6 +181,9 @@ impl OnnxModel {
         if shape_features {
             expected.push(SHAPE_INPUT);
         }
+        if lexicon_features {
+            expected.push(LEXICON_INPUT);
+        }
         if inputs != expected {
             return Err(TaggerError::Model(format!(
                 "model inputs are {inputs:?}, the manifest implies {expected:?}"
@@ -184,6 +197,7 @@ impl OnnxModel {
             gate: PriorityGate::default(),
             num_labels,
             shape_features,
+            lexicon_features,
             device,
             device_note,
         })
@@ -228,14 +242,19 @@ impl OnnxModel {
         self.shape_features
     }
 
+    /// Whether the model takes lexicon-match features.
+    pub fn lexicon_features(&self) -> bool {
+        self.lexicon_features
+    }
+
     /// Logits for a batch of id sequences, right-padded to the longest: returns the
-    /// row-major `[batch, len, labels]` scores and `len`. `shapes` holds each sequence's
-    /// shape ids when the model takes them ([`shape_features`](Self::shape_features)), and is
-    /// empty otherwise.
+    /// row-major `[batch, len, labels]` scores and `len`. `features` holds each sequence's
+    /// shape ids and lexicon bits when the model takes them
+    /// ([`shape_features`](Self::shape_features), [`lexicon_features`](Self::lexicon_features)).
     pub fn logits(
         &self,
         batch: &[&[u32]],
-        shapes: &[&[u32]],
+        features: &Features,
         priority: Priority,
     ) -> Result<(Vec<f32>, usize), TaggerError> {
         let b = batch.len();
@@ -253,8 +272,12 @@ impl OnnxModel {
         }
         let ids = Tensor::from_array(([b, t], ids)).map_err(ort_err)?;
         let mask = Tensor::from_array(([b, t], mask)).map_err(ort_err)?;
+        let one_per_piece = |per_sequence: &[usize]| {
+            per_sequence.len() == b && per_sequence.iter().zip(batch).all(|(n, i)| *n == i.len())
+        };
+        let shapes = &features.shapes;
         let shape_ids = if self.shape_features {
-            if shapes.len() != b || shapes.iter().zip(batch).any(|(s, i)| s.len() != i.len()) {
+            if !one_per_piece(&shapes.iter().map(|s| s.len()).collect::<Vec<_>>()) {
                 return Err(TaggerError::Model(
                     "the model takes shape ids: one per piece of every sequence".into(),
                 ));
@@ -269,17 +292,35 @@ impl OnnxModel {
         } else {
             None
         };
+        let lexicon = &features.lexicon;
+        let lexicon_bits = if self.lexicon_features {
+            if !one_per_piece(&lexicon.iter().map(|s| s.len()).collect::<Vec<_>>()) {
+                return Err(TaggerError::Model(
+                    "the model takes lexicon features: one per piece of every sequence".into(),
+                ));
+            }
+            let f = NUM_LEXICON_FEATURES;
+            let mut padded = vec![0f32; b * t * f];
+            for (row, seq) in lexicon.iter().enumerate() {
+                for (p, &bits) in seq.iter().enumerate() {
+                    let at = (row * t + p) * f;
+                    write_floats(bits, &mut padded[at..at + f]);
+                }
+            }
+            Some(Tensor::from_array(([b, t, f], padded)).map_err(ort_err)?)
+        } else {
+            None
+        };
+        let mut inputs = ort::inputs!["input_ids" => ids, "attention_mask" => mask];
+        if let Some(shape_ids) = shape_ids {
+            inputs.push((SHAPE_INPUT.into(), shape_ids.into()));
+        }
+        if let Some(bits) = lexicon_bits {
+            inputs.push((LEXICON_INPUT.into(), bits.into()));
+        }
         let _pass = self.gate.enter(priority);
         let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
-        let outputs = match shape_ids {
-            Some(shape_ids) => session.run(ort::inputs![
-                "input_ids" => ids,
-                "attention_mask" => mask,
-                SHAPE_INPUT => shape_ids
-            ]),
-            None => session.run(ort::inputs!["input_ids" => ids, "attention_mask" => mask]),
-        }
-        .map_err(ort_err)?;
+        let outputs = session.run(inputs).map_err(ort_err)?;
         let logits = outputs
             .get("logits")
             .ok_or_else(|| TaggerError::Model("model returned no `logits`".into()))?;

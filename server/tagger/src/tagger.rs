@@ -5,17 +5,25 @@
 //! Confidence: each word gets the posterior probability (CRF forward–backward marginal at its
 //! first piece) of the tag the Viterbi path gave it; an entity's score is the lowest over its
 //! words, so one doubtful word makes the whole mention doubtful.
+//!
+//! A model trained with lexicon-match features takes each piece's bits
+//! ([`bioscope_core::lexicon_match`]) from the lexicon it is given
+//! ([`Tagger::with_feature_lexicon`]); without one every bit is off, and the tagger says so.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use bioscope_core::bundle::Bundle;
 use bioscope_core::corpus::split_words;
 use bioscope_core::decode::{decode_window_scored, tag_runs};
 use bioscope_core::encoding::{plan_batches, Window, WINDOW_CONTEXT};
 use bioscope_core::entity::{EntityType, Tag};
+use bioscope_core::lexicon_match::MatchBits;
+use bioscope_lexicon::matches::word_matches;
+use bioscope_lexicon::Lexicon;
 
 use crate::error::TaggerError;
-use crate::onnx::{OnnxModel, Priority};
+use crate::onnx::{Features, OnnxModel, Priority};
 use crate::options::TaggerOptions;
 
 /// An entity found in text: UTF-8 byte span, type, and confidence in [0, 1].
@@ -31,6 +39,8 @@ pub struct Tagger {
     pub bundle: Bundle,
     model: OnnxModel,
     options: TaggerOptions,
+    /// Where a model with lexicon features takes them from.
+    lexicon: Option<Arc<Lexicon>>,
 }
 
 impl Tagger {
@@ -40,7 +50,10 @@ impl Tagger {
         let model = OnnxModel::from_bytes(
             &bundle.model_bytes,
             bundle.scheme.len(),
-            bundle.manifest.encoder.shape_features,
+            (
+                bundle.manifest.encoder.shape_features,
+                bundle.manifest.encoder.lexicon_features,
+            ),
             &options,
         )?;
         bundle.model_bytes = Vec::new();
@@ -48,7 +61,34 @@ impl Tagger {
             bundle,
             model,
             options,
+            lexicon: None,
         })
+    }
+
+    /// The lexicon whose names give a model with lexicon features its input (the one the
+    /// analysis uses for identifiers); ignored by models without them.
+    pub fn with_feature_lexicon(mut self, lexicon: Option<Arc<Lexicon>>) -> Tagger {
+        self.lexicon = lexicon;
+        self
+    }
+
+    /// Why tagging is worse than the model can do, if it is: the model takes lexicon features
+    /// and no lexicon was given.
+    pub fn feature_note(&self) -> Option<String> {
+        (self.model.lexicon_features() && self.lexicon.is_none()).then(|| {
+            "the model takes lexicon-match features but no lexicon is loaded: it tags \
+             without them, with lower accuracy"
+                .to_string()
+        })
+    }
+
+    /// The fingerprint of the feature lexicon when the model reads one (part of what a cached
+    /// result depends on).
+    pub fn feature_fingerprint(&self) -> String {
+        match (&self.lexicon, self.model.lexicon_features()) {
+            (Some(lexicon), true) => lexicon.fingerprint(),
+            _ => String::new(),
+        }
     }
 
     pub fn model(&self) -> &OnnxModel {
@@ -64,41 +104,58 @@ impl Tagger {
         let _interactive = self.model.interactive(priority);
         let max_len = self.bundle.manifest.max_sequence_length;
         let shape_features = self.model.shape_features();
-        // (sequence, window, its pieces' shape ids if the model takes them)
-        let mut windows: Vec<(usize, Window, Vec<u32>)> = Vec::new();
+        let lexicon = self
+            .lexicon
+            .as_deref()
+            .filter(|_| self.model.lexicon_features());
+        // (sequence, window, its pieces' shape ids and lexicon bits if the model takes them)
+        let mut windows: Vec<(usize, Window, Vec<u32>, Vec<MatchBits>)> = Vec::new();
         for (i, words) in sequences.iter().enumerate() {
-            for w in self.bundle.encoder.encode_words_with_context(
-                words.as_ref(),
-                max_len,
-                WINDOW_CONTEXT,
-            )? {
+            let words = words.as_ref();
+            let word_bits = if self.model.lexicon_features() {
+                match lexicon {
+                    Some(lexicon) => word_matches(lexicon, words),
+                    None => vec![0; words.len()],
+                }
+            } else {
+                Vec::new()
+            };
+            for w in
+                self.bundle
+                    .encoder
+                    .encode_words_with_context(words, max_len, WINDOW_CONTEXT)?
+            {
                 let shapes = if shape_features {
-                    w.shapes(words.as_ref())
+                    w.shapes(words)
                 } else {
                     Vec::new()
                 };
-                windows.push((i, w, shapes));
+                let bits = if self.model.lexicon_features() {
+                    w.lexicon_features(&word_bits)
+                } else {
+                    Vec::new()
+                };
+                windows.push((i, w, shapes, bits));
             }
         }
         let mut out: Vec<Vec<(Tag, f32)>> = sequences
             .iter()
             .map(|s| vec![(Tag::Outside, 1.0); s.as_ref().len()])
             .collect();
-        let lengths: Vec<usize> = windows.iter().map(|(_, w, _)| w.ids.len()).collect();
+        let lengths: Vec<usize> = windows.iter().map(|(_, w, ..)| w.ids.len()).collect();
         let n = self.bundle.scheme.len();
         for members in plan_batches(&lengths, self.options.batch_tokens, None) {
             let batch: Vec<&[u32]> = members
                 .iter()
                 .map(|&i| windows[i].1.ids.as_slice())
                 .collect();
-            let shapes: Vec<&[u32]> = if shape_features {
-                members.iter().map(|&i| windows[i].2.as_slice()).collect()
-            } else {
-                Vec::new()
+            let features = Features {
+                shapes: members.iter().map(|&i| windows[i].2.as_slice()).collect(),
+                lexicon: members.iter().map(|&i| windows[i].3.as_slice()).collect(),
             };
-            let (logits, t) = self.model.logits(&batch, &shapes, priority)?;
+            let (logits, t) = self.model.logits(&batch, &features, priority)?;
             for (row, &i) in members.iter().enumerate() {
-                let (seq, window, _) = &windows[i];
+                let (seq, window, ..) = &windows[i];
                 let emissions = &logits[row * t * n..(row * t + window.ids.len()) * n];
                 let words =
                     decode_window_scored(window, emissions, &self.bundle.scheme, &self.bundle.crf);

@@ -43,6 +43,11 @@ pub fn shipped_model() -> PathBuf {
     repo_root().join("models/bioscope-union")
 }
 
+/// The lexicon shipped in models/ (the shipped model's feature lexicon too).
+pub fn shipped_lexicon() -> PathBuf {
+    repo_root().join("models/lexicon")
+}
+
 /// Runs a built binary (`env!("CARGO_BIN_EXE_…")` of the calling test) with the ONNX Runtime
 /// library set: whether it succeeded, its stdout and its stderr.
 pub fn run_binary(binary: &str, args: &[&str]) -> (bool, String, String) {

@@ -268,7 +268,7 @@ fn shape_features_train_export_and_import_with_parity() {
     );
 
     // The bundle imports back (where retraining from corrections starts) with its shapes.
-    let imported = bioscope_train::import::import_bundle(&bundle).unwrap();
+    let imported = bioscope_train::import::import_bundle(&bundle, None).unwrap();
     assert!(imported.run.info.bert.shape_features);
     let diff = max_logit_diff(&imported.run, &tagger, &seqs);
     assert!(diff <= 1e-4, "imported model differs by {diff}");
@@ -357,6 +357,14 @@ fn lexicon_features_train_export_and_tag_with_parity() {
         entities_of(&reference),
         entities_of(&tagger.tag_words(&words).unwrap())
     );
+    // Retraining starts from the bundle: it needs the lexicon, and then scores as exported.
+    let err = bioscope_train::import::import_bundle(&bundle, None)
+        .err()
+        .unwrap();
+    assert!(format!("{err:#}").contains("--lexicon"), "{err:#}");
+    let imported = bioscope_train::import::import_bundle(&bundle, Some(&lexicon_path)).unwrap();
+    let diff = max_logit_diff(&imported.run, &tagger, &seqs);
+    assert!(diff <= 1e-4, "imported model differs by {diff}");
     // An int8 export of it loads and tags.
     let int8 = dir.path().join("int8");
     export_bundle(&run, &int8, &ExportOptions { int8: true }).unwrap();

@@ -6,7 +6,7 @@ use bioscope_analysis::{Analyzer, Request, SentencePasses};
 use bioscope_core::segment::{segment, DocFormat};
 use bioscope_core::EntityType;
 use bioscope_tagger::{CacheStats, CachedTagger, Priority, Tagger, TaggerOptions};
-use bioscope_tests::{ort_library, shipped_model};
+use bioscope_tests::{ort_library, shipped_lexicon, shipped_model};
 
 fn shipped() -> Tagger {
     let options = TaggerOptions {
@@ -14,10 +14,15 @@ fn shipped() -> Tagger {
         library: Some(ort_library()),
         ..TaggerOptions::default()
     };
-    Tagger::load(&shipped_model(), options).unwrap()
+    // A model with lexicon features reads them from the shipped lexicon.
+    let lexicon = bioscope_lexicon::open(&shipped_lexicon()).unwrap();
+    Tagger::load(&shipped_model(), options)
+        .unwrap()
+        .with_feature_lexicon(Some(std::sync::Arc::new(lexicon)))
 }
 
-/// The model alone (no lexicon) through the analysis pipeline, caching `capacity` sentences.
+/// The model alone (no lexicon passes) through the analysis pipeline, caching `capacity`
+/// sentences.
 fn analyzer(capacity: usize) -> Analyzer {
     Analyzer::new(Some(shipped()), None, capacity, SentencePasses::NONE)
 }

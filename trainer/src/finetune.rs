@@ -101,6 +101,8 @@ pub struct FinetuneRequest {
     pub base: PathBuf,
     pub corrections: PathBuf,
     pub out: PathBuf,
+    /// The lexicon a base with lexicon-match features reads them from (ignored otherwise).
+    pub lexicon: Option<PathBuf>,
     pub settings: FinetuneSettings,
     /// Tests only: wait this long with the complete bundle in `OUT.tmp-PID` before renaming it,
     /// so that a test can kill the process there.
@@ -300,7 +302,7 @@ pub fn finetune(
     let staging = Staging::create(&request.out)?;
 
     progress(report, 2, format!("loading {}", request.base.display()));
-    let mut base = import_bundle(&request.base)?;
+    let mut base = import_bundle(&request.base, request.lexicon.as_deref())?;
     let replay_path = request.base.join(REPLAY_FILE);
     let replay_all = if replay_path.is_file() {
         replay::read(&replay_path)?

@@ -19,8 +19,8 @@ use onnx_protobuf::tensor_proto::DataType;
 use onnx_protobuf::{Message, ModelProto, TensorProto};
 
 use crate::bert::{device, BertConfig};
-use crate::export::SHAPE_EMBEDDING_INIT;
-use crate::model::{TokenClassifier, SHAPE_EMBEDDINGS};
+use crate::export::{LEXICON_EMBEDDING_INIT, SHAPE_EMBEDDING_INIT};
+use crate::model::{TokenClassifier, LEXICON_EMBEDDINGS, SHAPE_EMBEDDINGS};
 use crate::run::{LoadedRun, RunInfo, Throughput};
 
 /// A bundle opened for training: the model as a run (its `dir` is the bundle, whose
@@ -31,8 +31,9 @@ pub struct ImportedBundle {
 }
 
 /// Opens and checks a bundle (hashes, labels, tokenizer) and loads its weights into a
-/// [`TokenClassifier`].
-pub fn import_bundle(dir: &Path) -> Result<ImportedBundle> {
+/// [`TokenClassifier`]. A bundle with lexicon features needs `lexicon` (a lexicon folder or
+/// file: the one the analysis uses), which the model then reads its features from.
+pub fn import_bundle(dir: &Path, lexicon: Option<&Path>) -> Result<ImportedBundle> {
     let bundle = Bundle::open(dir).with_context(|| format!("cannot open {}", dir.display()))?;
     if !bundle.manifest.ensemble.is_empty() {
         let names: Vec<&str> = bundle
@@ -81,9 +82,22 @@ pub fn import_bundle(dir: &Path) -> Result<ImportedBundle> {
         type_vocab_size: 2,
         layer_norm_eps: eps,
         shape_features: m.encoder.shape_features,
-        lexicon_features: false,
+        lexicon_features: m.encoder.lexicon_features,
     };
-    let model = TokenClassifier::new(&bert, bundle.scheme.clone(), 0)?;
+    let mut model = TokenClassifier::new(&bert, bundle.scheme.clone(), 0)?;
+    let lexicon = if bert.lexicon_features {
+        let Some(path) = lexicon else {
+            bail!(
+                "{} reads lexicon-match features: give the lexicon its features come from \
+                 (--lexicon, e.g. models/lexicon)",
+                dir.display()
+            );
+        };
+        model.lexicon = Some(crate::model::open_feature_lexicon(path)?);
+        Some(path.to_path_buf())
+    } else {
+        None
+    };
     let crf = m
         .crf
         .clone()
@@ -100,6 +114,7 @@ pub fn import_bundle(dir: &Path) -> Result<ImportedBundle> {
                 reader.floats("position_embeddings", &dims)?
             }
             SHAPE_EMBEDDINGS => reader.floats(SHAPE_EMBEDDING_INIT, &dims)?,
+            LEXICON_EMBEDDINGS => reader.floats(LEXICON_EMBEDDING_INIT, &dims)?,
             "bert.embeddings.token_type_embeddings.weight" => {
                 let row = reader.floats("token_type_embedding", &dims[1..])?;
                 row.repeat(dims[0])
@@ -120,7 +135,7 @@ pub fn import_bundle(dir: &Path) -> Result<ImportedBundle> {
         training: m.training.clone(),
         evaluation: m.evaluation.clone(),
         throughput: Throughput::default(),
-        lexicon: None,
+        lexicon,
     };
     Ok(ImportedBundle {
         run: LoadedRun {

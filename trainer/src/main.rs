@@ -128,6 +128,10 @@ enum Command {
         /// The new bundle's directory (replaced only once the new bundle is complete).
         #[arg(long)]
         out: PathBuf,
+        /// The lexicon (folder or names.lexicon) a base with lexicon-match features reads them
+        /// from: the one the language server uses (ignored for other bases).
+        #[arg(long)]
+        lexicon: Option<PathBuf>,
         /// `json`: one JSON object per line on stdout (progress events, then `done`).
         #[arg(long, value_enum, default_value_t = ProgressMode::Text)]
         progress: ProgressMode,
@@ -201,6 +205,10 @@ enum Command {
         /// Extra arguments for `finetune` (e.g. `--epochs 3`), split at white space.
         #[arg(long, allow_hyphen_values = true, default_value = "")]
         finetune_args: String,
+        /// The lexicon (folder or names.lexicon) a base with lexicon-match features reads
+        /// them from (e.g. models/lexicon).
+        #[arg(long)]
+        lexicon: Option<PathBuf>,
     },
     /// Simulate the learning loop: K corrections chosen by uncertainty or at random, answered
     /// by gold, a finetune each, test F1 and retrain times (table, JSON, CSV, SVG plot).
@@ -243,6 +251,10 @@ enum Command {
         /// Keep each retrained bundle instead of removing it once scored.
         #[arg(long)]
         keep_bundles: bool,
+        /// The lexicon (folder or names.lexicon) a base with lexicon-match features reads
+        /// them from (e.g. models/lexicon).
+        #[arg(long)]
+        lexicon: Option<PathBuf>,
     },
     /// Measure training throughput (sequences/s, tokens/s) over a number of steps.
     Bench {
@@ -375,6 +387,7 @@ fn main() -> Result<()> {
             base,
             corrections,
             out,
+            lexicon,
             progress,
             epochs,
             trained_layers,
@@ -400,6 +413,7 @@ fn main() -> Result<()> {
                 base,
                 corrections,
                 out,
+                lexicon,
                 settings,
                 pause_before_publish: pause_before_publish_ms.map(std::time::Duration::from_millis),
             };
@@ -468,6 +482,7 @@ fn main() -> Result<()> {
             count,
             work,
             finetune_args,
+            lexicon,
         } => {
             experiments::finetune_bench::run(&experiments::finetune_bench::BenchOptions {
                 base,
@@ -485,6 +500,7 @@ fn main() -> Result<()> {
                     .map(str::to_string)
                     .collect(),
                 exe: std::env::current_exe().context("cannot find this executable")?,
+                lexicon,
             })?;
         }
         Command::SimulateLoop {
@@ -501,6 +517,7 @@ fn main() -> Result<()> {
             work,
             finetune_args,
             keep_bundles,
+            lexicon,
         } => {
             let spec = |path, fraction| CorpusSpec {
                 path,
@@ -522,6 +539,7 @@ fn main() -> Result<()> {
                     .map(str::to_string)
                     .collect(),
                 keep_bundles,
+                lexicon,
                 exe: std::env::current_exe().context("cannot find this executable")?,
             };
             loop_simulation::check(&options)?;

@@ -32,6 +32,14 @@ use bioscope_lexicon::Lexicon;
 /// The name of the shape-embedding table.
 pub const SHAPE_EMBEDDINGS: &str = "shape_embeddings.weight";
 
+/// The lexicon (a lexicon folder or its `names.lexicon`) that gives a model its lexicon-match
+/// features.
+pub fn open_feature_lexicon(path: &Path) -> Result<Arc<Lexicon>> {
+    let lexicon = bioscope_lexicon::open(path)
+        .with_context(|| format!("cannot open the feature lexicon {}", path.display()))?;
+    Ok(Arc::new(lexicon))
+}
+
 /// The name of the lexicon-feature table.
 pub const LEXICON_EMBEDDINGS: &str = "lexicon_embeddings.weight";
 

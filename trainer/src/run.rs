@@ -90,7 +90,7 @@ pub fn load_run(dir: &Path) -> Result<LoadedRun> {
                 dir.display()
             );
         };
-        model.lexicon = Some(crate::train::open_feature_lexicon(path)?);
+        model.lexicon = Some(crate::model::open_feature_lexicon(path)?);
     }
     let encoder = WordPieceEncoder::from_file(&dir.join(RUN_TOKENIZER))?;
     Ok(LoadedRun {

@@ -94,19 +94,12 @@ pub fn build_model(
     let mut model = TokenClassifier::with_conventions(&bert, scheme, config.seed, rows)?;
     model.decode_convention = config.convention_row(config.decode_convention.as_deref());
     if let Some(path) = &config.lexicon_features {
-        model.lexicon = Some(open_feature_lexicon(path)?);
+        model.lexicon = Some(crate::model::open_feature_lexicon(path)?);
     }
     if !config.is_tiny() {
         model.load_pretrained_encoder(Path::new(&config.encoder))?;
     }
     Ok(model)
-}
-
-/// The lexicon that gives a model its lexicon-match features.
-pub fn open_feature_lexicon(path: &Path) -> Result<std::sync::Arc<bioscope_lexicon::Lexicon>> {
-    let lexicon = bioscope_lexicon::Lexicon::open(path)
-        .with_context(|| format!("cannot open the feature lexicon {}", path.display()))?;
-    Ok(std::sync::Arc::new(lexicon))
 }
 
 /// The parameters that train: all, or all but the embeddings and the lowest `frozen` layers.

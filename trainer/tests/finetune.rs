@@ -70,8 +70,8 @@ fn imported_bundles_give_back_the_exported_weights() {
     let s = setup();
     let original = load_run(&s.run).unwrap();
     let weights = original.model.named_tensors();
-    let fp32 = import_bundle(&s.fp32).unwrap();
-    let int8 = import_bundle(&s.int8).unwrap();
+    let fp32 = import_bundle(&s.fp32, None).unwrap();
+    let int8 = import_bundle(&s.int8, None).unwrap();
     assert_eq!(int8.manifest.weights, WeightFormat::Int8);
     let (w32, w8) = (
         fp32.run.model.named_tensors(),
@@ -145,7 +145,7 @@ fn write_corrections(path: &Path) {
 }
 
 fn paragraph_tags(bundle: &Path) -> Vec<Tag> {
-    let b = import_bundle(bundle).unwrap();
+    let b = import_bundle(bundle, None).unwrap();
     let words: Vec<String> = split_words(PARAGRAPH)
         .iter()
         .map(|w| PARAGRAPH[w.start..w.end].to_string())
@@ -188,6 +188,7 @@ fn corrections_retrain_a_bundle_that_tags_the_text_as_corrected() {
         base: s.int8.clone(),
         corrections: file.clone(),
         out: out.clone(),
+        lexicon: None,
         settings: tiny_settings(),
         pause_before_publish: None,
     };

@@ -60,7 +60,8 @@ impl Analyzer {
     /// An analyzer over `tagger` (cached up to `cache_sentences` sentences) and `lexicon`,
     /// either of which may be missing: without a model, the lexicon's names are shown;
     /// without a lexicon, there is no recovery and there are no identifiers (and a model with
-    /// lexicon features tags without them). The lexicon is the tagger's feature lexicon. `passes` run on
+    /// lexicon features tags without them). The lexicon becomes the tagger's feature lexicon
+    /// unless it was given one. `passes` run on
     /// each sentence the model tags ([`SentencePasses::ALL`] for what users get).
     pub fn new(
         tagger: Option<Tagger>,
@@ -69,7 +70,11 @@ impl Analyzer {
         passes: SentencePasses,
     ) -> Self {
         let tagger = tagger.map(|tagger| {
-            let tagger = tagger.with_feature_lexicon(lexicon.clone());
+            let tagger = if tagger.has_feature_lexicon() {
+                tagger
+            } else {
+                tagger.with_feature_lexicon(lexicon.clone())
+            };
             let cached = CachedTagger::new(tagger, cache_sentences, "");
             let lexicon = lexicon.clone();
             let types = cached.tagger().bundle.scheme.types().to_vec();

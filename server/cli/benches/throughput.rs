@@ -24,7 +24,7 @@ use std::time::Instant;
 use bioscope_core::corpus::read_iob;
 use bioscope_core::encoding::WINDOW_CONTEXT;
 use bioscope_tagger::{Tagger, TaggerOptions};
-use bioscope_tests::{ort_library, percentile, repo_root, shipped_model};
+use bioscope_tests::{ort_library, percentile, repo_root, shipped_lexicon, shipped_model};
 
 /// The test splits of models/evaluate.sh (BioRED has no shared test split: its dev split).
 const SPLITS: [&str; 9] = [
@@ -80,7 +80,8 @@ fn fp32_bundle(work: &Path) -> PathBuf {
     let manifest = std::fs::read_to_string(shipped.join("manifest.json")).unwrap();
     let stamp = out.join("made-from.json");
     if std::fs::read_to_string(&stamp).ok().as_deref() != Some(manifest.as_str()) {
-        let imported = bioscope_train::import::import_bundle(&shipped).unwrap();
+        let imported =
+            bioscope_train::import::import_bundle(&shipped, Some(&shipped_lexicon())).unwrap();
         let _ = std::fs::remove_dir_all(&out);
         bioscope_train::export::export_bundle(
             &imported.run,
@@ -158,7 +159,10 @@ fn main() {
         library: Some(ort_library()),
         ..TaggerOptions::default()
     };
-    let tagger = Tagger::load(&int8, options.clone()).unwrap();
+    let lexicon = std::sync::Arc::new(bioscope_lexicon::open(&shipped_lexicon()).unwrap());
+    let tagger = Tagger::load(&int8, options.clone())
+        .unwrap()
+        .with_feature_lexicon(Some(lexicon));
     let manifest = tagger.bundle.manifest.clone();
     let mut pieces = 0usize;
     for s in &sentences {

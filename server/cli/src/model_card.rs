@@ -48,7 +48,7 @@ pub fn card(dir: &Path) -> Result<String> {
     let e = &manifest.encoder;
     let _ = writeln!(
         md,
-        "| encoder | {} layers, hidden {}, {} heads, vocabulary {}; base `{}`{} |",
+        "| encoder | {} layers, hidden {}, {} heads, vocabulary {}; base `{}`{}{} |",
         e.num_hidden_layers,
         e.hidden_size,
         e.num_attention_heads,
@@ -56,6 +56,12 @@ pub fn card(dir: &Path) -> Result<String> {
         t.base_encoder,
         if e.shape_features {
             "; a learned word-shape vector added to each piece's embedding"
+        } else {
+            ""
+        },
+        if e.lexicon_features {
+            "; a learned vector per type whose lexicon name begins or continues at the word \
+             added too (lexicon-match features, read from the lexicon in use)"
         } else {
             ""
         }

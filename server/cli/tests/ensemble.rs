@@ -142,7 +142,7 @@ fn an_ensemble_sums_weighted_logits_and_crf_scores_and_tags_like_a_bundle() {
     );
 
     // An ensemble cannot be trained further: the message says what to do instead.
-    let err = bioscope_train::import::import_bundle(&out)
+    let err = bioscope_train::import::import_bundle(&out, None)
         .err()
         .expect("importing an ensemble fails");
     assert!(

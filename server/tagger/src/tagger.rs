@@ -72,6 +72,11 @@ impl Tagger {
         self
     }
 
+    /// Whether a feature lexicon was given.
+    pub fn has_feature_lexicon(&self) -> bool {
+        self.lexicon.is_some()
+    }
+
     /// Why tagging is worse than the model can do, if it is: the model takes lexicon features
     /// and no lexicon was given.
     pub fn feature_note(&self) -> Option<String> {

@@ -36,6 +36,8 @@ pub struct BenchOptions {
     pub finetune_args: Vec<String>,
     /// The `bioscope-train` binary to run `finetune` with.
     pub exe: PathBuf,
+    /// The lexicon a base with lexicon-match features reads them from.
+    pub lexicon: Option<PathBuf>,
 }
 
 fn runs(tags: &[Tag], types: &[EntityType]) -> Vec<TagRun> {
@@ -45,24 +47,29 @@ fn runs(tags: &[Tag], types: &[EntityType]) -> Vec<TagRun> {
         .collect()
 }
 
-/// Runs `EXE finetune --base BASE --corrections FILE --out OUT ARGS..` as a child process
-/// (its output passes through) and returns the command's wall time in seconds.
+/// Runs `EXE finetune --base BASE --corrections FILE --out OUT [--lexicon L] ARGS..` as a
+/// child process (its output passes through) and returns the command's wall time in seconds.
 pub fn finetune_child(
     exe: &Path,
-    base: &Path,
+    (base, lexicon): (&Path, Option<&Path>),
     corrections: &Path,
     out: &Path,
     args: &[String],
 ) -> Result<f64> {
     let started = Instant::now();
-    let status = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .arg("finetune")
         .arg("--base")
         .arg(base)
         .arg("--corrections")
         .arg(corrections)
         .arg("--out")
-        .arg(out)
+        .arg(out);
+    if let Some(lexicon) = lexicon {
+        command.arg("--lexicon").arg(lexicon);
+    }
+    let status = command
         .args(args)
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
@@ -159,7 +166,7 @@ fn f1_line(name: &str, before: f64, after: f64, n: usize) -> String {
 pub fn run(options: &BenchOptions) -> Result<()> {
     fs::create_dir_all(&options.work)
         .with_context(|| format!("cannot create {}", options.work.display()))?;
-    let base = import_bundle(&options.base)?;
+    let base = import_bundle(&options.base, options.lexicon.as_deref())?;
     let types = options
         .corpus
         .annotated_types(base.run.model.scheme.types())?;
@@ -219,12 +226,12 @@ pub fn run(options: &BenchOptions) -> Result<()> {
     let out = options.work.join("finetuned");
     let wall = finetune_child(
         &options.exe,
-        &options.base,
+        (&options.base, options.lexicon.as_deref()),
         &path,
         &out,
         &options.finetune_args,
     )?;
-    let after_bundle = import_bundle(&out)?;
+    let after_bundle = import_bundle(&out, options.lexicon.as_deref())?;
     let scores = |idx: &[usize]| -> Result<(f64, f64)> {
         let subset: Vec<Sentence> = idx.iter().map(|&i| sentences[i].clone()).collect();
         let b: Vec<Vec<Tag>> = idx.iter().map(|&i| before[i].clone()).collect();

@@ -68,6 +68,8 @@ pub struct LoopOptions {
     pub near_miss: f32,
     pub work: PathBuf,
     pub finetune_args: Vec<String>,
+    /// The lexicon a base with lexicon-match features reads them from.
+    pub lexicon: Option<PathBuf>,
     /// Keep each retrained bundle (`WORK/<run>/bundle`); by default it is removed once scored.
     pub keep_bundles: bool,
     /// The `bioscope-train` binary to run `finetune` with.
@@ -370,7 +372,7 @@ fn test_scores(
 pub fn run(options: &LoopOptions) -> Result<Vec<RunResult>> {
     fs::create_dir_all(&options.work)
         .with_context(|| format!("cannot create {}", options.work.display()))?;
-    let base = import_bundle(&options.base)?;
+    let base = import_bundle(&options.base, options.lexicon.as_deref())?;
     let model = &base.run.model;
     let types = options.pool.annotated_types(model.scheme.types())?;
     let pool = options.pool.read()?;
@@ -536,12 +538,12 @@ fn retrain_and_score(
     let out = dir.join("bundle");
     let seconds = finetune_child(
         &options.exe,
-        &options.base,
+        (&options.base, options.lexicon.as_deref()),
         &path,
         &out,
         &options.finetune_args,
     )?;
-    let tuned = import_bundle(&out)?;
+    let tuned = import_bundle(&out, options.lexicon.as_deref())?;
     let (precision, recall, f1) = test_scores(
         &tuned.run.model,
         &tuned.run.encoder,

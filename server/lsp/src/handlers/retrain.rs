@@ -111,14 +111,20 @@ pub async fn retrain(state: &Arc<State>) -> Result<Value, ServerError> {
     }
     let out = models.new_bundle_path(&old_name);
 
-    let mut child = tokio::process::Command::new(&trainer)
+    let mut command = tokio::process::Command::new(&trainer);
+    command
         .arg("finetune")
         .arg("--base")
         .arg(old.model_dir())
         .arg("--corrections")
         .arg(&corrections)
         .arg("--out")
-        .arg(&out)
+        .arg(&out);
+    // A model with lexicon features retrains reading them from the lexicon the server uses.
+    if old.lexicon().is_some() {
+        command.arg("--lexicon").arg(old.lexicon_dir());
+    }
+    let mut child = command
         .args(["--progress", "json"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

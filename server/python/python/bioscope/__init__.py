@@ -90,7 +90,7 @@ class Tagger:
 
     ``model``: a model bundle folder (default: :func:`default_model`). ``lexicon``: a lexicon
     folder (default: :func:`default_lexicon`); ``False`` for none (no identifiers, no recall
-    recovery). ``threads``: ONNX Runtime threads. ``device``: ``"cpu"`` or ``"cuda"`` (a GPU
+    recovery, and a model that reads lexicon-match features tags without them). ``threads``: ONNX Runtime threads. ``device``: ``"cpu"`` or ``"cuda"`` (a GPU
     build of ONNX Runtime; falls back to the CPU and says why in :attr:`device_note`).
 
     Tagging releases the GIL, so one tagger may serve several Python threads.

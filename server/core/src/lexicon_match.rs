@@ -107,6 +107,7 @@ mod tests {
         let mut floats = [0.0; NUM_LEXICON_FEATURES];
         write_floats(begin_bit(EntityType::Disease), &mut floats);
         assert_eq!(floats.iter().sum::<f32>(), 1.0);
-        assert_eq!(floats[2 * 1], 1.0, "Disease is the second type");
+        // Disease is the second type: its "begins" bit is bit 2.
+        assert_eq!(floats[2], 1.0);
     }
 }

@@ -37,7 +37,6 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// A committed test fixture.
 /// The default model bundle shipped in models/.
 pub fn shipped_model() -> PathBuf {
     repo_root().join("models/bioscope-union")
@@ -63,6 +62,7 @@ pub fn run_binary(binary: &str, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// A committed test fixture.
 pub fn fixture(name: &str) -> PathBuf {
     repo_root().join("tests").join("fixtures").join(name)
 }

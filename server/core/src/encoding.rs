@@ -44,20 +44,26 @@ pub struct Window {
 impl Window {
     /// Piece tags for training, derived from the tags of all encoded words.
     pub fn piece_tags(&self, word_tags: &[Tag]) -> Vec<Tag> {
+        self.spread(word_tags, Tag::Outside, |tag| match tag {
+            Tag::Begin(t) | Tag::Inside(t) => Tag::Inside(t),
+            Tag::Outside => Tag::Outside,
+        })
+    }
+
+    /// A value per piece from a value per encoded word: the word's own on its first piece,
+    /// `later` of it on its other pieces, `special` on `[CLS]` and `[SEP]`.
+    pub fn spread<T: Copy>(&self, per_word: &[T], special: T, later: impl Fn(T) -> T) -> Vec<T> {
         let mut prev_word = None;
         self.piece_word
             .iter()
             .map(|&w| {
-                let tag = match w {
-                    None => Tag::Outside,
-                    Some(w) if prev_word == Some(w) => match word_tags[w] {
-                        Tag::Begin(t) | Tag::Inside(t) => Tag::Inside(t),
-                        Tag::Outside => Tag::Outside,
-                    },
-                    Some(w) => word_tags[w],
+                let value = match w {
+                    None => special,
+                    Some(w) if prev_word == Some(w) => later(per_word[w]),
+                    Some(w) => per_word[w],
                 };
                 prev_word = w;
-                tag
+                value
             })
             .collect()
     }

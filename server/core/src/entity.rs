@@ -152,11 +152,16 @@ impl EntityType {
     /// This type's row of [`EntityType::TABLE`].
     pub fn info(self) -> &'static TypeInfo {
         // The table is in declaration order (a unit test checks it).
-        &EntityType::TABLE[self as usize]
+        &EntityType::TABLE[self.ordinal()]
     }
 
     pub fn name(self) -> &'static str {
         self.info().name
+    }
+
+    /// This type's position in [`EntityType::ALL`] (and its row of [`EntityType::TABLE`]).
+    pub fn ordinal(self) -> usize {
+        self as usize
     }
 
     /// The type a corpus's type name means (case-insensitive); `None` when it is not tagged.

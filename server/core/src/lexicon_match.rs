@@ -15,19 +15,12 @@ pub type MatchBits = u16;
 
 /// The bit saying that a name of `entity_type` begins at a word.
 pub fn begin_bit(entity_type: EntityType) -> MatchBits {
-    1 << (2 * type_index(entity_type))
+    1 << (2 * entity_type.ordinal())
 }
 
 /// The bit saying that a name of `entity_type` continues at a word.
 pub fn inside_bit(entity_type: EntityType) -> MatchBits {
-    1 << (2 * type_index(entity_type) + 1)
-}
-
-fn type_index(entity_type: EntityType) -> usize {
-    EntityType::ALL
-        .iter()
-        .position(|t| *t == entity_type)
-        .unwrap_or_default()
+    1 << (2 * entity_type.ordinal() + 1)
 }
 
 /// The bits of a word's later pieces: every name that begins or continues at the word
@@ -49,19 +42,7 @@ impl Window {
     /// [continued](continued) bits on its later pieces, none on `[CLS]` and `[SEP]`.
     /// `word_bits` holds one entry per word of the list the window was encoded from.
     pub fn lexicon_features(&self, word_bits: &[MatchBits]) -> Vec<MatchBits> {
-        let mut previous = None;
-        self.piece_word
-            .iter()
-            .map(|&w| {
-                let bits = match w {
-                    None => 0,
-                    Some(w) if previous == Some(w) => continued(word_bits[w]),
-                    Some(w) => word_bits[w],
-                };
-                previous = w;
-                bits
-            })
-            .collect()
+        self.spread(word_bits, 0, continued)
     }
 }
 

@@ -26,7 +26,7 @@ impl ConceptRef {
 
     pub(crate) fn thin(id: &ConceptId, entity_type: EntityType) -> Option<ConceptRef> {
         let payload = packed::encode(id)?;
-        let type_code = EntityType::ALL.iter().position(|t| *t == entity_type)? as u64;
+        let type_code = entity_type.ordinal() as u64;
         let namespace = u64::from(id.namespace.code());
         Some(ConceptRef(
             THIN | (type_code << 1) | (namespace << 4) | (payload << 9),

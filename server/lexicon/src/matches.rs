@@ -50,7 +50,7 @@ pub fn word_matches<S: AsRef<str>>(lexicon: &Lexicon, words: &[S]) -> Vec<MatchB
                     continue;
                 }
                 if let Some(t) = lexicon.entity_type(posting.concept) {
-                    longest[type_index(t)] = end - start;
+                    longest[t.ordinal()] = end - start;
                 }
             }
         }
@@ -67,13 +67,6 @@ pub fn word_matches<S: AsRef<str>>(lexicon: &Lexicon, words: &[S]) -> Vec<MatchB
         }
     }
     bits
-}
-
-fn type_index(entity_type: EntityType) -> usize {
-    EntityType::ALL
-        .iter()
-        .position(|t| *t == entity_type)
-        .unwrap_or_default()
 }
 
 /// A word that may begin or end a name: it has a letter or digit and is no function word.

@@ -385,10 +385,7 @@ pub(crate) fn decode_record(records: &[u8], offset: usize) -> Option<Concept> {
 }
 
 fn entity_code(entity_type: EntityType) -> u8 {
-    EntityType::ALL
-        .iter()
-        .position(|t| *t == entity_type)
-        .expect("every type is in ALL") as u8
+    entity_type.ordinal() as u8
 }
 
 #[cfg(test)]

@@ -104,6 +104,15 @@ pub struct Features<'a> {
     pub lexicon: Vec<&'a [MatchBits]>,
 }
 
+/// Whether `per_sequence` holds one value per piece of every sequence of `batch`.
+fn one_per_piece<T>(per_sequence: &[&[T]], batch: &[&[u32]]) -> bool {
+    per_sequence.len() == batch.len()
+        && per_sequence
+            .iter()
+            .zip(batch)
+            .all(|(v, ids)| v.len() == ids.len())
+}
+
 /// A loaded `model.onnx` with the bundle's input/output contract.
 pub struct OnnxModel {
     /// Taken only inside the gate, so never contended.
@@ -272,12 +281,9 @@ impl OnnxModel {
         }
         let ids = Tensor::from_array(([b, t], ids)).map_err(ort_err)?;
         let mask = Tensor::from_array(([b, t], mask)).map_err(ort_err)?;
-        let one_per_piece = |per_sequence: &[usize]| {
-            per_sequence.len() == b && per_sequence.iter().zip(batch).all(|(n, i)| *n == i.len())
-        };
         let shapes = &features.shapes;
         let shape_ids = if self.shape_features {
-            if !one_per_piece(&shapes.iter().map(|s| s.len()).collect::<Vec<_>>()) {
+            if !one_per_piece(shapes, batch) {
                 return Err(TaggerError::Model(
                     "the model takes shape ids: one per piece of every sequence".into(),
                 ));
@@ -294,7 +300,7 @@ impl OnnxModel {
         };
         let lexicon = &features.lexicon;
         let lexicon_bits = if self.lexicon_features {
-            if !one_per_piece(&lexicon.iter().map(|s| s.len()).collect::<Vec<_>>()) {
+            if !one_per_piece(lexicon, batch) {
                 return Err(TaggerError::Model(
                     "the model takes lexicon features: one per piece of every sequence".into(),
                 ));

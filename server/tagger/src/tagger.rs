@@ -109,21 +109,15 @@ impl Tagger {
         let _interactive = self.model.interactive(priority);
         let max_len = self.bundle.manifest.max_sequence_length;
         let shape_features = self.model.shape_features();
-        let lexicon = self
-            .lexicon
-            .as_deref()
-            .filter(|_| self.model.lexicon_features());
+        let lexicon_features = self.model.lexicon_features();
         // (sequence, window, its pieces' shape ids and lexicon bits if the model takes them)
         let mut windows: Vec<(usize, Window, Vec<u32>, Vec<MatchBits>)> = Vec::new();
         for (i, words) in sequences.iter().enumerate() {
             let words = words.as_ref();
-            let word_bits = if self.model.lexicon_features() {
-                match lexicon {
-                    Some(lexicon) => word_matches(lexicon, words),
-                    None => vec![0; words.len()],
-                }
-            } else {
-                Vec::new()
+            let word_bits = match &self.lexicon {
+                _ if !lexicon_features => Vec::new(),
+                Some(lexicon) => word_matches(lexicon, words),
+                None => vec![0; words.len()],
             };
             for w in
                 self.bundle
@@ -135,7 +129,7 @@ impl Tagger {
                 } else {
                     Vec::new()
                 };
-                let bits = if self.model.lexicon_features() {
+                let bits = if lexicon_features {
                     w.lexicon_features(&word_bits)
                 } else {
                     Vec::new()

@@ -162,7 +162,7 @@ pub fn encode(
             out.push(Example {
                 ids: window.ids.clone(),
                 shapes: window.shapes(&s.words),
-                lexicon: window.lexicon_features(&word_bits),
+                lexicon: window.lexicon_features(&word_bits, encoder.unknown_piece()),
                 labels,
                 allowed,
                 convention: UNMARKED,

@@ -256,7 +256,7 @@ fn encode_open(
         out.push(Example {
             ids: window.ids.clone(),
             shapes: window.shapes(words),
-            lexicon: window.lexicon_features(&word_bits),
+            lexicon: window.lexicon_features(&word_bits, encoder.unknown_piece()),
             labels: labels_idx,
             allowed: Some(allowed),
             convention: crate::data::UNMARKED,

@@ -95,6 +95,7 @@ pub struct WordPieceEncoder {
     tokenizer: Tokenizer,
     cls: u32,
     sep: u32,
+    unknown: Option<u32>,
 }
 
 impl WordPieceEncoder {
@@ -126,15 +127,22 @@ impl WordPieceEncoder {
         let sep = tokenizer
             .token_to_id("[SEP]")
             .ok_or(EncodingError::MissingSpecial("[SEP]"))?;
+        let unknown = tokenizer.token_to_id("[UNK]");
         Ok(WordPieceEncoder {
             tokenizer,
             cls,
             sep,
+            unknown,
         })
     }
 
     pub fn tokenizer(&self) -> &Tokenizer {
         &self.tokenizer
+    }
+
+    /// The `[UNK]` piece's id, if the vocabulary has one.
+    pub fn unknown_piece(&self) -> Option<u32> {
+        self.unknown
     }
 
     pub fn vocab_size(&self) -> usize {

@@ -130,7 +130,7 @@ impl Tagger {
                     Vec::new()
                 };
                 let bits = if lexicon_features {
-                    w.lexicon_features(&word_bits)
+                    w.lexicon_features(&word_bits, self.bundle.encoder.unknown_piece())
                 } else {
                     Vec::new()
                 };

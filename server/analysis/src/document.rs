@@ -104,17 +104,23 @@ impl DocumentAnalysis {
     }
 
     /// What normalization reads from the document: its abbreviations, its organism and the
-    /// species it names (from the analysis's species mentions); computed once. `None`
+    /// species it names (from the analysis's species and gene mentions); computed once. `None`
     /// without a lexicon.
     pub fn context(&self) -> Option<&DocumentContext> {
         let lexicon = self.lexicon.as_deref()?;
         Some(self.context.get_or_init(|| {
-            let species = self
-                .entities
-                .iter()
-                .filter(|e| e.entity_type == EntityType::Species)
-                .map(|e| e.start..e.end);
-            Normalizer::new(lexicon).context_in(&self.text, self.abbreviations.clone(), species)
+            let of_type = |entity_type: EntityType| {
+                self.entities
+                    .iter()
+                    .filter(move |e| e.entity_type == entity_type)
+                    .map(|e| e.start..e.end)
+            };
+            Normalizer::new(lexicon).context_in(
+                &self.text,
+                self.abbreviations.clone(),
+                of_type(EntityType::Species),
+                of_type(EntityType::Gene),
+            )
         }))
     }
 

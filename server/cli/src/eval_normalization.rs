@@ -95,12 +95,18 @@ pub fn run(
                 Some((entity_type, text, m.start..m.end, &m.ids))
             })
             .collect();
-        let species = typed
-            .iter()
-            .filter(|(t, ..)| *t == EntityType::Species)
-            .map(|(_, _, at, _)| at.clone());
-        let context =
-            normalizer.context_in(&doc.text, Abbreviations::from_text(&doc.text), species);
+        let of_type = |entity_type: EntityType| {
+            typed
+                .iter()
+                .filter(move |(t, ..)| *t == entity_type)
+                .map(|(_, _, at, _)| at.clone())
+        };
+        let context = normalizer.context_in(
+            &doc.text,
+            Abbreviations::from_text(&doc.text),
+            of_type(EntityType::Species),
+            of_type(EntityType::Gene),
+        );
         for (entity_type, text, at, ids) in typed.iter().cloned() {
             if types.as_ref().is_some_and(|t| !t.contains(&entity_type)) {
                 continue;

@@ -127,24 +127,32 @@ impl<'a> Normalizer<'a> {
         self.context_of(abbreviations, &mentions, Vec::new())
     }
 
-    /// [`context`](Self::context) for a document whose species mentions' positions are known
-    /// (byte ranges into `text`): gene mentions then also take the organism named nearest in
-    /// their sentence ([`DocumentContext::gene_organism_of`]).
+    /// [`context`](Self::context) for a document whose species and gene mentions' positions
+    /// are known (byte ranges into `text`): gene mentions then also take the organism named
+    /// nearest in their sentence or most in their paragraph, and the document's organism is
+    /// its focus where it discusses genes ([`DocumentContext::gene_organism_of`]).
     pub fn context_in(
         &self,
         text: &str,
         abbreviations: Abbreviations,
         species_mentions: impl IntoIterator<Item = Range<usize>>,
+        gene_mentions: impl IntoIterator<Item = Range<usize>>,
     ) -> DocumentContext {
         let mentions: Vec<(&str, Option<Range<usize>>)> = species_mentions
             .into_iter()
             .filter_map(|r| Some((text.get(r.clone())?, Some(r))))
             .collect();
-        self.context_of(
+        let mut context = self.context_of(
             abbreviations,
             &mentions,
             DocumentContext::sentences_of(text),
-        )
+        );
+        context.paragraphs = DocumentContext::paragraphs_of(text);
+        let genes: Vec<Range<usize>> = gene_mentions.into_iter().collect();
+        if let Some(focus) = context.gene_focus(&genes) {
+            context.organism = focus;
+        }
+        context
     }
 
     fn context_of(
@@ -181,11 +189,7 @@ impl<'a> Normalizer<'a> {
             }
         }
         context.organisms_at.sort_by_key(|(r, _)| (r.start, r.end));
-        let top = counts.values().copied().max().unwrap_or(0);
-        context.organism = match counts.get(&HUMAN) {
-            Some(&n) if n == top => None,
-            _ => counts.iter().find(|(_, n)| **n == top).map(|(t, _)| *t),
-        };
+        context.organism = crate::context::top_organism(&counts);
         context
     }
 

@@ -225,7 +225,8 @@ fn a_gene_takes_its_own_organism_and_a_mouse_study_gets_the_mouse_orthologue() {
         let start = text.find(s).unwrap();
         start..start + s.len()
     });
-    let context = normalizer.context_in(text, Abbreviations::default(), species);
+    let context =
+        normalizer.context_in(text, Abbreviations::default(), species, std::iter::empty());
     let at = |mention: &str| {
         let start = text.find(mention).unwrap();
         let best = normalizer.candidates_at(

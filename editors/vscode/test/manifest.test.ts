@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { ENTITY_TYPES, legendMarkdown, semanticTokenScopes, TOKEN_MODIFIERS } from '../src/logic/legend.ts';
+import { ENTITY_TYPES, LAB_TOKEN_TYPES, legendMarkdown, semanticTokenScopes, TOKEN_MODIFIERS } from '../src/logic/legend.ts';
 import { EXTENSION_COMMANDS, SERVER_COMMANDS } from '../src/logic/protocol.ts';
 import { DEFAULT_LANGUAGES, MACHINE_KEYS, ORDINARY_KEYS } from '../src/logic/settings.ts';
 
@@ -20,12 +20,15 @@ test('token types and modifiers are the server legend, in its order', () => {
   assert.deepEqual(ENTITY_TYPES.map((t) => t.id), types);
   const modifiers = [...serverTokens.matchAll(/SemanticTokenModifier::new\("(\w+)"\)/g)].map((m) => m[1]);
   assert.deepEqual(TOKEN_MODIFIERS.map((m) => m.id), modifiers);
+  const labTypes = [...serverTokens.matchAll(/LAB_TOKEN_TYPES: \[&str; \d+\] = \[([^\]]*)\]/g)]
+    .flatMap((m) => [...m[1].matchAll(/"(\w+)"/g)].map((n) => n[1]));
+  assert.deepEqual(LAB_TOKEN_TYPES.map((t) => t.id), labTypes);
   const c = pkg.contributes;
-  assert.deepEqual(c.semanticTokenTypes.map((t: { id: string }) => t.id), types);
+  assert.deepEqual(c.semanticTokenTypes.map((t: { id: string }) => t.id), [...types, ...labTypes]);
   assert.deepEqual(c.semanticTokenModifiers.map((m: { id: string }) => m.id), modifiers);
   assert.deepEqual(
     c.semanticTokenTypes.map((t: { superType: string }) => t.superType),
-    ENTITY_TYPES.map((t) => t.superType),
+    [...ENTITY_TYPES, ...LAB_TOKEN_TYPES].map((t) => t.superType),
   );
   assert.deepEqual(c.semanticTokenScopes, [{ scopes: semanticTokenScopes() }]);
 });

@@ -13,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use bioscope_labs::reader::read;
 use bioscope_labs::results::{pair, score, LabResult, ResultCounts};
 use bioscope_labs::synthetic::{GoldResult, Span, LABELS};
-use bioscope_labs::{Interval, RangeSource};
+use bioscope_labs::{rounded, RangeSource};
 use serde_json::{json, Value};
 
 use crate::tag::read_text;
@@ -30,9 +30,7 @@ pub enum LabsFormat {
 }
 
 fn number(x: f64) -> Value {
-    // Round away float noise from unit conversion (4 significant decimals is plenty).
-    let rounded = (x * 1e4).round() / 1e4;
-    json!(rounded)
+    json!(rounded(x))
 }
 
 fn result_json(r: &LabResult) -> Value {
@@ -47,35 +45,13 @@ fn result_json(r: &LabResult) -> Value {
         "range": a.and_then(|a| a.range_si.map(|range| json!({
             "low": range.low.map(number),
             "high": range.high.map(number),
-            "source": match a.range_source {
-                Some(RangeSource::Report) => "report",
-                _ => "default",
-            },
+            "source": a.range_source.unwrap_or(RangeSource::Default).as_str(),
         }))),
         "flag": a.and_then(|a| a.flag).map(|f| f.as_str()),
         "printed_flag": r.printed_flag,
         "loinc": r.analyte.loinc,
         "span": [r.span.0, r.span.1],
     })
-}
-
-fn range_text(range: Option<Interval>) -> String {
-    let n = |x: f64| number(x).to_string();
-    match range {
-        Some(Interval {
-            low: Some(l),
-            high: Some(h),
-        }) => format!("{}-{}", n(l), n(h)),
-        Some(Interval {
-            low: None,
-            high: Some(h),
-        }) => format!("<{}", n(h)),
-        Some(Interval {
-            low: Some(l),
-            high: None,
-        }) => format!(">{}", n(l)),
-        _ => String::new(),
-    }
 }
 
 fn csv_field(s: &str) -> String {
@@ -156,11 +132,8 @@ pub fn labs(files: &[PathBuf], format: LabsFormat) -> Result<bool> {
                         csv_field(if a.is_some() { r.analyte.si.symbol } else { "" }),
                         fmt(range.and_then(|r| r.low)),
                         fmt(range.and_then(|r| r.high)),
-                        match a.and_then(|a| a.range_source) {
-                            Some(RangeSource::Report) => "report",
-                            Some(RangeSource::Default) => "default",
-                            None => "",
-                        },
+                        a.and_then(|a| a.range_source)
+                            .map_or("", RangeSource::as_str),
                         a.and_then(|a| a.flag).map(|f| f.as_str()).unwrap_or(""),
                         r.span.0,
                         r.span.1
@@ -187,12 +160,12 @@ fn table(path: &Path, results: &[LabResult]) -> String {
                     .unwrap_or_default()
                     .trim()
                     .to_string(),
-                range_text(a.and_then(|a| a.range_si)),
-                match a.and_then(|a| a.range_source) {
-                    Some(RangeSource::Report) => "report".into(),
-                    Some(RangeSource::Default) => "default".into(),
-                    None => String::new(),
-                },
+                a.and_then(|a| a.range_si)
+                    .map(|r| r.describe())
+                    .unwrap_or_default(),
+                a.and_then(|a| a.range_source)
+                    .map_or("", RangeSource::as_str)
+                    .to_string(),
                 a.and_then(|a| a.flag)
                     .map(|f| f.as_str())
                     .unwrap_or("")

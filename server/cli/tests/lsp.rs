@@ -1152,3 +1152,84 @@ fn a_word_being_typed_is_not_coloured_until_it_is_complete() {
     );
     assert_eq!(client.shutdown(), Some(0));
 }
+
+#[test]
+fn a_lab_report_is_coloured_hovered_and_its_flagged_values_are_diagnostics() {
+    let mut client = start();
+    let init = client.initialize(json!({}), json!({}));
+    let legend: Vec<String> = init["capabilities"]["semanticTokensProvider"]["legend"]
+        ["tokenTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    let index = |name: &str| legend.iter().position(|t| t == name).unwrap() as u64;
+    let (biomarker, value, unit) = (index("biomarker"), index("labValue"), index("labUnit"));
+    let text =
+        "Potassium 6.1 mmol/L (3.5-5.1)\nSodium 139 mmol/L\nK 45 mmol/L\nGlucose 100 mg/dL\n";
+    let uri = "file:///work/2026-12-01.lab.txt";
+    open(&mut client, uri, "plaintext", text);
+
+    // High potassium is information, a potassium of 45 (a dropped decimal point) a warning.
+    let published = client.notification("textDocument/publishDiagnostics");
+    let found: Vec<(u64, u64, String)> = published["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["range"]["start"]["line"].as_u64().unwrap(),
+                d["severity"].as_u64().unwrap(),
+                d["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(0, 3, "out-of-range".into()), (2, 2, "implausible".into())],
+        "{published}"
+    );
+
+    // Biomarkers, values and units are coloured, no entity types.
+    let tokens = full_spans(&mut client, uri, text);
+    assert!(
+        tokens.contains(&(0, "Potassium".into(), biomarker)),
+        "{tokens:?}"
+    );
+    assert!(tokens.contains(&(0, "6.1".into(), value)), "{tokens:?}");
+    assert!(tokens.contains(&(3, "mg/dL".into(), unit)), "{tokens:?}");
+    assert!(tokens.iter().all(|(.., ty)| *ty >= biomarker), "{tokens:?}");
+
+    // The hover gives the SI value: glucose 100 mg/dL is 5.55 mmol/L.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 3, "character": 10}}),
+    );
+    let shown = hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        shown.contains("Glucose") && shown.contains("5.55"),
+        "{hover}"
+    );
+
+    // Fixing the dropped decimal point leaves only the high potassium.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{
+            "range": {"start": {"line": 2, "character": 2}, "end": {"line": 2, "character": 4}},
+            "text": "4.5"}]}),
+    );
+    let published = client.notification("textDocument/publishDiagnostics");
+    let left = published["params"]["diagnostics"].as_array().unwrap();
+    assert_eq!(left.len(), 1, "{published}");
+    assert_eq!(left[0]["range"]["start"]["line"], 0, "{published}");
+
+    // The same text in a manuscript is tagged for entities, not read as a report.
+    let paper = "file:///work/paper.md";
+    open(&mut client, paper, "markdown", text);
+    let tokens = full_spans(&mut client, paper, text);
+    assert!(tokens.iter().all(|(.., ty)| *ty < biomarker), "{tokens:?}");
+    assert_eq!(client.shutdown(), Some(0));
+}

@@ -5,6 +5,7 @@ use std::process::Command;
 
 use bioscope_core::export::ExportFormat;
 use bioscope_core::EntityType;
+use bioscope_lsp::semantic_tokens::LAB_TOKEN_TYPES;
 use bioscope_tests::{fixture, neovim, ort_library, repo_root, shipped_model};
 use serde_json::Value;
 
@@ -83,12 +84,26 @@ fn neovim_shows_entity_highlights_and_hovers() {
     assert!(groups.contains("@lsp.mod.uncertain"), "{seen}");
     // The plugin has a highlight group for each token type of the server's legend, no more.
     let groups = seen["token_groups"].as_object().expect("token groups");
-    assert_eq!(groups.len(), EntityType::TABLE.len(), "{seen}");
+    assert_eq!(
+        groups.len(),
+        EntityType::TABLE.len() + LAB_TOKEN_TYPES.len(),
+        "{seen}"
+    );
     for row in EntityType::TABLE {
         assert_eq!(
             groups.get(row.token).and_then(Value::as_str),
             Some(format!("Bioscope{}", row.name).as_str()),
             "{row:?}: {seen}"
+        );
+    }
+    for token in LAB_TOKEN_TYPES {
+        let group = groups
+            .get(token)
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        assert!(
+            group.eq_ignore_ascii_case(&format!("Bioscope{token}")),
+            "{token}: {seen}"
         );
     }
     // :BioscopeExport offers the server's export formats, each to a file with its suffix.

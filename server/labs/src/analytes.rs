@@ -21,6 +21,18 @@ pub struct Interval {
 }
 
 impl Interval {
+    /// As reports print it: "3.5-5.1", "<5.2", ">60" (bounds [rounded](crate::assess::rounded));
+    /// empty for an interval open on both sides.
+    pub fn describe(&self) -> String {
+        let n = |x: f64| crate::assess::rounded(x).to_string();
+        match (self.low, self.high) {
+            (Some(l), Some(h)) => format!("{}-{}", n(l), n(h)),
+            (None, Some(h)) => format!("<{}", n(h)),
+            (Some(l), None) => format!(">{}", n(l)),
+            (None, None) => String::new(),
+        }
+    }
+
     pub const fn between(low: f64, high: f64) -> Interval {
         Interval {
             low: Some(low),

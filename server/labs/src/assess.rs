@@ -28,6 +28,21 @@ impl Flag {
     }
 }
 
+/// `x` rounded to 4 decimals: what conversions print (their float noise removed).
+pub fn rounded(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+impl RangeSource {
+    /// As the outputs write it: "report" or "default".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RangeSource::Report => "report",
+            RangeSource::Default => "default",
+        }
+    }
+}
+
 /// Where the reference interval came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RangeSource {

@@ -13,7 +13,7 @@ pub mod synthetic;
 pub mod units;
 
 pub use analytes::{resolve, Analyte, Interval, ANALYTES};
-pub use assess::{assess, from_si, to_si, Assessment, Flag, RangeSource};
+pub use assess::{assess, from_si, rounded, to_si, Assessment, Flag, RangeSource};
 pub use numbers::{parse_range, parse_value, DecimalMark, Value};
 pub use results::{pair, score, LabResult, ResultCounts};
 pub use units::{parse_unit, Quantity, Unit};

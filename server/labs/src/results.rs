@@ -18,6 +18,10 @@ pub struct LabResult {
     pub text: String,
     pub span: (usize, usize),
     pub value: f64,
+    /// The value's byte span; `end` is where the result's last part (unit, range or flag)
+    /// ends.
+    pub value_span: (usize, usize),
+    pub end: usize,
     /// The unit as written.
     pub unit: Option<String>,
     /// The printed range, in the result's unit.
@@ -74,6 +78,12 @@ pub fn pair(text: &str, spans: &[Span]) -> Vec<LabResult> {
             text: name_text.to_string(),
             span: (name.start, name.end),
             value: value.number,
+            value_span: (value_span.start, value_span.end),
+            end: following
+                .iter()
+                .map(|s| s.end)
+                .max()
+                .unwrap_or(value_span.end),
             unit: unit_text,
             printed_range,
             printed_flag,

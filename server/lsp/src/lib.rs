@@ -13,6 +13,7 @@ pub mod document;
 pub mod engine;
 pub mod error;
 pub mod handlers;
+pub mod labs;
 pub mod position;
 pub mod semantic_tokens;
 pub mod server;

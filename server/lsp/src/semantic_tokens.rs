@@ -1,5 +1,6 @@
-//! Entities as LSP semantic tokens: the legend (one token type per entity type, modifiers),
-//! the relative encoding with entities split per line, and deltas between two encodings.
+//! Entities as LSP semantic tokens: the legend (one token type per entity type, then the
+//! lab-report profile's types; modifiers), the relative encoding with spans split per line,
+//! and deltas between two encodings.
 
 use bioscope_analysis::DecidedEntity;
 use bioscope_core::EntityType;
@@ -19,16 +20,28 @@ pub const CORRECTED: u32 = 1 << 1;
 /// A short form that the document defines ("TNF" after "tumour necrosis factor (TNF)").
 pub const ABBREVIATION: u32 = 1 << 2;
 
+/// Modifier bit of a lab value outside its reference interval (the lab-report profile).
+pub const OUT_OF_RANGE: u32 = 1 << 3;
+/// Modifier bit of a lab value outside what is physiologically possible.
+pub const IMPLAUSIBLE: u32 = 1 << 4;
+
+/// The lab-report profile's token types, after the entity types in the legend.
+pub const LAB_TOKEN_TYPES: [&str; 3] = ["biomarker", "labValue", "labUnit"];
+
 pub fn legend() -> SemanticTokensLegend {
     SemanticTokensLegend {
         token_types: EntityType::ALL
             .iter()
-            .map(|&t| SemanticTokenType::new(t.info().token))
+            .map(|&t| t.info().token)
+            .chain(LAB_TOKEN_TYPES)
+            .map(SemanticTokenType::new)
             .collect(),
         token_modifiers: vec![
             SemanticTokenModifier::new("uncertain"),
             SemanticTokenModifier::new("corrected"),
             SemanticTokenModifier::new("abbreviation"),
+            SemanticTokenModifier::new("outOfRange"),
+            SemanticTokenModifier::new("implausible"),
         ],
     }
 }
@@ -36,6 +49,23 @@ pub fn legend() -> SemanticTokensLegend {
 /// The type's index in the legend ([`EntityType::TABLE`] is in declaration order).
 fn type_index(t: EntityType) -> u32 {
     t as u32
+}
+
+/// The legend index of a lab token type (one of [`LAB_TOKEN_TYPES`]).
+pub fn lab_type_index(name: &str) -> u32 {
+    let at = LAB_TOKEN_TYPES
+        .iter()
+        .position(|t| *t == name)
+        .expect("a lab token type");
+    (EntityType::ALL.len() + at) as u32
+}
+
+/// One span to colour: its bytes, legend type and modifier bits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Colored {
+    pub range: std::ops::Range<usize>,
+    pub token_type: u32,
+    pub modifiers: u32,
 }
 
 /// Tokens for `entities` (byte spans in `rope`'s text, sorted, disjoint), one per line an
@@ -48,29 +78,53 @@ pub fn encode(
     abbreviations: &Abbreviations,
     encoding: PositionEncoding,
 ) -> Vec<SemanticToken> {
+    let spans: Vec<Colored> = entities
+        .iter()
+        .map(|e| {
+            let mut modifiers = if e.corrected {
+                CORRECTED
+            } else if e.score < threshold {
+                UNCERTAIN
+            } else {
+                0
+            };
+            if !abbreviations.is_empty() {
+                let end = e.end.min(rope.len_bytes());
+                let text: String = rope.byte_slice(e.start.min(end)..end).into();
+                if abbreviations.expand(&text).is_some() {
+                    modifiers |= ABBREVIATION;
+                }
+            }
+            Colored {
+                range: e.start..e.end,
+                token_type: type_index(e.entity_type),
+                modifiers,
+            }
+        })
+        .collect();
+    encode_spans(rope, &spans, encoding)
+}
+
+/// Tokens for `spans` (sorted by start), one per line a span touches, in the negotiated
+/// encoding; overlapping or out-of-range parts are left out, so tokens never overlap.
+pub fn encode_spans(
+    rope: &Rope,
+    spans: &[Colored],
+    encoding: PositionEncoding,
+) -> Vec<SemanticToken> {
     let mut tokens = Vec::new();
     let (mut prev_line, mut prev_start) = (0u32, 0u32);
     let mut last_end = 0usize;
     let len = rope.len_bytes();
-    for e in entities {
-        let (start, end) = (e.start.max(last_end).min(len), e.end.min(len));
+    for span in spans {
+        let (start, end) = (
+            span.range.start.max(last_end).min(len),
+            span.range.end.min(len),
+        );
         if start >= end {
             continue; // overlapping or out of range: never emit overlapping tokens
         }
         last_end = end;
-        let mut modifiers = if e.corrected {
-            CORRECTED
-        } else if e.score < threshold {
-            UNCERTAIN
-        } else {
-            0
-        };
-        if !abbreviations.is_empty() {
-            let text: String = rope.byte_slice(start..end).into();
-            if abbreviations.expand(&text).is_some() {
-                modifiers |= ABBREVIATION;
-            }
-        }
         let mut seg_start = start;
         while seg_start < end {
             let line = rope.byte_to_line(seg_start);
@@ -94,8 +148,8 @@ pub fn encode(
                     delta_line,
                     delta_start,
                     length: encoding.len(text),
-                    token_type: type_index(e.entity_type),
-                    token_modifiers_bitset: modifiers,
+                    token_type: span.token_type,
+                    token_modifiers_bitset: span.modifiers,
                 });
                 (prev_line, prev_start) = (pos.line, pos.character);
             }

@@ -21,6 +21,7 @@ pub struct RawSettings {
     pub uncertain_hints: Option<bool>,
     pub max_document_bytes: Option<usize>,
     pub max_line_bytes: Option<usize>,
+    pub lab_report_files: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +46,8 @@ pub struct Settings {
     pub max_document_bytes: usize,
     /// Documents with a longer line (minified or data files) are kept in sync but not tagged.
     pub max_line_bytes: usize,
+    /// File-name patterns of documents read as laboratory reports (the lab-report profile).
+    pub lab_report_files: Vec<String>,
 }
 
 /// Default [`Settings::max_document_bytes`]: a long thesis is under 1 MB of Markdown; tagging
@@ -66,6 +69,10 @@ impl Default for Settings {
             uncertain_hints: false,
             max_document_bytes: MAX_DOCUMENT_BYTES,
             max_line_bytes: MAX_LINE_BYTES,
+            lab_report_files: crate::labs::DEFAULT_PATTERNS
+                .iter()
+                .map(|p| p.to_string())
+                .collect(),
         }
     }
 }
@@ -134,6 +141,18 @@ impl Settings {
         }
         if let Some(on) = raw.uncertain_hints {
             next.uncertain_hints = on;
+        }
+        if let Some(patterns) = raw.lab_report_files {
+            match patterns
+                .iter()
+                .find(|p| p.trim().is_empty() || p.len() > 200 || p.contains('/'))
+            {
+                Some(bad) => problems.push(format!(
+                    "bioscope.labReportFiles: {bad:?} is no file-name pattern (non-empty, at \
+                     most 200 characters, no '/'; '*' and '?' are wildcards)"
+                )),
+                None => next.lab_report_files = patterns,
+            }
         }
         let limit = crate::transport::MAX_MESSAGE_BYTES;
         for (name, value, field) in [
@@ -301,6 +320,13 @@ mod tests {
         let (same, problems) = s.updated(&json!({"bioscope": []}));
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(same, s);
+
+        let (labs, problems) = s.updated(&json!({"labReportFiles": ["*.results"]}));
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(labs.lab_report_files, ["*.results"]);
+        let (kept, problems) = labs.updated(&json!({"labReportFiles": ["reports/*.txt"]}));
+        assert!(problems[0].contains("labReportFiles"), "{problems:?}");
+        assert_eq!(kept.lab_report_files, ["*.results"], "kept");
     }
 
     #[test]

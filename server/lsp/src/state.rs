@@ -107,7 +107,8 @@ pub struct State {
     pub progress_supported: AtomicBool,
     /// Tagging in flight, for `bioscope/status`.
     pub tagging: TaggingActivity,
-    /// Documents with uncertain-mention hints published (to clear them).
+    /// Documents with diagnostics published (uncertain-mention hints, lab findings), to clear
+    /// them.
     pub hinted: dashmap::DashSet<Uri>,
     pub retraining: Retraining,
 }

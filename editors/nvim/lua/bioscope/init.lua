@@ -23,12 +23,18 @@ M.groups = {
   cellLine = { 'BioscopeCellLine', { fg = '#ffaf5f', ctermfg = 215, bold = true, cterm = { bold = true } } },
   cellType = { 'BioscopeCellType', { fg = '#5fd7d7', ctermfg = 80, bold = true, cterm = { bold = true } } },
   variant = { 'BioscopeVariant', { fg = '#ffd75f', ctermfg = 221, bold = true, cterm = { bold = true } } },
+  -- The lab-report profile (files matching settings.labReportFiles).
+  biomarker = { 'BioscopeBiomarker', { fg = '#5fafff', ctermfg = 75 } },
+  labValue = { 'BioscopeLabValue', { fg = '#5fd75f', ctermfg = 77, bold = true, cterm = { bold = true } } },
+  labUnit = { 'BioscopeLabUnit', { fg = '#d787ff', ctermfg = 177 } },
 }
 
 local modifiers = {
   uncertain = { 'BioscopeUncertain', { undercurl = true, cterm = { undercurl = true } } },
   corrected = { 'BioscopeCorrected', { underline = true, cterm = { underline = true } } },
   abbreviation = { 'BioscopeAbbreviation', { italic = true, cterm = { italic = true } } },
+  outOfRange = { 'BioscopeOutOfRange', { fg = '#ffaf5f', ctermfg = 215, bold = true, cterm = { bold = true } } },
+  implausible = { 'BioscopeImplausible', { fg = '#ff5f5f', ctermfg = 203, strikethrough = true, cterm = { strikethrough = true } } },
 }
 
 -- Settings that name a path -> the server flag that carries the user's own value.

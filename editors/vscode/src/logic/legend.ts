@@ -1,6 +1,7 @@
 /**
- * The semantic-token legend the server sends (`gene`, `disease`, ...; `uncertain`, `corrected`,
- * `abbreviation`) and how the extension colours it: for every token type the TextMate scopes it
+ * The semantic-token legend the server sends (`gene`, `disease`, ..., then the lab-report types
+ * `biomarker`, `labValue`, `labUnit`; `uncertain`, `corrected`, `abbreviation`, `outOfRange`,
+ * `implausible`) and how the extension colours it: for every token type the TextMate scopes it
  * is drawn with, its standard super type (the fallback for themes that colour only standard
  * semantic types), and the colour that Dark+ and Light+ give those scopes.
  *
@@ -39,6 +40,22 @@ export const ENTITY_TYPES: readonly EntityTokenType[] = [
   { id: 'variant', setting: 'Variant', label: 'Variant / mutation', superType: 'property', scopes: ['entity.other.attribute-name'], dark: '#9CDCFE', light: '#E50000' },
 ];
 
+/** A token type of the lab-report profile (files matching `bioscope.labReportFiles`), after the
+ * entity types in the server's legend. Lab reports show no entities, so these may share colours
+ * with entity types. */
+export interface LabTokenType {
+  id: string;
+  label: string;
+  superType: string;
+  scopes: string[];
+}
+
+export const LAB_TOKEN_TYPES: readonly LabTokenType[] = [
+  { id: 'biomarker', label: 'Lab report: biomarker', superType: 'variable', scopes: ['variable'] },
+  { id: 'labValue', label: 'Lab report: value', superType: 'number', scopes: ['constant.numeric'] },
+  { id: 'labUnit', label: 'Lab report: unit', superType: 'type', scopes: ['support.type'] },
+];
+
 export interface TokenModifier {
   id: string;
   description: string;
@@ -46,13 +63,15 @@ export interface TokenModifier {
   selector: string;
   /** Scopes that carry only a font style in Dark+/Light+ (no colour), so the type keeps its colour. */
   scopes: string[];
-  style: 'underline' | 'bold' | 'italic';
+  style: 'underline' | 'bold' | 'italic' | 'strikethrough';
 }
 
 export const TOKEN_MODIFIERS: readonly TokenModifier[] = [
   { id: 'uncertain', description: 'A mention whose confidence is below bioscope.confidenceThreshold.', selector: '*.uncertain', scopes: ['markup.underline'], style: 'underline' },
   { id: 'corrected', description: 'A mention you decided (accepted, retyped, resized or tagged).', selector: '*.corrected', scopes: ['strong'], style: 'bold' },
   { id: 'abbreviation', description: 'A short form the document defines, e.g. TNF after "tumour necrosis factor (TNF)".', selector: '*.abbreviation', scopes: ['emphasis'], style: 'italic' },
+  { id: 'outOfRange', description: 'A lab value outside its reference interval.', selector: '*.outOfRange', scopes: ['markup.bold'], style: 'bold' },
+  { id: 'implausible', description: 'A lab value outside what is physiologically possible (a dropped decimal point?).', selector: '*.implausible', scopes: ['markup.strikethrough'], style: 'strikethrough' },
 ];
 
 /**
@@ -68,6 +87,7 @@ export const COMBINED_MODIFIER_SCOPES: Readonly<Record<string, string[]>> = {
 export function semanticTokenScopes(): Record<string, string[]> {
   const scopes: Record<string, string[]> = {};
   for (const t of ENTITY_TYPES) scopes[t.id] = [...t.scopes];
+  for (const t of LAB_TOKEN_TYPES) scopes[t.id] = [...t.scopes];
   for (const m of TOKEN_MODIFIERS) scopes[m.selector] = [...m.scopes];
   for (const [selector, s] of Object.entries(COMBINED_MODIFIER_SCOPES)) scopes[selector] = [...s];
   return scopes;

@@ -29,6 +29,8 @@ export interface OrdinarySettings {
   uncertainHints: boolean;
   debounceMs: number;
   threads: number | null;
+  /** File-name patterns of documents read as lab reports (`*`, `?` wildcards). */
+  labReportFiles: string[];
 }
 
 export const MACHINE_KEYS: readonly (keyof MachineSettings)[] = [
@@ -47,6 +49,7 @@ export const ORDINARY_KEYS: readonly (keyof OrdinarySettings)[] = [
   'uncertainHints',
   'debounceMs',
   'threads',
+  'labReportFiles',
 ];
 
 /** Settings whose change needs a new server process (or a new document selector); a change
@@ -139,6 +142,11 @@ export function serverSettings(s: Partial<OrdinarySettings>): Record<string, unk
   }
   if (typeof s.threads === 'number' && Number.isInteger(s.threads) && s.threads >= 1) {
     out.threads = s.threads;
+  }
+  if (Array.isArray(s.labReportFiles)) {
+    out.labReportFiles = s.labReportFiles
+      .filter((p): p is string => typeof p === 'string' && p.trim() !== '')
+      .map((p) => p.trim());
   }
   return out;
 }

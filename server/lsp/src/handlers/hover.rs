@@ -2,7 +2,8 @@
 //! the lexicon normalizes it to (its name, its organism and why, one identifier per namespace
 //! with the rest counted, a few synonyms, the other organism's gene and the close
 //! alternatives when it is ambiguous), and the long form when it is an abbreviation. Lines are
-//! short, so that narrow hover windows do not wrap inside identifiers.
+//! short, so that narrow hover windows do not wrap inside identifiers. In a lab report, the
+//! result under the cursor (`crate::labs`).
 
 use std::fmt::Write as _;
 
@@ -13,12 +14,26 @@ use bioscope_lexicon::concept::GENE_ORGANISMS;
 use bioscope_lexicon::normalize::Candidate;
 use bioscope_lexicon::{ConceptId, DocumentContext, GeneOrganism};
 
+use crate::labs;
 use crate::position::{to_byte, to_range};
 use crate::state::State;
 
 pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> {
     let uri = params.text_document_position_params.text_document.uri;
     let pos = params.text_document_position_params.position;
+    if let Some((rope, reading)) = labs::current_reading(state, &uri) {
+        let encoding = state.encoding();
+        let Some(result) = to_byte(&rope, pos, encoding).and_then(|b| reading.result_at(b)) else {
+            return Ok(None);
+        };
+        return Ok(Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: labs::hover_markdown(result),
+            }),
+            range: Some(to_range(&rope, result.span.0..result.end, encoding)),
+        }));
+    }
     let Some(analysis) = state.current_analysis(&uri).await else {
         return Ok(None);
     };

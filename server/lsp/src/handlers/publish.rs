@@ -1,14 +1,16 @@
 //! Analysis runs and their publication: a document is re-analysed after an edit (debounced,
 //! unless a newer version arrives first) or when every analysis goes stale (a decision, a model
-//! change); the result goes to the requests waiting for it and the uncertain-mention hints.
+//! change); the result goes to the requests waiting for it, and the document's diagnostics
+//! (uncertain-mention hints, a lab report's findings) are published.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bioscope_tagger::Priority;
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::ls_types::{PublishDiagnosticsParams, Uri};
 
 use super::uncertain;
+use crate::labs;
 use crate::state::{Analysis, State};
 
 /// A newly opened document waits this long before it is tagged whole, unless a request for its
@@ -89,9 +91,44 @@ pub fn schedule(state: &Arc<State>, uri: Uri, version: i32, delay: Duration) {
             _ => None,
         };
         if let Some(analysis) = published {
-            uncertain::publish_hints(&state, &uri, &analysis).await;
+            publish_diagnostics(&state, &uri, &analysis).await;
         }
     });
+}
+
+/// Publishes the diagnostics of `analysis`: hints on uncertain mentions when the setting is
+/// on, and the flagged values of a lab report. An empty list clears what was published before
+/// (the setting turned off, the finding fixed); nothing is sent when nothing was shown.
+pub async fn publish_diagnostics(state: &State, uri: &Uri, analysis: &Analysis) {
+    let Some(client) = state.client.get() else {
+        return;
+    };
+    let settings = state.settings();
+    let mut diagnostics = if settings.uncertain_hints {
+        uncertain::hints(analysis, &settings, state)
+    } else {
+        Vec::new()
+    };
+    if let Some(reading) = labs::reading_of(state, uri, &analysis.rope) {
+        diagnostics.extend(reading.diagnostics(&analysis.rope, state.encoding()));
+    }
+    let shown_before = if diagnostics.is_empty() && !settings.uncertain_hints {
+        state.hinted.remove(uri).is_some()
+    } else {
+        !state.hinted.insert(uri.clone())
+    };
+    if diagnostics.is_empty() && !settings.uncertain_hints && !shown_before {
+        return;
+    }
+    client
+        .send_notification::<tower_lsp_server::ls_types::notification::PublishDiagnostics>(
+            PublishDiagnosticsParams {
+                uri: uri.clone(),
+                diagnostics,
+                version: Some(analysis.version),
+            },
+        )
+        .await;
 }
 
 /// Marks every analysis stale and re-analyses every open document now (after a decision or a

@@ -1,4 +1,5 @@
-//! textDocument/semanticTokens/{full, full/delta, range}.
+//! textDocument/semanticTokens/{full, full/delta, range}: the entities of a manuscript, or the
+//! biomarkers, values and units of a lab report (`crate::labs`).
 
 use std::sync::Arc;
 
@@ -12,8 +13,9 @@ use tower_lsp_server::ls_types::{
 
 use crate::document::word_around;
 use crate::error::ServerError;
+use crate::labs;
 use crate::position::to_byte;
-use crate::semantic_tokens::{delta, encode, flatten};
+use crate::semantic_tokens::{delta, encode, encode_spans, flatten};
 use crate::settings::Settings;
 use crate::state::State;
 
@@ -52,6 +54,12 @@ fn shown(
 
 /// Tokens of the current version under a new result id.
 async fn current_tokens(state: &State, uri: &Uri) -> Result<SemanticTokens> {
+    if let Some((rope, reading)) = labs::current_reading(state, uri) {
+        return Ok(SemanticTokens {
+            result_id: Some(state.next_result_id()),
+            data: encode_spans(&rope, &reading.colored(), state.encoding()),
+        });
+    }
     let analysis = state
         .current_analysis(uri)
         .await
@@ -129,6 +137,17 @@ pub async fn range(
     let encoding = state.encoding();
     let start = to_byte(&rope, params.range.start, encoding).unwrap_or(rope.len_bytes());
     let end = to_byte(&rope, params.range.end, encoding).unwrap_or(rope.len_bytes());
+    if let Some(reading) = labs::reading_of(&state, &uri, &rope) {
+        let in_range: Vec<_> = reading
+            .colored()
+            .into_iter()
+            .filter(|c| c.range.end > start && c.range.start < end)
+            .collect();
+        return Ok(Some(SemanticTokensRangeResult::Tokens(SemanticTokens {
+            result_id: None,
+            data: encode_spans(&rope, &in_range, encoding),
+        })));
+    }
     let document = state
         .analyze(
             &uri,

@@ -1,5 +1,6 @@
 //! Mentions the model is least sure of: the `bioscope.nextUncertain` command (pool-based
-//! ranking over the open documents) and optional hint diagnostics.
+//! ranking over the open documents) and optional hint diagnostics (published with the others
+//! by `publish::publish_diagnostics`).
 //!
 //! A mention's confidence is its score: the lowest CRF marginal probability of the labels of its
 //! words (see bioscope-tagger). Unreviewed mentions (no decision recorded) of the types shown,
@@ -13,9 +14,7 @@ use bioscope_analysis::DecidedEntity;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::Result;
-use tower_lsp_server::ls_types::{
-    Diagnostic, DiagnosticSeverity, NumberOrString, Position, PublishDiagnosticsParams, Uri,
-};
+use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Position, Uri};
 
 use crate::error::ServerError;
 use crate::position::{to_byte, to_range};
@@ -132,33 +131,8 @@ pub async fn next_uncertain(state: &State, argument: Value) -> Result<Value> {
     }))
 }
 
-/// Publishes hint diagnostics for the uncertain mentions of `analysis` when the setting is on
-/// (an empty list otherwise, which clears earlier ones).
-pub async fn publish_hints(state: &State, uri: &Uri, analysis: &Analysis) {
-    let Some(client) = state.client.get() else {
-        return;
-    };
-    let settings = state.settings();
-    let diagnostics = if settings.uncertain_hints {
-        state.hinted.insert(uri.clone());
-        hints(analysis, &settings, state)
-    } else if state.hinted.remove(uri).is_some() {
-        Vec::new() // clears the hints shown before the setting was turned off
-    } else {
-        return;
-    };
-    client
-        .send_notification::<tower_lsp_server::ls_types::notification::PublishDiagnostics>(
-            PublishDiagnosticsParams {
-                uri: uri.clone(),
-                diagnostics,
-                version: Some(analysis.version),
-            },
-        )
-        .await;
-}
-
-fn hints(analysis: &Analysis, settings: &Settings, state: &State) -> Vec<Diagnostic> {
+/// Hint diagnostics on the uncertain mentions of `analysis`.
+pub(crate) fn hints(analysis: &Analysis, settings: &Settings, state: &State) -> Vec<Diagnostic> {
     analysis
         .document
         .entities()

@@ -133,7 +133,7 @@ fn lexicon_sequences(
                 .into_iter()
                 .map(move |w| {
                     let shapes = w.shapes(&s.words);
-                    let bits = w.lexicon_features(&word_bits);
+                    let bits = w.lexicon_features(&word_bits, encoder.unknown_piece());
                     (w.ids, shapes, bits)
                 })
         })

@@ -20,9 +20,6 @@ use crate::position::{to_range, PositionEncoding};
 use crate::semantic_tokens::{lab_type_index, Colored, IMPLAUSIBLE, OUT_OF_RANGE};
 use crate::state::State;
 
-/// Default `bioscope.labReportFiles`: file-name patterns (`*` any run of characters, `?` one).
-pub const DEFAULT_PATTERNS: [&str; 4] = ["*.lab.txt", "*.labs.txt", "*lab-report*", "*lab_report*"];
-
 /// Whether `uri` names a lab report: its file name matches one of `patterns` (ignoring case).
 pub fn is_lab_report(uri: &Uri, patterns: &[String]) -> bool {
     let text = uri.as_str();
@@ -227,7 +224,7 @@ mod tests {
 
     #[test]
     fn file_name_patterns_pick_lab_reports() {
-        let patterns: Vec<String> = DEFAULT_PATTERNS.iter().map(|p| p.to_string()).collect();
+        let patterns = crate::settings::Settings::default().lab_report_files;
         let is = |uri: &str| is_lab_report(&uri.parse().unwrap(), &patterns);
         assert!(is("file:///home/a/reports/2026-12-01.lab.txt"));
         assert!(is("file:///home/a/Lab-Report%20March.txt"));

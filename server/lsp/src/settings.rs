@@ -56,6 +56,11 @@ pub const MAX_DOCUMENT_BYTES: usize = 2 << 20;
 /// Default [`Settings::max_line_bytes`]: a paragraph is re-tagged whole after each edit.
 pub const MAX_LINE_BYTES: usize = 100_000;
 
+/// Default [`Settings::lab_report_files`]: file-name patterns (`*` any run of characters, `?`
+/// one, case ignored; see `crate::labs`).
+pub const DEFAULT_LAB_REPORT_FILES: [&str; 4] =
+    ["*.lab.txt", "*.labs.txt", "*lab-report*", "*lab_report*"];
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -69,7 +74,7 @@ impl Default for Settings {
             uncertain_hints: false,
             max_document_bytes: MAX_DOCUMENT_BYTES,
             max_line_bytes: MAX_LINE_BYTES,
-            lab_report_files: crate::labs::DEFAULT_PATTERNS
+            lab_report_files: DEFAULT_LAB_REPORT_FILES
                 .iter()
                 .map(|p| p.to_string())
                 .collect(),

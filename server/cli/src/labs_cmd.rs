@@ -335,8 +335,9 @@ pub fn score_corpus(path: &Path) -> Result<()> {
             100.0 * c.f1()
         );
     }
+    let width = by_layout.keys().map(String::len).max().unwrap_or(0).max(14);
     println!(
-        "results (analyte, value and unit right)\n{:<14} {:>7} {:>7} {:>7} {:>6}",
+        "results (analyte, value and unit right)\n{:<width$} {:>7} {:>7} {:>7} {:>6}",
         "layout", "P", "R", "F1", "gold"
     );
     for (layout, c) in by_layout
@@ -344,7 +345,7 @@ pub fn score_corpus(path: &Path) -> Result<()> {
         .chain(std::iter::once((&"all".to_string(), &total)))
     {
         println!(
-            "{layout:<14} {:>7.2} {:>7.2} {:>7.2} {:>6}",
+            "{layout:<width$} {:>7.2} {:>7.2} {:>7.2} {:>6}",
             100.0 * c.precision(),
             100.0 * c.recall(),
             100.0 * c.f1(),

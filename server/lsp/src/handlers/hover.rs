@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
+use bioscope_core::EntityType;
 use bioscope_lexicon::concept::GENE_ORGANISMS;
 use bioscope_lexicon::normalize::Candidate;
 use bioscope_lexicon::{ConceptId, DocumentContext, GeneOrganism};
@@ -81,6 +82,19 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
             let organism = context.gene_organism_of(text, Some(entity.start..entity.end));
             match document.composite(entity) {
                 Some(parts) => composite_markdown(&mut md, &parts),
+                None if candidates.is_empty() => {
+                    // No concept of this type: say so, and name another type the lexicon
+                    // knows the words as ("Mycoplasma" tagged as a disease is a species).
+                    let other = engine.lexicon().and_then(|lexicon| {
+                        bioscope_lexicon::Normalizer::new(lexicon)
+                            .best(text, None, &context)
+                            .filter(|c| c.concept.entity_type != entity.entity_type)
+                    });
+                    no_match_markdown(
+                        &mut md,
+                        other.map(|c| (c.concept.entity_type, c.concept.id)),
+                    );
+                }
                 None => concepts_markdown(&mut md, &candidates, &context, organism),
             }
         }
@@ -127,6 +141,21 @@ fn composite_markdown(md: &mut String, parts: &[Candidate]) {
     }
 }
 
+/// Appends that no concept of the mention's type is a confident match (an abstention, not a
+/// guess), and the type and identifier the lexicon knows the words as, if any.
+fn no_match_markdown(md: &mut String, other: Option<(EntityType, ConceptId)>) {
+    md.push_str("\n\nno confident match of this type in the lexicon");
+    if let Some((entity_type, id)) = other {
+        let _ = write!(
+            md,
+            "; the lexicon knows these words as a **{}** ({}): retype the mention if that is \
+             what it is",
+            entity_type.name(),
+            link(&id)
+        );
+    }
+}
+
 /// Appends the best concept and what the reader needs to judge it.
 fn concepts_markdown(
     md: &mut String,
@@ -135,7 +164,7 @@ fn concepts_markdown(
     organism: GeneOrganism,
 ) {
     let Some(best) = candidates.first() else {
-        md.push_str("\n\nno matching concept in the lexicon");
+        no_match_markdown(md, None);
         return;
     };
     let concept = &best.concept;
@@ -280,6 +309,20 @@ fn identifier_lines(own: &ConceptId, xrefs: &[&ConceptId]) -> Vec<String> {
 mod tests {
     use super::*;
     use bioscope_lexicon::concept::Namespace;
+
+    #[test]
+    fn an_abstention_says_so_and_names_the_type_the_words_have() {
+        let mut alone = String::new();
+        no_match_markdown(&mut alone, None);
+        assert!(alone.contains("no confident match"), "{alone}");
+        let mut other = String::new();
+        let mycoplasma = ConceptId::new(Namespace::NcbiTaxon, "2093");
+        no_match_markdown(&mut other, Some((EntityType::Species, mycoplasma)));
+        assert!(
+            other.contains("**Species**") && other.contains("2093") && other.contains("retype"),
+            "{other}"
+        );
+    }
 
     #[test]
     fn one_line_per_namespace_with_the_rest_counted_and_no_repeated_labels() {

@@ -449,3 +449,51 @@ fn training_reads_corpus_spec_paths() {
     };
     assert_eq!(spec.read().unwrap().len(), 30);
 }
+
+/// Types are data: a model of a type of one's own ("Organ", as a writer would define it; a lab
+/// model's "BIOMARKER" is the same) trains, exports, loads and tags like a built-in one, and
+/// the tagger's entities carry it.
+#[test]
+fn a_defined_type_trains_exports_and_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    // The tiny corpus with its diseases relabelled as organs (its genes stay Gene, which this
+    // model does not tag).
+    let text = std::fs::read_to_string(fixture("tiny-corpus.tsv"))
+        .unwrap()
+        .replace("-Disease", "-Organ_test");
+    let corpus = dir.path().join("organs.tsv");
+    std::fs::write(&corpus, text).unwrap();
+    let mut config = tiny_config();
+    config.types = vec!["Organ_test".into()];
+    config.train[0].path = corpus.clone();
+    let run = trained_run(&config, &dir.path().join("run"));
+    let organ = EntityType::named("Organ_test").unwrap();
+    assert!(!organ.is_built_in());
+    let bundle = dir.path().join("bundle");
+    export_bundle(&run, &bundle, &ExportOptions { int8: false }).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["entity_types"], serde_json::json!(["Organ_test"]));
+    assert_eq!(
+        manifest["labels"],
+        serde_json::json!(["O", "B-Organ_test", "I-Organ_test"])
+    );
+    let tagger = Tagger::load(&bundle, options()).unwrap();
+    let sentences: Vec<Sentence> = read_iob(&corpus).unwrap().into_iter().take(25).collect();
+    let words: Vec<Vec<String>> = sentences.iter().map(|s| s.words.clone()).collect();
+    let tagged = entities_of(&tagger.tag_words(&words).unwrap());
+    let gold: Vec<_> = entities_of(&sentences.iter().map(|s| s.tags.clone()).collect::<Vec<_>>())
+        .into_iter()
+        .filter(|e| e.entity_type == organ)
+        .collect();
+    assert!(!gold.is_empty(), "the corpus names the defined type");
+    assert!(tagged.iter().all(|e| e.entity_type == organ), "{tagged:?}");
+    let right = tagged.iter().filter(|e| gold.contains(e)).count();
+    assert!(
+        right * 2 > gold.len(),
+        "the model learned the defined type: {right} of {} gold organs found",
+        gold.len()
+    );
+    let reference = predict(&run.model, &run.encoder, &sentences, run.info.max_len, 512).unwrap();
+    assert_eq!(entities_of(&reference), tagged);
+}

@@ -20,7 +20,9 @@ pub struct TrainConfig {
     /// tokenizer.json to use; defaults to the encoder directory's.
     #[serde(default)]
     pub tokenizer: Option<PathBuf>,
-    /// Entity types the model tags (labels O, B-T, I-T in this order).
+    /// Entity types the model tags (labels O, B-T, I-T in this order): built-in names, or
+    /// names of types of one's own (defined for the run: "Organ", "BIOMARKER"), which corpora
+    /// label by the same name.
     pub types: Vec<String>,
     pub train: Vec<CorpusSpec>,
     #[serde(default)]
@@ -206,7 +208,7 @@ impl TrainConfig {
         }
         self.types
             .iter()
-            .map(|t| t.parse().map_err(anyhow::Error::from))
+            .map(|t| EntityType::named(t).map_err(anyhow::Error::from))
             .collect()
     }
 

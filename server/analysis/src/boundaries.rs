@@ -242,7 +242,7 @@ fn trim(sentence: &str, mut e: TextEntity) -> Option<TextEntity> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bioscope_core::EntityType::*;
+    use bioscope_core::entity::built_in::*;
 
     fn entity(sentence: &str, text: &str, entity_type: EntityType) -> TextEntity {
         let start = sentence.find(text).unwrap();

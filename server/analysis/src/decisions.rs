@@ -236,7 +236,7 @@ mod tests {
 
     #[test]
     fn decisions_override_the_model_everywhere_or_here() {
-        use EntityType::*;
+        use bioscope_core::entity::built_in::*;
         let p = "BRCA1 and p53 in breast cancer; BRCA1 again, with cancer.";
         let model = vec![
             decided(0, 5, Gene),
@@ -330,7 +330,7 @@ mod tests {
 
     #[test]
     fn a_resized_mention_keeps_its_colour_when_it_is_retyped_or_accepted() {
-        use EntityType::*;
+        use bioscope_core::entity::built_in::*;
         let p = "Homo sapiens cells were cultured.";
         let model = [decided(0, 18, CellType)];
         let mut records = vec![correction(

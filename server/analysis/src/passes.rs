@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn passes_on_words_rewrite_the_tags() {
-        use EntityType::*;
+        use bioscope_core::entity::built_in::*;
         let words: Vec<String> = "the HepG2 cells and a disorder of copper metabolism"
             .split(' ')
             .map(String::from)

@@ -61,7 +61,7 @@ pub fn alone(lexicon: &Lexicon, prose: &str) -> Vec<TextEntity> {
         prose,
         &words,
         &[],
-        &EntityType::ALL,
+        &EntityType::BUILT_IN,
         Strictness::Alone,
     )
     .into_iter()

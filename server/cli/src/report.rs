@@ -519,7 +519,7 @@ mark.t-CellType{background:#d4f4f4}mark.t-Variant{background:#fff3c4}mark.miss,m
 #[cfg(test)]
 mod tests {
     use super::*;
-    use EntityType::*;
+    use bioscope_core::entity::built_in::*;
 
     fn m(start: usize, end: usize, t: EntityType) -> ScoredEntity {
         ScoredEntity {

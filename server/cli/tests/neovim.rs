@@ -86,10 +86,10 @@ fn neovim_shows_entity_highlights_and_hovers() {
     let groups = seen["token_groups"].as_object().expect("token groups");
     assert_eq!(
         groups.len(),
-        EntityType::TABLE.len() + LAB_TOKEN_TYPES.len(),
+        EntityType::BUILT_IN_TABLE.len() + LAB_TOKEN_TYPES.len(),
         "{seen}"
     );
-    for row in EntityType::TABLE {
+    for row in EntityType::BUILT_IN_TABLE {
         assert_eq!(
             groups.get(row.token).and_then(Value::as_str),
             Some(format!("Bioscope{}", row.name).as_str()),
@@ -193,7 +193,11 @@ fn neovim_in_a_plain_terminal_without_a_folder_colours_and_stores_corrections() 
         .collect();
     colours.sort_unstable();
     colours.dedup();
-    assert_eq!(colours.len(), EntityType::TABLE.len(), "distinct: {seen}");
+    assert_eq!(
+        colours.len(),
+        EntityType::BUILT_IN_TABLE.len(),
+        "distinct: {seen}"
+    );
     assert_eq!(seen["rejected"], true, "{seen}");
     assert_eq!(seen["stored"], true, "{seen}");
     let record = std::fs::read_to_string(&corrections).unwrap();

@@ -225,10 +225,7 @@ impl Manifest {
         let types: Vec<EntityType> = self
             .entity_types
             .iter()
-            .map(|t| {
-                t.parse()
-                    .map_err(|e| mismatch(format!("entity_types: {e}")))
-            })
+            .map(|t| EntityType::named(t).map_err(|e| mismatch(format!("entity_types: {e}"))))
             .collect::<Result<_, _>>()?;
         let scheme = LabelScheme::new(&types);
         if scheme.label_strings() != self.labels {

@@ -50,7 +50,7 @@ impl std::str::FromStr for CorpusFormat {
 }
 
 /// Maps a corpus's type name onto a BioScope type; `None` means the type is not tagged
-/// (the labels are in [`EntityType::TABLE`]).
+/// (the labels are in [`EntityType::BUILT_IN_TABLE`]).
 pub fn map_corpus_type(name: &str) -> Option<EntityType> {
     EntityType::from_corpus_label(name)
 }
@@ -501,7 +501,7 @@ pub fn read_sentences(path: &Path, format: CorpusFormat) -> Result<Vec<Sentence>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use EntityType::*;
+    use crate::entity::built_in::*;
 
     fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
         let p = dir.join(name);

@@ -14,8 +14,8 @@ use crate::encoding::Window;
 use crate::entity::EntityType;
 
 /// How many feature bits there are: a "begins a name" and a "continues a name" bit for each
-/// type of [`EntityType::ALL`], in that order.
-pub const NUM_LEXICON_FEATURES: usize = 2 * EntityType::ALL.len();
+/// type of [`EntityType::BUILT_IN`], in that order.
+pub const NUM_LEXICON_FEATURES: usize = 2 * EntityType::BUILT_IN.len();
 
 /// One word's (or piece's) feature bits.
 pub type MatchBits = u16;
@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn bits_are_distinct_and_fit() {
         let mut seen: MatchBits = 0;
-        for t in EntityType::ALL {
+        for t in EntityType::BUILT_IN {
             for bit in [begin_bit(t), inside_bit(t)] {
                 assert_eq!(seen & bit, 0);
                 seen |= bit;

@@ -22,4 +22,4 @@ pub mod segment;
 pub mod shape;
 pub mod workspace_models;
 
-pub use entity::{EntityType, LabelScheme};
+pub use entity::{EntityType, LabelScheme, TypeDefinitionError};

@@ -271,7 +271,7 @@ impl Lexicon {
         } else {
             ((raw >> 1) & 7) as u8
         };
-        EntityType::ALL.get(usize::from(code)).copied()
+        EntityType::BUILT_IN.get(usize::from(code)).copied()
     }
 
     /// The concept behind `concept`; `None` when the reference does not resolve. A packed
@@ -286,7 +286,7 @@ impl Lexicon {
             let offset = store::read_u32(&self.offsets, index as usize)? as usize;
             return store::decode_record(self.records.as_ref(), offset);
         }
-        let entity_type = *EntityType::ALL.get(((raw >> 1) & 7) as usize)?;
+        let entity_type = *EntityType::BUILT_IN.get(((raw >> 1) & 7) as usize)?;
         let namespace = Namespace::from_code(((raw >> 4) & 31) as u8)?;
         let id = packed::decode(namespace, raw >> 9)?;
         Some(Concept {

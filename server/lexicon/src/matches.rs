@@ -24,14 +24,14 @@ pub fn word_matches<S: AsRef<str>>(lexicon: &Lexicon, words: &[S]) -> Vec<MatchB
     let n = words.len();
     let mut bits = vec![0 as MatchBits; n];
     // Per type, the first word not yet inside one of its matches.
-    let mut free_from = [0usize; EntityType::ALL.len()];
+    let mut free_from = [0usize; EntityType::BUILT_IN.len()];
     let mut span = String::new();
     for start in 0..n {
         if !plain(words[start].as_ref()) {
             continue;
         }
         // The longest match of each type starting here.
-        let mut longest = [0usize; EntityType::ALL.len()];
+        let mut longest = [0usize; EntityType::BUILT_IN.len()];
         span.clear();
         for end in start + 1..=(start + MAX_NAME_WORDS).min(n) {
             if end > start + 1 {
@@ -58,7 +58,7 @@ pub fn word_matches<S: AsRef<str>>(lexicon: &Lexicon, words: &[S]) -> Vec<MatchB
             if len == 0 || start < free_from[t] {
                 continue;
             }
-            let entity_type = EntityType::ALL[t];
+            let entity_type = EntityType::BUILT_IN[t];
             bits[start] |= begin_bit(entity_type);
             for b in &mut bits[start + 1..start + len] {
                 *b |= inside_bit(entity_type);

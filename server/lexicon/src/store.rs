@@ -357,7 +357,7 @@ pub(crate) fn decode_record(records: &[u8], offset: usize) -> Option<Concept> {
         bytes: records,
         at: offset,
     };
-    let entity_type = *EntityType::ALL.get(r.byte()? as usize)?;
+    let entity_type = *EntityType::BUILT_IN.get(r.byte()? as usize)?;
     let species = u32::try_from(r.varint()?).ok().filter(|s| *s != 0);
     let id = r.id()?;
     let name = r.string()?;

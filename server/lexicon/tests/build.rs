@@ -182,7 +182,7 @@ fn annotated_training_mentions_carry_organisms_and_wordings() {
         text,
         &word_spans(text),
         &[],
-        &EntityType::ALL,
+        &EntityType::BUILT_IN,
         Strictness::BesideModel,
     )
     .into_iter()
@@ -390,7 +390,7 @@ fn recovery_finds_precise_multi_word_names_only() {
     let text = "Breast neoplasms (BRCA1) in Mus musculus and Escherichia coli, and tumor \
                 necrosis factor of a case.";
     let words = word_spans(text);
-    let all = EntityType::ALL;
+    let all = EntityType::BUILT_IN;
     let alone = recover(&lexicon, text, &words, &[], &all, Strictness::Alone);
     let found: Vec<(&str, EntityType)> = alone
         .iter()

@@ -30,7 +30,7 @@ pub const LAB_TOKEN_TYPES: [&str; 3] = ["biomarker", "labValue", "labUnit"];
 
 pub fn legend() -> SemanticTokensLegend {
     SemanticTokensLegend {
-        token_types: EntityType::ALL
+        token_types: EntityType::BUILT_IN
             .iter()
             .map(|&t| t.info().token)
             .chain(LAB_TOKEN_TYPES)
@@ -46,9 +46,11 @@ pub fn legend() -> SemanticTokensLegend {
     }
 }
 
-/// The type's index in the legend ([`EntityType::TABLE`] is in declaration order).
+/// The type's index in the legend ([`EntityType::BUILT_IN_TABLE`] is in declaration order).
+/// The server defines no types of its own yet, so every type it colours is built in.
 fn type_index(t: EntityType) -> u32 {
-    t as u32
+    debug_assert!(t.is_built_in(), "{t} has no place in the legend");
+    t.ordinal() as u32
 }
 
 /// The legend index of a lab token type (one of [`LAB_TOKEN_TYPES`]).
@@ -57,7 +59,7 @@ pub fn lab_type_index(name: &str) -> u32 {
         .iter()
         .position(|t| *t == name)
         .expect("a lab token type");
-    (EntityType::ALL.len() + at) as u32
+    (EntityType::BUILT_IN.len() + at) as u32
 }
 
 /// One span to colour: its bytes, legend type and modifier bits.

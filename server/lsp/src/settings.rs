@@ -64,7 +64,7 @@ pub const DEFAULT_LAB_REPORT_FILES: [&str; 4] =
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            enabled_types: EntityType::ALL.to_vec(),
+            enabled_types: EntityType::BUILT_IN.to_vec(),
             confidence_threshold: 0.5,
             model_path: None,
             lexicon_path: None,
@@ -106,7 +106,7 @@ impl Settings {
                 Ok(types) => next.enabled_types = types,
                 Err(e) => problems.push(format!(
                     "bioscope.enabledTypes: {e}; known types: {}",
-                    EntityType::ALL.map(|t| t.name()).join(", ")
+                    EntityType::BUILT_IN.map(|t| t.name()).join(", ")
                 )),
             }
         }

@@ -102,7 +102,7 @@ pub async fn code_action(
             format!("Not an entity here only: {text}"),
             decision(Action::Reject, Scope::Here, Some(span), None),
         ));
-        for &other in EntityType::ALL.iter().filter(|&&t| t != e.entity_type) {
+        for &other in EntityType::BUILT_IN.iter().filter(|&&t| t != e.entity_type) {
             let new = DocSpan {
                 entity_type: other,
                 ..span
@@ -140,7 +140,7 @@ pub async fn code_action(
         ));
     } else if start < end {
         let text = quote(start, end);
-        for &t in &EntityType::ALL {
+        for &t in &EntityType::BUILT_IN {
             let new = DocSpan {
                 start,
                 end,

@@ -384,7 +384,7 @@ fn pretrained_encoder_exports_with_parity() {
             .unwrap();
     let scheme = LabelScheme::new(&[EntityType::Disease]);
     let model = TokenClassifier::new(&config, scheme, 3).unwrap();
-    model.load_pretrained_encoder(&encoder_dir).unwrap();
+    model.load_pretrained_encoder(&encoder_dir, None).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let run_dir = dir.path().join("run");
@@ -496,4 +496,94 @@ fn a_defined_type_trains_exports_and_tags() {
     );
     let reference = predict(&run.model, &run.encoder, &sentences, run.info.max_len, 512).unwrap();
     assert_eq!(entities_of(&reference), tagged);
+}
+
+/// The lab-value tagger's recipe for a small model: the pretrained encoder's first layer only
+/// and the vocabulary trimmed to the corpus's pieces. The model starts from the pretrained
+/// rows of the pieces it keeps, spells the corpus's words as the full vocabulary does, spells
+/// other words with shorter pieces, and exports a bundle that tags with parity.
+#[test]
+fn a_trimmed_vocabulary_and_fewer_layers_start_from_the_pretrained_model() {
+    let encoder_dir =
+        pretrained_encoder().expect("run `bash .ci/setup` to fetch the pretrained encoder");
+    let mut config = tiny_config();
+    config.encoder = encoder_dir.display().to_string();
+    config.tokenizer = None;
+    config.encoder_layers = Some(1);
+    config.trim_vocabulary = true;
+    config.max_len = 64;
+    config.validate().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = trained_run(&config, &dir.path().join("run"));
+    assert_eq!(run.info.bert.num_hidden_layers, 1);
+
+    let full = WordPieceEncoder::from_file(&encoder_dir.join("tokenizer.json")).unwrap();
+    let trimmed = &run.encoder;
+    assert!(
+        trimmed.vocab_size() < full.vocab_size() / 5,
+        "{} of {} pieces kept",
+        trimmed.vocab_size(),
+        full.vocab_size()
+    );
+    assert_eq!(run.info.bert.vocab_size, trimmed.vocab_size());
+    let pieces = |encoder: &WordPieceEncoder, words: &[String]| -> Vec<String> {
+        let window = encoder.encode_words(words, 64).unwrap().remove(0);
+        window
+            .ids
+            .iter()
+            .map(|&id| encoder.tokenizer().id_to_token(id).unwrap())
+            .collect()
+    };
+    for sentence in sample_sentences().iter().take(10) {
+        assert_eq!(
+            pieces(trimmed, &sentence.words),
+            pieces(&full, &sentence.words)
+        );
+    }
+    // A word the corpus never spells still has pieces (no [UNK]), only shorter ones.
+    let unseen = vec!["haemoglobin".to_string()];
+    let spelled = pieces(trimmed, &unseen);
+    assert!(!spelled.iter().any(|p| p == "[UNK]"), "{spelled:?}");
+    assert!(spelled.len() >= pieces(&full, &unseen).len());
+
+    // Before training, each kept piece has its pretrained embedding row.
+    let scheme = LabelScheme::new(&config.entity_types().unwrap());
+    let model = bioscope_train::train::build_model(&config, scheme, trimmed).unwrap();
+    let rows = model.named_tensors()["bert.embeddings.word_embeddings.weight"].clone();
+    let pretrained = candle_core::safetensors::load(
+        encoder_dir.join("model.safetensors"),
+        &candle_core::Device::Cpu,
+    )
+    .unwrap();
+    let original = &pretrained["embeddings.word_embeddings.weight"];
+    for piece in ["gene", "patients", "[CLS]", "x", "##x"] {
+        let (new, old) = (
+            trimmed.tokenizer().token_to_id(piece).unwrap(),
+            full.tokenizer().token_to_id(piece).unwrap(),
+        );
+        let diff = (rows.get(new as usize).unwrap() - original.get(old as usize).unwrap())
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert_eq!(
+            diff, 0.0,
+            "{piece}: row {new} is not the pretrained row {old}"
+        );
+    }
+
+    let bundle = dir.path().join("bundle");
+    export_bundle(&run, &bundle, &ExportOptions { int8: true }).unwrap();
+    let tagger = Tagger::load(&bundle, options()).unwrap();
+    let words: Vec<Vec<String>> = sample_sentences().iter().map(|s| s.words.clone()).collect();
+    assert_eq!(tagger.tag_words(&words).unwrap().len(), words.len());
+    let size = std::fs::metadata(bundle.join("model.onnx")).unwrap().len();
+    // The full vocabulary alone would take 11.7 MB at int8 (30,522 rows of 384).
+    assert!(
+        size < 5_000_000,
+        "a one-layer trimmed int8 model is small: {size} bytes"
+    );
 }

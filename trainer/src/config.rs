@@ -68,6 +68,15 @@ pub struct TrainConfig {
     /// `freeze_layers = 0`.
     #[serde(default)]
     pub lexicon_features: Option<PathBuf>,
+    /// Use only the pretrained encoder's first this many transformer layers: a smaller and
+    /// faster model (the lab-value tagger). Default: all of them.
+    #[serde(default)]
+    pub encoder_layers: Option<usize>,
+    /// Keep only the word pieces the training corpora use, the special tokens and every
+    /// single-character piece ([`crate::vocabulary`]): a smaller embedding table for a model of
+    /// a narrow kind of text (lab reports). The run's tokenizer is the trimmed one.
+    #[serde(default)]
+    pub trim_vocabulary: bool,
     /// Save a resumable checkpoint every this many steps (and at each epoch's end).
     #[serde(default = "d_checkpoint_every")]
     pub checkpoint_every: usize,
@@ -149,6 +158,9 @@ impl TrainConfig {
         }
         if !(0.0..1.0).contains(&self.dropout) {
             bail!("dropout must be in [0, 1)");
+        }
+        if self.encoder_layers == Some(0) {
+            bail!("encoder_layers must be at least 1");
         }
         if !(0.0..1.0).contains(&self.convention_dropout) {
             bail!("convention_dropout must be in [0, 1)");

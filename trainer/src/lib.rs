@@ -5,7 +5,7 @@
 //! activation, with a fused backward pass), `optim` and `train` fit it (`parallel` deals each
 //! batch into one shard per core; `tensorboard` writes its dashboard events; `conventions`
 //! picks and folds the decode convention of a corpus-aware run), `eval` scores it, `export`
-//! writes the ONNX graph (fp32 or int8), `import` reads a bundle's graph back into a trainable
+//! writes the ONNX graph (fp32 or int8; `vocabulary` trims the word pieces of a narrow-domain model), `import` reads a bundle's graph back into a trainable
 //! model, `finetune` retrains it from the user's corrections with a `replay` sample of the
 //! training corpora. The experiment programs that measure the learning loop live in the binary
 //! (`src/experiments/`), not in this library.
@@ -27,3 +27,4 @@ pub mod replay;
 pub mod run;
 pub mod tensorboard;
 pub mod train;
+pub mod vocabulary;

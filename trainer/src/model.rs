@@ -179,8 +179,10 @@ impl TokenClassifier {
     }
 
     /// Loads encoder weights from a Hugging Face BERT checkpoint directory's `model.safetensors`,
-    /// whose names may or may not carry the `bert.` prefix. Every encoder weight must be present.
-    pub fn load_pretrained_encoder(&self, dir: &Path) -> Result<()> {
+    /// whose names may or may not carry the `bert.` prefix. Every encoder weight must be present
+    /// (layers beyond the model's are not read). `word_rows`: the checkpoint's word-embedding
+    /// row of each of the model's pieces, for a trimmed vocabulary.
+    pub fn load_pretrained_encoder(&self, dir: &Path, word_rows: Option<&[u32]>) -> Result<()> {
         let path = dir.join("model.safetensors");
         let tensors = candle_core::safetensors::load(&path, &device())
             .with_context(|| format!("cannot read encoder weights {}", path.display()))?;
@@ -192,6 +194,16 @@ impl TokenClassifier {
                 .get(&name)
                 .or_else(|| tensors.get(stripped))
                 .with_context(|| format!("{} has no tensor `{stripped}`", path.display()))?;
+            // A trimmed vocabulary keeps the rows of its pieces, in its own order.
+            let gathered;
+            let tensor = match word_rows {
+                Some(rows) if stripped == "embeddings.word_embeddings.weight" => {
+                    let index = Tensor::new(rows, &device())?;
+                    gathered = tensor.index_select(&index, 0)?;
+                    &gathered
+                }
+                _ => tensor,
+            };
             if tensor.shape() != var.shape() {
                 bail!(
                     "{}: `{stripped}` has shape {:?}, the config expects {:?}",
@@ -541,7 +553,7 @@ mod tests {
             candle_core::safetensors::save(&tensors, dir.path().join("model.safetensors")).unwrap();
             let scheme = LabelScheme::new(&[EntityType::Gene, EntityType::Disease]);
             let target = TokenClassifier::new(&BertConfig::tiny(50), scheme, 77).unwrap();
-            target.load_pretrained_encoder(dir.path()).unwrap();
+            target.load_pretrained_encoder(dir.path(), None).unwrap();
             let (a, b) = (source.named_tensors(), target.named_tensors());
             let diff = |k: &str| -> f32 { max_diff(&a[k], &b[k]) };
             for k in a.keys().filter(|k| k.starts_with("bert.")) {
@@ -558,7 +570,7 @@ mod tests {
             .collect();
         candle_core::safetensors::save(&partial, dir.path().join("model.safetensors")).unwrap();
         let err = tiny()
-            .load_pretrained_encoder(dir.path())
+            .load_pretrained_encoder(dir.path(), None)
             .unwrap_err()
             .to_string();
         assert!(err.contains("has no tensor `encoder.layer.0"), "{err}");

@@ -12,7 +12,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use bioscope_core::bundle::{EvaluationRecord, TrainingRecord};
 use bioscope_core::corpus::{corpus_name, Sentence};
 use bioscope_core::encoding::{plan_batches, WordPieceEncoder};
@@ -65,21 +65,39 @@ pub struct RunOptions {
     pub interrupt_after: Option<usize>,
 }
 
-/// Builds the model the config describes: the pretrained encoder, or the seeded tiny one.
+/// Builds the model the config describes: the pretrained encoder (its first `encoder_layers`
+/// layers; with a trimmed vocabulary, `encoder` is the trimmed tokenizer's), or the seeded
+/// tiny one.
 pub fn build_model(
     config: &TrainConfig,
     scheme: LabelScheme,
     encoder: &WordPieceEncoder,
 ) -> Result<TokenClassifier> {
+    let mut word_rows = None;
     let mut bert = if config.is_tiny() {
         BertConfig::tiny(encoder.vocab_size())
     } else {
         let path = Path::new(&config.encoder).join("config.json");
         let text =
             fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        serde_json::from_str::<BertConfig>(&text)
-            .with_context(|| format!("invalid {}", path.display()))?
+        let mut bert = serde_json::from_str::<BertConfig>(&text)
+            .with_context(|| format!("invalid {}", path.display()))?;
+        if config.trim_vocabulary {
+            let original = WordPieceEncoder::from_file(&config.tokenizer_path()?)?;
+            word_rows = Some(crate::vocabulary::pretrained_rows(&original, encoder)?);
+            bert.vocab_size = encoder.vocab_size();
+        }
+        bert
     };
+    if let Some(layers) = config.encoder_layers {
+        if layers > bert.num_hidden_layers {
+            bail!(
+                "encoder_layers = {layers}, but the encoder has {}",
+                bert.num_hidden_layers
+            );
+        }
+        bert.num_hidden_layers = layers;
+    }
     bert.hidden_dropout_prob = config.dropout;
     bert.attention_probs_dropout_prob = config.dropout;
     bert.shape_features = config.shape_features;
@@ -97,7 +115,7 @@ pub fn build_model(
         model.lexicon = Some(crate::model::open_feature_lexicon(path)?);
     }
     if !config.is_tiny() {
-        model.load_pretrained_encoder(Path::new(&config.encoder))?;
+        model.load_pretrained_encoder(Path::new(&config.encoder), word_rows.as_deref())?;
     }
     Ok(model)
 }
@@ -311,7 +329,25 @@ pub fn train(
 ) -> Result<RunInfo> {
     let scheme = LabelScheme::new(&config.entity_types()?);
     let tokenizer_path = config.tokenizer_path()?;
-    let encoder = WordPieceEncoder::from_file(&tokenizer_path)?;
+    let mut encoder = WordPieceEncoder::from_file(&tokenizer_path)?;
+    if config.trim_vocabulary {
+        // The run's tokenizer is the trimmed one from the start, so that a resumed run and
+        // `conventions` read the vocabulary the weights have.
+        let mut used = std::collections::BTreeSet::new();
+        for spec in &config.train {
+            used.extend(crate::vocabulary::used_pieces(
+                &encoder,
+                &spec.read()?,
+                config.max_len,
+            )?);
+        }
+        let original = fs::read(&tokenizer_path)
+            .with_context(|| format!("cannot read {}", tokenizer_path.display()))?;
+        let trimmed = crate::vocabulary::trim_tokenizer(&original, &used)?;
+        fs::create_dir_all(out)?;
+        fs::write(out.join(RUN_TOKENIZER), &trimmed)?;
+        encoder = WordPieceEncoder::from_bytes(&trimmed)?;
+    }
     let model = build_model(config, scheme.clone(), &encoder)?;
 
     let mut examples = Vec::new();
@@ -605,8 +641,10 @@ pub fn train(
     if done || !out.join(BEST_WEIGHTS).exists() {
         model.save_deployable(&out.join(BEST_WEIGHTS), model.decode_convention)?;
     }
-    fs::copy(&tokenizer_path, out.join(RUN_TOKENIZER))
-        .with_context(|| format!("cannot copy {}", tokenizer_path.display()))?;
+    if !config.trim_vocabulary {
+        fs::copy(&tokenizer_path, out.join(RUN_TOKENIZER))
+            .with_context(|| format!("cannot copy {}", tokenizer_path.display()))?;
+    }
     let info = RunInfo {
         lexicon: config.lexicon_features.clone(),
         name: config.name.clone(),

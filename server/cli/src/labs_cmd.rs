@@ -3,20 +3,93 @@
 //! generated corpus (`bioscope-train lab-reports`).
 //!
 //! Reports are plain text or PDF (its text layer). Spans come from the rule reader of
-//! `bioscope-labs` (no lab model ships yet).
+//! `bioscope-labs`, or from a lab-value model bundle (`--model`: a token classifier whose types
+//! are the lab labels, trained on `bioscope-train lab-reports` data), which reads the report
+//! line by line.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use bioscope_core::decode::tag_runs;
 use bioscope_labs::reader::read;
 use bioscope_labs::results::{pair, score, LabResult, ResultCounts};
 use bioscope_labs::synthetic::{GoldResult, Span, LABELS};
 use bioscope_labs::{rounded, RangeSource};
+use bioscope_tagger::Tagger;
 use serde_json::{json, Value};
 
 use crate::tag::read_text;
+
+/// Where a report's spans come from.
+pub enum SpanSource {
+    /// The rule reader over the analyte table.
+    Rules,
+    /// A lab-value model.
+    Model(Box<Tagger>),
+}
+
+impl SpanSource {
+    /// A lab-value model: its types must be lab labels, BIOMARKER, VALUE and UNIT among them.
+    pub fn model(tagger: Tagger) -> Result<SpanSource> {
+        let types = tagger.bundle.scheme.types();
+        let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
+        let stray: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| !LABELS.contains(n))
+            .collect();
+        let missing: Vec<&str> = ["BIOMARKER", "VALUE", "UNIT"]
+            .into_iter()
+            .filter(|l| !names.contains(l))
+            .collect();
+        if !stray.is_empty() || !missing.is_empty() {
+            bail!(
+                "{} is not a lab-value model: it tags {} (a lab-value model tags {}, at least BIOMARKER, VALUE and UNIT)",
+                tagger.bundle.dir.display(),
+                names.join(", "),
+                LABELS.join(", ")
+            );
+        }
+        Ok(SpanSource::Model(Box::new(tagger)))
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            SpanSource::Rules => "rule reader".into(),
+            SpanSource::Model(tagger) => format!("model {}", tagger.bundle.manifest.name),
+        }
+    }
+
+    /// The labelled spans of a report, in reading order.
+    pub fn spans(&self, text: &str) -> Result<Vec<Span>> {
+        let tagger = match self {
+            SpanSource::Rules => return Ok(read(text)),
+            SpanSource::Model(tagger) => tagger,
+        };
+        let lines = bioscope_labs::lines::word_lines(text);
+        let words: Vec<Vec<&str>> = lines
+            .iter()
+            .map(|line| line.iter().map(|w| &text[w.start..w.end]).collect())
+            .collect();
+        let tags = tagger.tag_words(&words)?;
+        let mut spans = Vec::new();
+        for (line, tags) in lines.iter().zip(tags) {
+            for run in tag_runs(tags) {
+                let name = run.entity_type.name();
+                if let Some(label) = LABELS.iter().copied().find(|l| *l == name) {
+                    spans.push(Span {
+                        start: line[run.start].start,
+                        end: line[run.end - 1].end,
+                        label,
+                    });
+                }
+            }
+        }
+        Ok(spans)
+    }
+}
 
 /// Output formats of `bioscope labs`.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -89,7 +162,7 @@ fn read_report(path: &Path) -> Result<String> {
 
 /// Prints the results of each file; files that cannot be read are reported and skipped.
 /// Returns whether every file was read.
-pub fn labs(files: &[PathBuf], format: LabsFormat) -> Result<bool> {
+pub fn labs(files: &[PathBuf], format: LabsFormat, source: &SpanSource) -> Result<bool> {
     let mut all_read = true;
     if matches!(format, LabsFormat::Csv) {
         println!(
@@ -105,7 +178,7 @@ pub fn labs(files: &[PathBuf], format: LabsFormat) -> Result<bool> {
                 continue;
             }
         };
-        let results = pair(&text, &read(&text));
+        let results = pair(&text, &source.spans(&text)?);
         match format {
             LabsFormat::Json => {
                 let results: Vec<Value> = results.iter().map(result_json).collect();
@@ -266,8 +339,9 @@ fn parse_gold(line: &str, path: &Path, n: usize) -> Result<GoldReport> {
     })
 }
 
-/// Span (strict, per label) and result-level scores of the rule reader on a generated corpus.
-pub fn score_corpus(path: &Path) -> Result<()> {
+/// Span (strict, per label) and result-level scores of the rule reader or a model on a
+/// generated corpus, and the time per report.
+pub fn score_corpus(path: &Path, source: &SpanSource) -> Result<()> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut spans: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
@@ -281,7 +355,7 @@ pub fn score_corpus(path: &Path) -> Result<()> {
         .filter(|(_, l)| !l.trim().is_empty())
     {
         let gold = parse_gold(line, path, i + 1)?;
-        let predicted = read(&gold.text);
+        let predicted = source.spans(&gold.text)?;
         for label in LABELS.iter().filter(|_| gold.has_spans) {
             let label = *label;
             let g: Vec<(usize, usize)> = gold
@@ -315,8 +389,9 @@ pub fn score_corpus(path: &Path) -> Result<()> {
         gold,
     };
     println!(
-        "{} reports, rule reader, {:.2} ms per report",
+        "{} reports, {}, {:.2} ms per report",
         reports,
+        source.describe(),
         1e3 * elapsed / reports as f64
     );
     if !spans.is_empty() {

@@ -198,6 +198,9 @@ enum Command {
         /// (`bioscope-train lab-reports` writes <split>.jsonl).
         #[arg(long, conflicts_with = "files")]
         score: Option<PathBuf>,
+        /// Find the spans with this lab-value model bundle instead of the rule reader.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Inspect model bundles.
     Model {
@@ -444,17 +447,24 @@ fn run() -> Result<()> {
             files,
             format,
             score,
-        } => match score {
-            Some(corpus) => labs_cmd::score_corpus(&corpus)?,
-            None => {
-                if files.is_empty() {
-                    anyhow::bail!("no reports to read: bioscope labs FILE...");
-                }
-                if !labs_cmd::labs(&files, format)? {
-                    anyhow::bail!("some files could not be read (see above)");
+            model,
+        } => {
+            let source = match model {
+                Some(dir) => labs_cmd::SpanSource::model(load_tagger(&dir, options)?)?,
+                None => labs_cmd::SpanSource::Rules,
+            };
+            match score {
+                Some(corpus) => labs_cmd::score_corpus(&corpus, &source)?,
+                None => {
+                    if files.is_empty() {
+                        anyhow::bail!("no reports to read: bioscope labs FILE...");
+                    }
+                    if !labs_cmd::labs(&files, format, &source)? {
+                        anyhow::bail!("some files could not be read (see above)");
+                    }
                 }
             }
-        },
+        }
         Command::Model {
             command: ModelCommand::Info { dir },
         } => {

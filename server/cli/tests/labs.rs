@@ -214,3 +214,89 @@ fn pdf_reports_are_read_through_their_text_layer_and_damaged_ones_are_named() {
         "the other file is still read: {out}"
     );
 }
+
+/// Strict span F1 of one label in `bioscope labs --score` output.
+fn span_f1(out: &str, label: &str) -> f64 {
+    out.lines()
+        .find(|l| l.split_whitespace().next() == Some(label))
+        .unwrap_or_else(|| panic!("no {label} row: {out}"))
+        .split_whitespace()
+        .nth(3)
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// `--model`: a lab-value model (here the tiny encoder trained briefly on generated reports,
+/// whose types are the lab labels, defined by the config) finds the spans instead of the rule
+/// reader; a bundle that tags other types is refused with a reason.
+#[test]
+fn a_lab_value_model_finds_the_spans_and_a_manuscript_model_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("labs");
+    write_corpus(&data, &[(Split::Train, 60)], 4).unwrap();
+    let mut config = bioscope_tests::tiny_config();
+    config.types = bioscope_labs::synthetic::LABELS
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    config.train[0].path = data.join("train.tsv");
+    config.max_len = 48;
+    config.batch_tokens = 1024;
+    let run = bioscope_tests::trained_run(&config, &dir.path().join("run"));
+    let bundle = dir.path().join("bundle");
+    bioscope_train::export::export_bundle(
+        &run,
+        &bundle,
+        &bioscope_train::export::ExportOptions { int8: false },
+    )
+    .unwrap();
+    let corpus = data.join("train.jsonl");
+    let (ok, out, err) = bioscope(&[
+        "labs",
+        "--model",
+        bundle.to_str().unwrap(),
+        "--score",
+        corpus.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("60 reports, model tiny"), "{out}");
+    // Numbers are what even a tiny model learns first.
+    assert!(span_f1(&out, "VALUE") > 50.0, "{out}");
+    // Results are paired from the model's spans (about 59 result-level F1 at this size).
+    assert!(all_row(&out)[2] > 30.0, "{out}");
+    let report = fixture("lab-reports/renal-clinic.txt");
+    let (ok, out, err) = bioscope(&[
+        "labs",
+        "--model",
+        bundle.to_str().unwrap(),
+        report.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let doc: Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(doc["results"].is_array(), "{out}");
+
+    // The tiny model of genes and diseases is no lab-value model.
+    let manuscript = dir.path().join("manuscript-bundle");
+    let plain = bioscope_tests::trained_run(
+        &bioscope_tests::tiny_config(),
+        &dir.path().join("plain-run"),
+    );
+    bioscope_train::export::export_bundle(
+        &plain,
+        &manuscript,
+        &bioscope_train::export::ExportOptions { int8: false },
+    )
+    .unwrap();
+    let (ok, _, err) = bioscope(&[
+        "labs",
+        "--model",
+        manuscript.to_str().unwrap(),
+        report.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("is not a lab-value model: it tags Gene, Disease"),
+        "{err}"
+    );
+}

@@ -2,10 +2,12 @@
 //! means ([`analytes`]), what a printed unit measures ([`units`]), how values and reference
 //! ranges are written ([`numbers`]), and a result's SI value and flag ([`assess`]).
 //!
-//! The tagger finds biomarker, value and unit spans; this crate turns them into results.
+//! The rule reader ([`reader`]) or a lab-value model (cut into lines by [`lines`]) finds
+//! biomarker, value, unit, range and flag spans; this crate turns them into results.
 
 pub mod analytes;
 pub mod assess;
+pub mod lines;
 pub mod numbers;
 pub mod reader;
 pub mod results;

@@ -726,11 +726,9 @@ pub fn generate(split: Split, count: usize, seed: u64) -> Vec<Report> {
 /// words), `B-`/`I-` labels from the spans, a blank line after each line of the report.
 pub fn to_iob(report: &Report) -> String {
     let mut out = String::new();
-    let mut offset = 0;
-    for line in report.text.split_inclusive('\n') {
-        let words = bioscope_core::corpus::split_words(line);
+    for words in crate::lines::word_lines(&report.text) {
         for word in &words {
-            let (start, end) = (offset + word.start, offset + word.end);
+            let (start, end) = (word.start, word.end);
             let label = report
                 .spans
                 .iter()
@@ -745,10 +743,7 @@ pub fn to_iob(report: &Report) -> String {
             out.push_str(&label);
             out.push('\n');
         }
-        if !words.is_empty() {
-            out.push('\n');
-        }
-        offset += line.len();
+        out.push('\n');
     }
     out
 }

@@ -724,10 +724,10 @@ fn the_first_analysis_of_a_long_document_equals_the_analysis_after_an_edit() {
 #[test]
 fn uncertain_mentions_are_ranked_hinted_and_the_status_is_announced() {
     let mut client = start();
-    // A threshold of 0.999 makes nearly every mention uncertain.
+    // A threshold of 1 makes every mention the model is not fully sure of uncertain.
     client.initialize(
         json!({}),
-        json!({"bioscope": {"confidenceThreshold": 0.999, "uncertainHints": true}}),
+        json!({"bioscope": {"confidenceThreshold": 1.0, "uncertainHints": true}}),
     );
     let idle = client.notification("bioscope/status");
     assert_eq!(idle["params"]["activity"], "idle", "{idle}");

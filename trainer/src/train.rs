@@ -331,22 +331,8 @@ pub fn train(
     let tokenizer_path = config.tokenizer_path()?;
     let mut encoder = WordPieceEncoder::from_file(&tokenizer_path)?;
     if config.trim_vocabulary {
-        // The run's tokenizer is the trimmed one from the start, so that a resumed run and
-        // `conventions` read the vocabulary the weights have.
-        let mut used = std::collections::BTreeSet::new();
-        for spec in &config.train {
-            used.extend(crate::vocabulary::used_pieces(
-                &encoder,
-                &spec.read()?,
-                config.max_len,
-            )?);
-        }
-        let original = fs::read(&tokenizer_path)
-            .with_context(|| format!("cannot read {}", tokenizer_path.display()))?;
-        let trimmed = crate::vocabulary::trim_tokenizer(&original, &used)?;
-        fs::create_dir_all(out)?;
-        fs::write(out.join(RUN_TOKENIZER), &trimmed)?;
-        encoder = WordPieceEncoder::from_bytes(&trimmed)?;
+        encoder =
+            crate::vocabulary::write_trimmed_tokenizer(config, &encoder, &tokenizer_path, out)?;
     }
     let model = build_model(config, scheme.clone(), &encoder)?;
 

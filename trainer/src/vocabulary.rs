@@ -6,11 +6,37 @@
 //! kept pieces ([`pretrained_rows`]).
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use bioscope_core::corpus::Sentence;
 use bioscope_core::encoding::WordPieceEncoder;
 use serde_json::Value;
+
+use crate::config::TrainConfig;
+use crate::run::RUN_TOKENIZER;
+
+/// Writes the run's tokenizer, trimmed to the pieces `config`'s training corpora use, into
+/// `out` at the start of training (so that a resumed run and `conventions` read the vocabulary
+/// the weights have), and returns its encoder. `encoder` is the full tokenizer at
+/// `tokenizer_path`.
+pub fn write_trimmed_tokenizer(
+    config: &TrainConfig,
+    encoder: &WordPieceEncoder,
+    tokenizer_path: &Path,
+    out: &Path,
+) -> Result<WordPieceEncoder> {
+    let mut used = BTreeSet::new();
+    for spec in &config.train {
+        used.extend(used_pieces(encoder, &spec.read()?, config.max_len)?);
+    }
+    let original = std::fs::read(tokenizer_path)
+        .with_context(|| format!("cannot read {}", tokenizer_path.display()))?;
+    let trimmed = trim_tokenizer(&original, &used)?;
+    std::fs::create_dir_all(out)?;
+    std::fs::write(out.join(RUN_TOKENIZER), &trimmed)?;
+    Ok(WordPieceEncoder::from_bytes(&trimmed)?)
+}
 
 /// The piece ids `sentences` encode to (in windows of `max_len`).
 pub fn used_pieces(

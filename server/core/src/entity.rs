@@ -369,9 +369,15 @@ pub struct UnknownEntityType(pub String);
 impl FromStr for EntityType {
     type Err = UnknownEntityType;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        EntityType::all()
-            .into_iter()
-            .find(|t| t.name().eq_ignore_ascii_case(s))
+        let named = |row: &TypeInfo| row.name.eq_ignore_ascii_case(s);
+        if let Some(row) = EntityType::BUILT_IN_TABLE.iter().find(|row| named(row)) {
+            return Ok(row.entity_type);
+        }
+        let defined = DEFINED.read().unwrap_or_else(|e| e.into_inner());
+        defined
+            .iter()
+            .find(|row| named(row))
+            .map(|row| row.entity_type)
             .ok_or_else(|| UnknownEntityType(s.to_string()))
     }
 }

@@ -77,6 +77,11 @@ pub struct TrainConfig {
     /// a narrow kind of text (lab reports). The run's tokenizer is the trimmed one.
     #[serde(default)]
     pub trim_vocabulary: bool,
+    /// With `trim_vocabulary`: also keep the pretrained vocabulary's first this many pieces
+    /// (WordPiece vocabularies list common words early), so that ordinary words the training
+    /// corpora never use keep their pretrained embeddings instead of splitting into fragments.
+    #[serde(default)]
+    pub keep_common_pieces: usize,
     /// Save a resumable checkpoint every this many steps (and at each epoch's end).
     #[serde(default = "d_checkpoint_every")]
     pub checkpoint_every: usize,

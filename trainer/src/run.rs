@@ -58,7 +58,7 @@ impl RunInfo {
         let types: Vec<EntityType> = self
             .types
             .iter()
-            .map(|t| t.parse())
+            .map(|t| EntityType::named(t))
             .collect::<Result<_, _>>()?;
         Ok(LabelScheme::new(&types))
     }

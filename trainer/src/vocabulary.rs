@@ -2,7 +2,8 @@
 //! vocabulary cut to the pieces the training corpora use, plus the special tokens and every
 //! single-character piece, so that any word still has pieces. Words the corpora spell keep
 //! exactly their pieces (greedy longest-match finds the same longest prefixes, all kept);
-//! other words split into shorter ones. The embedding table keeps the pretrained rows of the
+//! other words split into shorter ones, unless they are among the vocabulary's common words
+//! kept on purpose (`keep_common_pieces`). The embedding table keeps the pretrained rows of the
 //! kept pieces ([`pretrained_rows`]).
 
 use std::collections::BTreeSet;
@@ -26,7 +27,7 @@ pub fn write_trimmed_tokenizer(
     tokenizer_path: &Path,
     out: &Path,
 ) -> Result<WordPieceEncoder> {
-    let mut used = BTreeSet::new();
+    let mut used: BTreeSet<u32> = (0..config.keep_common_pieces as u32).collect();
     for spec in &config.train {
         used.extend(used_pieces(encoder, &spec.read()?, config.max_len)?);
     }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use bioscope_core::decode::tag_runs;
 use bioscope_labs::reader::read;
-use bioscope_labs::results::{pair, score, LabResult, ResultCounts};
+use bioscope_labs::results::{pair, plausible_spans, score, LabResult, ResultCounts};
 use bioscope_labs::synthetic::{GoldResult, Span, LABELS};
 use bioscope_labs::{rounded, RangeSource};
 use bioscope_tagger::Tagger;
@@ -62,7 +62,8 @@ impl SpanSource {
         }
     }
 
-    /// The labelled spans of a report, in reading order.
+    /// The labelled spans of a report, in reading order; a model's where they read as what
+    /// their labels claim (`plausible_spans`).
     pub fn spans(&self, text: &str) -> Result<Vec<Span>> {
         let tagger = match self {
             SpanSource::Rules => return Ok(read(text)),
@@ -87,7 +88,7 @@ impl SpanSource {
                 }
             }
         }
-        Ok(spans)
+        Ok(plausible_spans(text, spans))
     }
 }
 
@@ -339,7 +340,38 @@ fn parse_gold(line: &str, path: &Path, n: usize) -> Result<GoldReport> {
     })
 }
 
-/// Span (strict, per label) and result-level scores of the rule reader or a model on a
+/// Word-level scores: each word of the report (as a lab-value model reads it) takes the label of
+/// the span that covers it, or none; accuracy over all words, and F1 over the labelled ones.
+#[derive(Default)]
+struct TokenCounts {
+    words: usize,
+    right: usize,
+    labelled: ResultCounts,
+}
+
+impl TokenCounts {
+    fn add(&mut self, text: &str, gold: &[Span], predicted: &[Span]) {
+        let label_of = |spans: &[Span], start: usize, end: usize| {
+            spans
+                .iter()
+                .find(|s| s.start <= start && end <= s.end)
+                .map(|s| s.label)
+        };
+        for word in bioscope_labs::lines::word_lines(text).iter().flatten() {
+            let g = label_of(gold, word.start, word.end);
+            let p = label_of(predicted, word.start, word.end);
+            self.words += 1;
+            self.right += usize::from(g == p);
+            self.labelled.add(ResultCounts {
+                right: usize::from(g.is_some() && g == p),
+                predicted: usize::from(p.is_some()),
+                gold: usize::from(g.is_some()),
+            });
+        }
+    }
+}
+
+/// Span (strict, per label), word and result-level scores of the rule reader or a model on a
 /// generated corpus, and the time per report.
 pub fn score_corpus(path: &Path, source: &SpanSource) -> Result<()> {
     let text =
@@ -347,6 +379,7 @@ pub fn score_corpus(path: &Path, source: &SpanSource) -> Result<()> {
     let mut spans: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
     let mut by_layout: BTreeMap<String, ResultCounts> = BTreeMap::new();
     let mut total = ResultCounts::default();
+    let mut tokens = TokenCounts::default();
     let mut reports = 0;
     let started = std::time::Instant::now();
     for (i, line) in text
@@ -374,6 +407,9 @@ pub fn score_corpus(path: &Path, source: &SpanSource) -> Result<()> {
             entry.1 += p.len();
             entry.2 += g.len();
         }
+        if gold.has_spans {
+            tokens.add(&gold.text, &gold.spans, &predicted);
+        }
         let counts = score(&pair(&gold.text, &predicted), &gold.results);
         by_layout.entry(gold.layout).or_default().add(counts);
         total.add(counts);
@@ -394,6 +430,16 @@ pub fn score_corpus(path: &Path, source: &SpanSource) -> Result<()> {
         source.describe(),
         1e3 * elapsed / reports as f64
     );
+    if tokens.words > 0 {
+        println!(
+            "words: accuracy {:.2} over {}, labelled-word F1 {:.2} (P {:.2}, R {:.2})",
+            100.0 * tokens.right as f64 / tokens.words as f64,
+            tokens.words,
+            100.0 * tokens.labelled.f1(),
+            100.0 * tokens.labelled.precision(),
+            100.0 * tokens.labelled.recall()
+        );
+    }
     if !spans.is_empty() {
         println!(
             "spans (strict)\n{:<10} {:>7} {:>7} {:>7} {:>6}",

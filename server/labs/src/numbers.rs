@@ -98,6 +98,18 @@ pub enum Comparator {
 
 fn split_comparator(text: &str) -> (Option<Comparator>, &str) {
     let text = text.trim();
+    // "> OR = 50", as some US laboratories print "≥ 50".
+    for (prefix, c) in [
+        ("> or =", Comparator::GreaterOrEqual),
+        ("< or =", Comparator::LessOrEqual),
+    ] {
+        if text.len() >= prefix.len()
+            && text.is_char_boundary(prefix.len())
+            && text[..prefix.len()].eq_ignore_ascii_case(prefix)
+        {
+            return (Some(c), text[prefix.len()..].trim_start());
+        }
+    }
     for (prefix, c) in [
         ("<=", Comparator::LessOrEqual),
         ("≤", Comparator::LessOrEqual),
@@ -184,6 +196,12 @@ mod tests {
     #[test]
     fn the_decimal_mark_is_detected_from_the_report() {
         assert_eq!(DecimalMark::detect("Kalium 4,5 mmol/l"), Comma);
+        assert_eq!(
+            parse_range("> OR = 50", Point),
+            parse_range(">= 50", Point),
+            "US reports print \"≥\" in words"
+        );
+        assert!(parse_range("> OR = 50", Point).is_some());
         assert_eq!(DecimalMark::detect("Platelets 1,200 x10^9/L; K 4.5"), Point);
         assert_eq!(DecimalMark::detect("Na, K, Cl"), Point);
     }

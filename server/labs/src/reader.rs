@@ -6,7 +6,8 @@
 //! Per line: the longest run of words (up to six) that names an analyte is a biomarker; the
 //! first number after it (before the next biomarker) its value; then, in order, an optional
 //! flag word, the longest unit the analyte accepts, a printed range (bracketed, after "ref",
-//! "normal", "desirable", or bare) and a flag word.
+//! "normal", "desirable", or bare; a unit printed only after it, as in "65-99 mg/dL" in a
+//! reference column, is the result's unit) and a flag word.
 
 use crate::analytes::candidates;
 use crate::numbers::{parse_range, DecimalMark};
@@ -290,27 +291,30 @@ fn read_result(
         flagged = true;
         t += 1;
     }
-    // The unit: the longest run of up to three tokens that parses and fits the analyte.
-    if t < toks.len() {
-        let found = (1..=3.min(toks.len() - t)).rev().find_map(|n| {
-            let raw = &text[toks[t].start..toks[t + n - 1].end];
-            let trimmed = raw.trim_end_matches([',', ';', ')', ']']);
-            let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
-            if trimmed.is_empty() {
-                return None;
-            }
-            let unit = parse_unit(trimmed)?;
-            if unit.quantity == crate::units::Quantity::Dimensionless {
-                return None;
-            }
-            let known = candidates(name_text);
-            let fits = known.is_empty() || known.iter().any(|a| a.accepts(&unit));
-            fits.then_some((n, toks[t].start, toks[t].start + trimmed.len()))
-        });
-        if let Some((n, s, e)) = found {
-            push(spans, s, e, "UNIT");
-            t += n;
-        }
+    // The unit: the longest run of up to three tokens at `t` that parses and fits the analyte.
+    let unit_at = |t: usize| {
+        (1..=3.min(toks.len().saturating_sub(t)))
+            .rev()
+            .find_map(|n| {
+                let raw = &text[toks[t].start..toks[t + n - 1].end];
+                let trimmed = raw.trim_end_matches([',', ';', ')', ']']);
+                let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
+                if trimmed.is_empty() {
+                    return None;
+                }
+                let unit = parse_unit(trimmed)?;
+                if unit.quantity == crate::units::Quantity::Dimensionless {
+                    return None;
+                }
+                let known = candidates(name_text);
+                let fits = known.is_empty() || known.iter().any(|a| a.accepts(&unit));
+                fits.then_some((n, toks[t].start, toks[t].start + trimmed.len()))
+            })
+    };
+    let unit = unit_at(t);
+    if let Some((n, s, e)) = unit {
+        push(spans, s, e, "UNIT");
+        t += n;
     }
     // The range: bracketed contents or the following tokens, after an optional label word.
     let mut t_range = t;
@@ -324,7 +328,7 @@ fn read_result(
         t_range += 1;
     }
     if t_range < toks.len() {
-        let found = (1..=3.min(toks.len() - t_range)).rev().find_map(|n| {
+        let found = (1..=4.min(toks.len() - t_range)).rev().find_map(|n| {
             let first = &toks[t_range];
             let raw = &text[first.start..toks[t_range + n - 1].end];
             let opened = raw.starts_with(['(', '[']);
@@ -342,6 +346,13 @@ fn read_result(
         if let Some((n, s, e)) = found {
             push(spans, s, e, "RANGE");
             t = t_range + n;
+            // A unit printed only with the range ("<200 mg/dL" in a reference column).
+            if unit.is_none() {
+                if let Some((n, s, e)) = unit_at(t) {
+                    push(spans, s, e, "UNIT");
+                    t += n;
+                }
+            }
         }
     }
     if !flagged {
@@ -415,6 +426,29 @@ mod tests {
     }
 
     /// The rule reader on generated reports: a floor the model must beat, measured per split.
+    #[test]
+    fn a_unit_printed_only_with_the_range_is_the_results_unit() {
+        assert_eq!(
+            labelled("   GLUCOSE        112 H     65-99 mg/dL     EZ\n"),
+            [
+                ("GLUCOSE".into(), "BIOMARKER"),
+                ("112".into(), "VALUE"),
+                ("H".into(), "FLAG"),
+                ("65-99".into(), "RANGE"),
+                ("mg/dL".into(), "UNIT"),
+            ]
+        );
+        assert_eq!(
+            labelled("   HDL CHOLESTEROL   52     > OR = 50 mg/dL   EZ\n"),
+            [
+                ("HDL CHOLESTEROL".into(), "BIOMARKER"),
+                ("52".into(), "VALUE"),
+                ("> OR = 50".into(), "RANGE"),
+                ("mg/dL".into(), "UNIT"),
+            ]
+        );
+    }
+
     #[test]
     fn the_rule_reader_extracts_most_generated_results() {
         for (split, floor) in [(Split::Train, 0.9), (Split::Dev, 0.9), (Split::Test, 0.9)] {

@@ -33,6 +33,28 @@ pub struct LabResult {
     pub assessment: Option<Assessment>,
 }
 
+/// The spans a model proposes, kept where their text reads as what the label claims: a
+/// biomarker that names an analyte, a value that parses as a number, a unit the unit grammar
+/// knows, a range that parses. Flags are kept as they are. A span that fails (dot leaders read
+/// as a value, "desirable" read as a biomarker) is dropped, so it neither becomes a result nor
+/// cuts the result around it in two.
+pub fn plausible_spans(text: &str, spans: Vec<Span>) -> Vec<Span> {
+    let mark = DecimalMark::detect(text);
+    spans
+        .into_iter()
+        .filter(|s| {
+            let t = &text[s.start..s.end];
+            match s.label {
+                "BIOMARKER" => resolve(t, None).is_some(),
+                "VALUE" => parse_value(t, mark).is_some(),
+                "UNIT" => parse_unit(t).is_some(),
+                "RANGE" => parse_range(t, mark).is_some(),
+                _ => true,
+            }
+        })
+        .collect()
+}
+
 /// Pairs labelled spans (sorted by start) into results.
 pub fn pair(text: &str, spans: &[Span]) -> Vec<LabResult> {
     let mark = DecimalMark::detect(text);
@@ -170,6 +192,39 @@ pub fn score(predicted: &[LabResult], gold: &[GoldResult]) -> ResultCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn implausible_model_spans_are_dropped_before_pairing() {
+        let text = "total cholesterol ..... 134 mg/dL (desirable <200)";
+        let span = |word: &str, label| {
+            let start = text.find(word).unwrap();
+            Span {
+                start,
+                end: start + word.len(),
+                label,
+            }
+        };
+        let proposed = vec![
+            span("total cholesterol", "BIOMARKER"),
+            span(".....", "VALUE"),
+            span("134", "VALUE"),
+            span("mg/dL", "UNIT"),
+            span("desirable", "BIOMARKER"),
+            span("<200", "RANGE"),
+        ];
+        assert!(
+            pair(text, &proposed).is_empty(),
+            "the leaders stand in the value's place"
+        );
+        let kept = plausible_spans(text, proposed);
+        let labels: Vec<&str> = kept.iter().map(|s| &text[s.start..s.end]).collect();
+        assert_eq!(labels, ["total cholesterol", "134", "mg/dL", "<200"]);
+        let results = pair(text, &kept);
+        assert_eq!(results.len(), 1);
+        assert_eq!(results[0].value, 134.0);
+        assert_eq!(results[0].unit.as_deref(), Some("mg/dL"));
+        assert!(results[0].printed_range.is_some());
+    }
     use crate::assess::Flag;
     use crate::synthetic::{generate, Split};
 

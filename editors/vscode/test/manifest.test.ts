@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { ENTITY_TYPES, LAB_TOKEN_TYPES, legendMarkdown, semanticTokenScopes, TOKEN_MODIFIERS } from '../src/logic/legend.ts';
+import { CUSTOM_TOKEN_TYPES, ENTITY_TYPES, LAB_TOKEN_TYPES, legendMarkdown, semanticTokenScopes, TOKEN_MODIFIERS } from '../src/logic/legend.ts';
 import { EXTENSION_COMMANDS, SERVER_COMMANDS } from '../src/logic/protocol.ts';
 import { DEFAULT_LANGUAGES, MACHINE_KEYS, ORDINARY_KEYS } from '../src/logic/settings.ts';
 
@@ -23,12 +23,17 @@ test('token types and modifiers are the server legend, in its order', () => {
   const labTypes = [...serverTokens.matchAll(/LAB_TOKEN_TYPES: \[&str; \d+\] = \[([^\]]*)\]/g)]
     .flatMap((m) => [...m[1].matchAll(/"(\w+)"/g)].map((n) => n[1]));
   assert.deepEqual(LAB_TOKEN_TYPES.map((t) => t.id), labTypes);
+  const customTypes = [...serverTokens.matchAll(/CUSTOM_TOKEN_TYPES: \[&str; [^\]]+\] = \[([^\]]*)\]/g)]
+    .flatMap((m) => [...m[1].matchAll(/"(\w+)"/g)].map((n) => n[1]));
+  assert.equal(customTypes.length, 8);
+  assert.deepEqual(CUSTOM_TOKEN_TYPES.map((t) => t.id), customTypes);
   const c = pkg.contributes;
-  assert.deepEqual(c.semanticTokenTypes.map((t: { id: string }) => t.id), [...types, ...labTypes]);
+  assert.deepEqual(c.semanticTokenTypes.map((t: { id: string }) => t.id), [...types, ...labTypes, ...customTypes]);
+  assert.equal(c.configuration.properties['bioscope.customTypes'].maxItems, customTypes.length);
   assert.deepEqual(c.semanticTokenModifiers.map((m: { id: string }) => m.id), modifiers);
   assert.deepEqual(
     c.semanticTokenTypes.map((t: { superType: string }) => t.superType),
-    [...ENTITY_TYPES, ...LAB_TOKEN_TYPES].map((t) => t.superType),
+    [...ENTITY_TYPES, ...LAB_TOKEN_TYPES, ...CUSTOM_TOKEN_TYPES].map((t) => t.superType),
   );
   assert.deepEqual(c.semanticTokenScopes, [{ scopes: semanticTokenScopes() }]);
 });

@@ -85,6 +85,11 @@ test('ordinary settings are sent as the server expects them', () => {
     correctionsPath: 'notes/c.jsonl',
   });
   assert.deepEqual(serverSettings({ threads: 2, confidenceThreshold: Number.NaN }), { threads: 2 });
+  const organ = { name: 'Organ', description: 'organs and tissues', color: '#aa5500' };
+  assert.deepEqual(
+    serverSettings({ customTypes: [organ, { name: ' ' }, null, { description: 'no name' }] as never }),
+    { customTypes: [organ] },
+  );
 });
 
 test('languages: the setting, deduplicated, or the defaults', () => {

@@ -1233,3 +1233,121 @@ fn a_lab_report_is_coloured_hovered_and_its_flagged_values_are_diagnostics() {
     assert!(tokens.iter().all(|(.., ty)| *ty < biomarker), "{tokens:?}");
     assert_eq!(client.shutdown(), Some(0));
 }
+
+/// A user declares a type of their own, tags a selection with it, and every mention of those
+/// words is coloured in the type's legend slot, in other documents too and after a restart; a
+/// declaration that clashes with a built-in type is refused with a message.
+#[test]
+fn a_type_of_ones_own_is_declared_tagged_and_coloured_everywhere() {
+    let workspace = tempfile::tempdir().unwrap();
+    let root = format!("file://{}", workspace.path().display());
+    let uri = format!("{root}/liver.md");
+    let other = format!("{root}/notes.md");
+    let text = "Biopsies of the hepatic lobule showed steatosis in most patients.\n";
+    let other_text = "The hepatic lobule is the liver's unit; each hepatic lobule drains bile.\n";
+    let options = json!({"bioscope": {"customTypes": [
+        {"name": "Organ", "description": "organs, tissues and their parts"},
+        {"name": "gene", "description": "clashes"}
+    ]}});
+    let init = |client: &mut LspClient| {
+        let init = client.request(
+            "initialize",
+            json!({"processId": null, "rootUri": root, "capabilities": {},
+                   "initializationOptions": options}),
+        );
+        client.notify("initialized", json!({}));
+        let legend: Vec<String> = init["result"]["capabilities"]["semanticTokensProvider"]
+            ["legend"]["tokenTypes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect();
+        legend.iter().position(|t| t == "customType1").unwrap() as u64
+    };
+    let mut client = start();
+    let slot = init(&mut client);
+    let warning = client.notification("window/showMessage");
+    let message = warning["params"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("customTypes[1]") && message.contains("built-in type Gene"),
+        "{message}"
+    );
+    let declared = status(&mut client);
+    assert_eq!(declared["customTypes"][0]["name"], "Organ", "{declared}");
+    assert_eq!(declared["customTypes"][0]["tokenType"], "customType1");
+
+    open(&mut client, &uri, "markdown", text);
+    open(&mut client, &other, "markdown", other_text);
+    let from = text.find("hepatic lobule").unwrap() as u64;
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": from},
+               "end": {"line": 0, "character": from + 14}}, "context": {"diagnostics": []}}),
+    );
+    let offered = titles(&actions);
+    assert!(
+        offered.contains(&"Tag “hepatic lobule” as Disease".to_string()),
+        "{offered:?}"
+    );
+    let done = run_action(&mut client, &actions, "Tag “hepatic lobule” as Organ");
+    assert!(done.get("error").is_none(), "{done}");
+
+    let organs = |client: &mut LspClient, uri: &str, text: &str| -> Vec<String> {
+        full_spans(client, uri, text)
+            .into_iter()
+            .filter(|(_, _, ty)| *ty == slot)
+            .map(|(_, t, _)| t)
+            .collect()
+    };
+    assert_eq!(organs(&mut client, &uri, text), ["hepatic lobule"]);
+    assert_eq!(
+        organs(&mut client, &other, other_text),
+        ["hepatic lobule", "hepatic lobule"],
+        "the decision applies in every document"
+    );
+    let hover = hover_at(&mut client, &uri, text, "hepatic");
+    assert!(
+        hover.starts_with("**Organ**") && hover.contains("organs, tissues and their parts"),
+        "{hover}"
+    );
+    // Its mentions get the usual actions, retyping to a built-in type among them.
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": other}, "range": {"start": {"line": 0, "character": 6},
+               "end": {"line": 0, "character": 6}}, "context": {"diagnostics": []}}),
+    );
+    let offered = titles(&actions);
+    for expected in [
+        "Not an entity: “hepatic lobule”",
+        "Change type of “hepatic lobule” to CellType",
+    ] {
+        assert!(offered.iter().any(|t| t == expected), "{offered:?}");
+    }
+    // A decision naming a type nobody declared is refused.
+    let undeclared = client.request(
+        "workspace/executeCommand",
+        json!({"command": "bioscope.applyCorrection", "arguments": [{
+            "uri": uri, "version": 1, "action": "tag", "scope": "everywhere", "old": null,
+            "new": {"start": 0, "end": 8, "type": "Tissue"}}]}),
+    );
+    assert!(undeclared.get("error").is_some(), "{undeclared}");
+
+    let store = workspace.path().join(".bioscope/corrections.jsonl");
+    let record: Value =
+        serde_json::from_str(std::fs::read_to_string(&store).unwrap().trim()).unwrap();
+    assert_eq!(record["new"]["type"], "Organ", "{record}");
+    assert_eq!(client.shutdown(), Some(0));
+
+    // After a restart the declaration and the decision are read again.
+    let mut client = start();
+    let slot_again = init(&mut client);
+    assert_eq!(slot_again, slot);
+    open(&mut client, &other, "markdown", other_text);
+    assert_eq!(
+        organs(&mut client, &other, other_text).len(),
+        2,
+        "the stored decision colours the type again"
+    );
+    assert_eq!(client.shutdown(), Some(0));
+}

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use bioscope_core::export::ExportFormat;
 use bioscope_core::EntityType;
-use bioscope_lsp::semantic_tokens::LAB_TOKEN_TYPES;
+use bioscope_lsp::semantic_tokens::{CUSTOM_TOKEN_TYPES, LAB_TOKEN_TYPES};
 use bioscope_tests::{fixture, neovim, ort_library, repo_root, shipped_model};
 use serde_json::Value;
 
@@ -86,7 +86,7 @@ fn neovim_shows_entity_highlights_and_hovers() {
     let groups = seen["token_groups"].as_object().expect("token groups");
     assert_eq!(
         groups.len(),
-        EntityType::BUILT_IN_TABLE.len() + LAB_TOKEN_TYPES.len(),
+        EntityType::BUILT_IN_TABLE.len() + LAB_TOKEN_TYPES.len() + CUSTOM_TOKEN_TYPES.len(),
         "{seen}"
     );
     for row in EntityType::BUILT_IN_TABLE {
@@ -96,7 +96,7 @@ fn neovim_shows_entity_highlights_and_hovers() {
             "{row:?}: {seen}"
         );
     }
-    for token in LAB_TOKEN_TYPES {
+    for token in LAB_TOKEN_TYPES.into_iter().chain(CUSTOM_TOKEN_TYPES) {
         let group = groups
             .get(token)
             .and_then(Value::as_str)
@@ -193,9 +193,11 @@ fn neovim_in_a_plain_terminal_without_a_folder_colours_and_stores_corrections() 
         .collect();
     colours.sort_unstable();
     colours.dedup();
+    // Every entity type and every slot of one's own types has its own colour (lab-report
+    // types may share the entity types': a report shows no entities).
     assert_eq!(
         colours.len(),
-        EntityType::BUILT_IN_TABLE.len(),
+        EntityType::BUILT_IN_TABLE.len() + CUSTOM_TOKEN_TYPES.len(),
         "distinct: {seen}"
     );
     assert_eq!(seen["rejected"], true, "{seen}");

@@ -1,5 +1,5 @@
-//! Entities as LSP semantic tokens: the legend (one token type per entity type, then the
-//! lab-report profile's types; modifiers), the relative encoding with spans split per line,
+//! Entities as LSP semantic tokens: the legend (one token type per built-in entity type, the
+//! lab-report profile's types, then reserved slots for the user's own types; modifiers), the relative encoding with spans split per line,
 //! and deltas between two encodings.
 
 use bioscope_analysis::DecidedEntity;
@@ -28,12 +28,28 @@ pub const IMPLAUSIBLE: u32 = 1 << 4;
 /// The lab-report profile's token types, after the entity types in the legend.
 pub const LAB_TOKEN_TYPES: [&str; 3] = ["biomarker", "labValue", "labUnit"];
 
+/// The slots of the user's own types (`bioscope.customTypes`), after the lab types: the n-th
+/// declared type is coloured as `customTypeN`. The legend is fixed at initialization, so types
+/// declared later still have a place; editors colour the slots (VS Code through their
+/// super-types and scopes, Neovim through `@lsp.type.customTypeN` links).
+pub const CUSTOM_TOKEN_TYPES: [&str; crate::settings::MAX_CUSTOM_TYPES] = [
+    "customType1",
+    "customType2",
+    "customType3",
+    "customType4",
+    "customType5",
+    "customType6",
+    "customType7",
+    "customType8",
+];
+
 pub fn legend() -> SemanticTokensLegend {
     SemanticTokensLegend {
         token_types: EntityType::BUILT_IN
             .iter()
             .map(|&t| t.info().token)
             .chain(LAB_TOKEN_TYPES)
+            .chain(CUSTOM_TOKEN_TYPES)
             .map(SemanticTokenType::new)
             .collect(),
         token_modifiers: vec![
@@ -46,11 +62,18 @@ pub fn legend() -> SemanticTokensLegend {
     }
 }
 
-/// The type's index in the legend ([`EntityType::BUILT_IN_TABLE`] is in declaration order).
-/// The server defines no types of its own yet, so every type it colours is built in.
-fn type_index(t: EntityType) -> u32 {
-    debug_assert!(t.is_built_in(), "{t} has no place in the legend");
-    t.ordinal() as u32
+/// The type's index in the legend: a built-in type's place ([`EntityType::BUILT_IN_TABLE`] is
+/// in declaration order), or the slot of its place in `custom` (the declared types); `None`
+/// for a type with neither (a bundle's own type the user did not declare).
+pub fn type_index(t: EntityType, custom: &[EntityType]) -> Option<u32> {
+    if t.is_built_in() {
+        return Some(t.ordinal() as u32);
+    }
+    let slot = custom
+        .iter()
+        .take(CUSTOM_TOKEN_TYPES.len())
+        .position(|&c| c == t)?;
+    Some((EntityType::BUILT_IN.len() + LAB_TOKEN_TYPES.len() + slot) as u32)
 }
 
 /// The legend index of a lab token type (one of [`LAB_TOKEN_TYPES`]).
@@ -73,16 +96,20 @@ pub struct Colored {
 /// Tokens for `entities` (byte spans in `rope`'s text, sorted, disjoint), one per line an
 /// entity touches, in the negotiated encoding; a user-decided mention is `corrected`, another
 /// below `threshold` is `uncertain`; a short form the document defines is also `abbreviation`.
+/// `custom` are the user's declared types, in slot order; a mention of a type without a place
+/// in the legend is left out.
 pub fn encode(
     rope: &Rope,
     entities: &[DecidedEntity],
     threshold: f32,
     abbreviations: &Abbreviations,
+    custom: &[EntityType],
     encoding: PositionEncoding,
 ) -> Vec<SemanticToken> {
     let spans: Vec<Colored> = entities
         .iter()
-        .map(|e| {
+        .filter_map(|e| {
+            let token_type = type_index(e.entity_type, custom)?;
             let mut modifiers = if e.corrected {
                 CORRECTED
             } else if e.score < threshold {
@@ -97,11 +124,11 @@ pub fn encode(
                     modifiers |= ABBREVIATION;
                 }
             }
-            Colored {
+            Some(Colored {
                 range: e.start..e.end,
-                token_type: type_index(e.entity_type),
+                token_type,
                 modifiers,
-            }
+            })
         })
         .collect();
     encode_spans(rope, &spans, encoding)
@@ -244,6 +271,7 @@ mod tests {
             &entities,
             0.5,
             &abbreviations,
+            &[],
             PositionEncoding::Utf8,
         );
         let modifiers: Vec<u32> = tokens.iter().map(|t| t.token_modifiers_bitset).collect();
@@ -275,11 +303,12 @@ mod tests {
             &entities,
             0.5,
             &Abbreviations::default(),
+            &[],
             PositionEncoding::Utf16,
         );
         let flat = flatten(&tokens);
-        let gene = type_index(EntityType::Gene);
-        let disease = type_index(EntityType::Disease);
+        let gene = type_index(EntityType::Gene, &[]).unwrap();
+        let disease = type_index(EntityType::Disease, &[]).unwrap();
         assert_eq!(
             flat,
             vec![
@@ -295,9 +324,43 @@ mod tests {
             &entities[..1],
             0.5,
             &Abbreviations::default(),
+            &[],
             PositionEncoding::Utf8,
         ));
         assert_eq!(utf8[..3], [0, 5, 5]);
+    }
+
+    #[test]
+    fn declared_types_take_the_slots_after_the_lab_types() {
+        let organ = EntityType::define("Organ", "").unwrap();
+        let assay = EntityType::define("Assay", "").unwrap();
+        let lab_end = (EntityType::BUILT_IN.len() + LAB_TOKEN_TYPES.len()) as u32;
+        assert_eq!(type_index(assay, &[organ, assay]), Some(lab_end + 1));
+        assert_eq!(type_index(organ, &[organ, assay]), Some(lab_end));
+        assert_eq!(type_index(organ, &[]), None, "undeclared: no colour");
+        let names: Vec<String> = legend()
+            .token_types
+            .iter()
+            .map(|t| t.as_str().to_string())
+            .collect();
+        assert_eq!(names[lab_end as usize + 1], "customType2");
+        let rope = Rope::from_str("liver and BRCA1");
+        let entities = [
+            entity(0, 5, organ, 0.9),
+            entity(10, 15, EntityType::Gene, 0.9),
+        ];
+        let shown = |custom: &[EntityType]| {
+            flatten(&encode(
+                &rope,
+                &entities,
+                0.5,
+                &Abbreviations::default(),
+                custom,
+                PositionEncoding::Utf8,
+            ))
+        };
+        assert_eq!(shown(&[organ])[3], lab_end);
+        assert_eq!(shown(&[]).len(), 5, "only the gene");
     }
 
     #[test]
@@ -313,6 +376,7 @@ mod tests {
             &entities,
             0.5,
             &Abbreviations::default(),
+            &[],
             PositionEncoding::Utf16,
         ));
         assert_eq!(flat.len(), 10, "{flat:?}");

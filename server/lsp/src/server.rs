@@ -176,6 +176,11 @@ impl Backend {
             != (current.max_document_bytes, current.max_line_bytes);
         // Hints depend on the threshold and the types shown: republish them.
         let hints_changed = (next.uncertain_hints || current.uncertain_hints) && next != current;
+        // Decisions naming a type declared only now were skipped when the store was read.
+        let types_added = next
+            .custom_types
+            .iter()
+            .any(|c| current.custom(c.entity_type).is_none());
         *self
             .state
             .settings
@@ -189,9 +194,14 @@ impl Backend {
                 self.warn(message).await;
             }
         }
+        if types_added {
+            if let Some(problem) = self.state.load_decisions() {
+                self.warn(problem).await;
+            }
+        }
         if model_changed {
             self.reload().await;
-        } else if hints_changed {
+        } else if hints_changed || types_added {
             crate::handlers::publish::schedule_all(&self.state);
         }
         // Results change without an edit (types shown, threshold, model).

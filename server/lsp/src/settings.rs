@@ -22,6 +22,22 @@ pub struct RawSettings {
     pub max_document_bytes: Option<usize>,
     pub max_line_bytes: Option<usize>,
     pub lab_report_files: Option<Vec<String>>,
+    /// Read item by item, so that one bad entry does not drop the other settings.
+    pub custom_types: Option<Vec<serde_json::Value>>,
+}
+
+/// How many types of their own users may declare: the legend's reserved slots
+/// (`crate::semantic_tokens::CUSTOM_TOKEN_TYPES`).
+pub const MAX_CUSTOM_TYPES: usize = 8;
+
+/// A type the user declared (`bioscope.customTypes`): coloured through the legend slot of its
+/// place in the list, offered in code actions, recorded by name in corrections.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomType {
+    pub entity_type: EntityType,
+    pub description: String,
+    /// A colour for editors that can set one (`#rrggbb`); VS Code themes colour the slot.
+    pub color: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -48,6 +64,8 @@ pub struct Settings {
     pub max_line_bytes: usize,
     /// File-name patterns of documents read as laboratory reports (the lab-report profile).
     pub lab_report_files: Vec<String>,
+    /// The user's own types, in legend-slot order (at most [`MAX_CUSTOM_TYPES`]).
+    pub custom_types: Vec<CustomType>,
 }
 
 /// Default [`Settings::max_document_bytes`]: a long thesis is under 1 MB of Markdown; tagging
@@ -78,11 +96,36 @@ impl Default for Settings {
                 .iter()
                 .map(|p| p.to_string())
                 .collect(),
+            custom_types: Vec::new(),
         }
     }
 }
 
 impl Settings {
+    /// Whether mentions of `t` are shown: an enabled built-in type, or a declared custom one.
+    pub fn shows(&self, t: EntityType) -> bool {
+        self.enabled_types.contains(&t) || self.custom(t).is_some()
+    }
+
+    /// The declaration of `t`, if the user declared it.
+    pub fn custom(&self, t: EntityType) -> Option<&CustomType> {
+        self.custom_types.iter().find(|c| c.entity_type == t)
+    }
+
+    /// The declared types, in legend-slot order.
+    pub fn custom_entity_types(&self) -> Vec<EntityType> {
+        self.custom_types.iter().map(|c| c.entity_type).collect()
+    }
+
+    /// The types a mention may be given in code actions: the built-in ones, then the user's.
+    pub fn offered_types(&self) -> Vec<EntityType> {
+        EntityType::BUILT_IN
+            .iter()
+            .copied()
+            .chain(self.custom_entity_types())
+            .collect()
+    }
+
     /// `self` updated from a client's JSON; the messages say what was wrong and kept.
     pub fn updated(&self, value: &serde_json::Value) -> (Settings, Vec<String>) {
         let value = value.get("bioscope").unwrap_or(value);
@@ -99,6 +142,11 @@ impl Settings {
                 return (next, problems);
             }
         };
+        if let Some(items) = raw.custom_types {
+            let (types, mut messages) = custom_types(&items);
+            next.custom_types = types;
+            problems.append(&mut messages);
+        }
         if let Some(names) = raw.enabled_types {
             let parsed: Result<Vec<EntityType>, _> =
                 names.iter().map(|n| n.parse::<EntityType>()).collect();
@@ -178,6 +226,67 @@ impl Settings {
         }
         (next, problems)
     }
+}
+
+/// The valid declarations among `items` (`{"name", "description"?, "color"?}`), and a message
+/// for each refused one: a malformed item, a name that is not a type name or is a built-in
+/// type's, a name declared twice, more than [`MAX_CUSTOM_TYPES`].
+fn custom_types(items: &[serde_json::Value]) -> (Vec<CustomType>, Vec<String>) {
+    let mut types: Vec<CustomType> = Vec::new();
+    let mut problems = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("bioscope.customTypes[{i}]");
+        let Some(name) = item.get("name").and_then(|n| n.as_str()) else {
+            problems.push(format!(
+                "{at}: expected {{\"name\": ..., \"description\": ..., \"color\": ...}} with a name"
+            ));
+            continue;
+        };
+        let description = match item.get("description") {
+            None | Some(serde_json::Value::Null) => "",
+            Some(d) => match d.as_str() {
+                Some(d) => d,
+                None => {
+                    problems.push(format!("{at} ({name}): the description must be text"));
+                    continue;
+                }
+            },
+        };
+        let color = match item.get("color") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(c) => match c.as_str().filter(|c| is_hex_colour(c)) {
+                Some(c) => Some(c.to_string()),
+                None => {
+                    problems.push(format!(
+                        "{at} ({name}): the color must be written #rrggbb, not {c}"
+                    ));
+                    continue;
+                }
+            },
+        };
+        if types.len() == MAX_CUSTOM_TYPES {
+            problems.push(format!(
+                "{at} ({name}): at most {MAX_CUSTOM_TYPES} types of your own can be declared"
+            ));
+            continue;
+        }
+        match EntityType::define(name, description) {
+            Ok(t) if types.iter().any(|c| c.entity_type == t) => {
+                problems.push(format!("{at}: {name} is declared twice"));
+            }
+            Ok(entity_type) => types.push(CustomType {
+                entity_type,
+                description: description.to_string(),
+                color,
+            }),
+            Err(e) => problems.push(format!("{at}: {e}")),
+        }
+    }
+    (types, problems)
+}
+
+fn is_hex_colour(c: &str) -> bool {
+    c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|d| d.is_ascii_hexdigit())
 }
 
 /// `path` made absolute (relative paths are under `base`), with the symbolic links of the part
@@ -293,6 +402,48 @@ impl Confinement {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn custom_types_are_declared_item_by_item() {
+        let (s, problems) = Settings::default().updated(&json!({"bioscope": {"customTypes": [
+            {"name": "Organ", "description": "organs and tissues", "color": "#aa5500"},
+            {"name": "gene"},
+            {"name": "2nd"},
+            {"description": "no name"},
+            {"name": "organ"},
+            {"name": "Assay", "color": "teal"},
+            {"name": "Device"}
+        ], "confidenceThreshold": 0.6}}));
+        let names: Vec<&str> = s
+            .custom_types
+            .iter()
+            .map(|c| c.entity_type.name())
+            .collect();
+        assert_eq!(names, ["Organ", "Device"]);
+        assert_eq!(s.custom_types[0].description, "organs and tissues");
+        assert_eq!(s.custom_types[0].color.as_deref(), Some("#aa5500"));
+        assert_eq!(
+            s.confidence_threshold, 0.6,
+            "the other settings still apply"
+        );
+        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert!(problems[0].contains("[1]") && problems[0].contains("built-in type Gene"));
+        assert!(problems[1].contains("begin with an ASCII letter"));
+        assert!(problems[2].contains("with a name"));
+        assert!(problems[3].contains("declared twice"));
+        assert!(problems[4].contains("#rrggbb"));
+        let organ = s.custom_types[0].entity_type;
+        assert!(s.shows(organ) && s.shows(EntityType::Gene));
+        assert_eq!(s.offered_types().len(), EntityType::BUILT_IN.len() + 2);
+
+        let many: Vec<_> = (0..10)
+            .map(|i| json!({"name": format!("Kind{i}")}))
+            .collect();
+        let (s, problems) = s.updated(&json!({"customTypes": many}));
+        assert_eq!(s.custom_types.len(), MAX_CUSTOM_TYPES);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(!s.shows(organ), "no longer declared");
+    }
 
     #[test]
     fn vscode_and_neovim_payloads_validate_and_bad_values_keep_defaults() {

@@ -3,7 +3,8 @@
 --
 --   require('bioscope').setup({
 --     cmd = { 'bioscope', 'lsp' },          -- the server command
---     settings = { confidenceThreshold = 0.5, enabledTypes = { 'Gene', 'Disease' } },
+--     settings = { confidenceThreshold = 0.5, enabledTypes = { 'Gene', 'Disease' },
+--                  customTypes = { { name = 'Organ', description = 'organs', color = '#ff87af' } } },
 --   })
 --
 -- Paths in setup's settings (correctionsPath, modelPath, lexiconPath) are your own choice, so
@@ -27,6 +28,16 @@ M.groups = {
   biomarker = { 'BioscopeBiomarker', { fg = '#5fafff', ctermfg = 75 } },
   labValue = { 'BioscopeLabValue', { fg = '#5fd75f', ctermfg = 77, bold = true, cterm = { bold = true } } },
   labUnit = { 'BioscopeLabUnit', { fg = '#d787ff', ctermfg = 177 } },
+  -- The slots of your own types (settings.customTypes): the n-th declared type is customTypeN;
+  -- a type's `color` recolours its slot.
+  customType1 = { 'BioscopeCustomType1', { fg = '#ff87af', ctermfg = 211, bold = true, cterm = { bold = true } } },
+  customType2 = { 'BioscopeCustomType2', { fg = '#afd700', ctermfg = 148, bold = true, cterm = { bold = true } } },
+  customType3 = { 'BioscopeCustomType3', { fg = '#87afd7', ctermfg = 110, bold = true, cterm = { bold = true } } },
+  customType4 = { 'BioscopeCustomType4', { fg = '#d7af87', ctermfg = 180, bold = true, cterm = { bold = true } } },
+  customType5 = { 'BioscopeCustomType5', { fg = '#af87d7', ctermfg = 140, bold = true, cterm = { bold = true } } },
+  customType6 = { 'BioscopeCustomType6', { fg = '#87d7af', ctermfg = 115, bold = true, cterm = { bold = true } } },
+  customType7 = { 'BioscopeCustomType7', { fg = '#d75f87', ctermfg = 168, bold = true, cterm = { bold = true } } },
+  customType8 = { 'BioscopeCustomType8', { fg = '#afafaf', ctermfg = 145, bold = true, cterm = { bold = true } } },
 }
 
 local modifiers = {
@@ -57,6 +68,16 @@ function M.define_highlights()
     local name, style = spec[1], spec[2]
     vim.api.nvim_set_hl(0, name, vim.tbl_extend('force', style, { default = true }))
     vim.api.nvim_set_hl(0, '@lsp.mod.' .. modifier, { link = name, default = true })
+  end
+end
+
+--- Gives the slot of each declared type (settings.customTypes, in order) the type's `color`.
+function M.colour_custom_types(custom_types)
+  for i, t in ipairs(custom_types or {}) do
+    local spec = M.groups['customType' .. i]
+    if spec and type(t) == 'table' and type(t.color) == 'string' and t.color:match('^#%x%x%x%x%x%x$') then
+      vim.api.nvim_set_hl(0, spec[1], vim.tbl_extend('force', spec[2], { fg = t.color }))
+    end
   end
 end
 
@@ -338,6 +359,7 @@ function M.setup(opts)
     config.filetypes = opts.filetypes
   end
   if opts.settings then
+    M.colour_custom_types(opts.settings.customTypes)
     -- An empty table would be sent as a JSON array: send an object.
     settings = next(settings) and settings or vim.empty_dict()
     config.init_options = { bioscope = settings }

@@ -1,6 +1,7 @@
 /**
  * The semantic-token legend the server sends (`gene`, `disease`, ..., then the lab-report types
- * `biomarker`, `labValue`, `labUnit`; `uncertain`, `corrected`, `abbreviation`, `outOfRange`,
+ * `biomarker`, `labValue`, `labUnit`, then the slots of the user's own types `customType1` ...
+ * `customType8`; `uncertain`, `corrected`, `abbreviation`, `outOfRange`,
  * `implausible`) and how the extension colours it: for every token type the TextMate scopes it
  * is drawn with, its standard super type (the fallback for themes that colour only standard
  * semantic types), and the colour that Dark+ and Light+ give those scopes.
@@ -56,6 +57,22 @@ export const LAB_TOKEN_TYPES: readonly LabTokenType[] = [
   { id: 'labUnit', label: 'Lab report: unit', superType: 'type', scopes: ['support.type'] },
 ];
 
+/** The slots of the user's own types (`bioscope.customTypes`), after the lab types in the
+ * server's legend: the n-th declared type is coloured as `customTypeN`. The legend is fixed
+ * when the server starts, so the slots are reserved; each has its own standard super type and
+ * scope so that themes colour it, and `editor.semanticTokenColorCustomizations` can give a slot
+ * the colour one chooses (README). */
+export const CUSTOM_TOKEN_TYPES: readonly LabTokenType[] = [
+  { id: 'customType1', label: 'Your type 1', superType: 'enum', scopes: ['entity.name.tag'] },
+  { id: 'customType2', label: 'Your type 2', superType: 'interface', scopes: ['string.regexp'] },
+  { id: 'customType3', label: 'Your type 3', superType: 'parameter', scopes: ['constant.character.escape'] },
+  { id: 'customType4', label: 'Your type 4', superType: 'enumMember', scopes: ['support.function'] },
+  { id: 'customType5', label: 'Your type 5', superType: 'namespace', scopes: ['entity.name.namespace'] },
+  { id: 'customType6', label: 'Your type 6', superType: 'struct', scopes: ['support.class'] },
+  { id: 'customType7', label: 'Your type 7', superType: 'typeParameter', scopes: ['entity.name.type.parameter'] },
+  { id: 'customType8', label: 'Your type 8', superType: 'event', scopes: ['variable.parameter'] },
+];
+
 export interface TokenModifier {
   id: string;
   description: string;
@@ -88,6 +105,7 @@ export function semanticTokenScopes(): Record<string, string[]> {
   const scopes: Record<string, string[]> = {};
   for (const t of ENTITY_TYPES) scopes[t.id] = [...t.scopes];
   for (const t of LAB_TOKEN_TYPES) scopes[t.id] = [...t.scopes];
+  for (const t of CUSTOM_TOKEN_TYPES) scopes[t.id] = [...t.scopes];
   for (const m of TOKEN_MODIFIERS) scopes[m.selector] = [...m.scopes];
   for (const [selector, s] of Object.entries(COMBINED_MODIFIER_SCOPES)) scopes[selector] = [...s];
   return scopes;

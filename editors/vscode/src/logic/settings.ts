@@ -31,6 +31,14 @@ export interface OrdinarySettings {
   threads: number | null;
   /** File-name patterns of documents read as lab reports (`*`, `?` wildcards). */
   labReportFiles: string[];
+  /** Types of one's own: `{name, description?, color?}`, validated by the server. */
+  customTypes: CustomTypeSetting[];
+}
+
+export interface CustomTypeSetting {
+  name: string;
+  description?: string;
+  color?: string;
 }
 
 export const MACHINE_KEYS: readonly (keyof MachineSettings)[] = [
@@ -50,6 +58,7 @@ export const ORDINARY_KEYS: readonly (keyof OrdinarySettings)[] = [
   'debounceMs',
   'threads',
   'labReportFiles',
+  'customTypes',
 ];
 
 /** Settings whose change needs a new server process (or a new document selector); a change
@@ -147,6 +156,13 @@ export function serverSettings(s: Partial<OrdinarySettings>): Record<string, unk
     out.labReportFiles = s.labReportFiles
       .filter((p): p is string => typeof p === 'string' && p.trim() !== '')
       .map((p) => p.trim());
+  }
+  if (Array.isArray(s.customTypes)) {
+    // Entries without a name are dropped here; the server checks the rest and says what it
+    // refuses (a built-in type's name, a bad colour).
+    out.customTypes = s.customTypes.filter(
+      (t): t is CustomTypeSetting => typeof t === 'object' && t !== null && typeof t.name === 'string' && t.name.trim() !== '',
+    );
   }
   return out;
 }

@@ -78,9 +78,11 @@ pub async fn code_action(
         let t: String = rope.byte_slice(s..e).into();
         format!("“{}”", t.replace('\n', " "))
     };
+    // The built-in types, then the user's own (`bioscope.customTypes`).
+    let offered = settings.offered_types();
     let mut actions = Vec::new();
     let under = mention_at(analysis.document.entities(), start, end);
-    if let Some(e) = under.filter(|e| settings.enabled_types.contains(&e.entity_type)) {
+    if let Some(e) = under.filter(|e| settings.shows(e.entity_type)) {
         let span = DocSpan {
             start: e.start,
             end: e.end,
@@ -102,7 +104,7 @@ pub async fn code_action(
             format!("Not an entity here only: {text}"),
             decision(Action::Reject, Scope::Here, Some(span), None),
         ));
-        for &other in EntityType::BUILT_IN.iter().filter(|&&t| t != e.entity_type) {
+        for other in offered.iter().copied().filter(|&t| t != e.entity_type) {
             let new = DocSpan {
                 entity_type: other,
                 ..span
@@ -140,7 +142,7 @@ pub async fn code_action(
         ));
     } else if start < end {
         let text = quote(start, end);
-        for &t in &EntityType::BUILT_IN {
+        for &t in &offered {
             let new = DocSpan {
                 start,
                 end,

@@ -115,7 +115,7 @@ async fn export_document(state: &State, request: ExportRequest) -> Result<Value>
         .ok_or(ServerError::ContentModified)?;
     let settings = state.settings();
     let document = &analysis.document;
-    let annotations = document.annotations(|t| settings.enabled_types.contains(&t));
+    let annotations = document.annotations(|t| settings.shows(t));
     let text = document.text();
     let id = state.document_name(&uri);
     let export_format =
@@ -242,6 +242,13 @@ fn status(state: &State) -> Value {
         .records
         .len();
     let store = state.corrections_store();
+    let custom_types: Vec<Value> = state
+        .settings()
+        .custom_types
+        .iter()
+        .zip(crate::semantic_tokens::CUSTOM_TOKEN_TYPES)
+        .map(|(c, slot)| json!({"name": c.entity_type.name(), "tokenType": slot, "color": c.color}))
+        .collect();
     json!({
         "model": engine.model_name(),
         "modelDir": engine.model_dir().display().to_string(),
@@ -257,6 +264,7 @@ fn status(state: &State) -> Value {
         "deviceNote": engine.device().and_then(|(_, note)| note),
         "cache": {"hits": stats.hits, "misses": stats.misses, "entries": stats.entries},
         "openDocuments": state.docs.len(),
+        "customTypes": custom_types,
         "corrections": decisions,
         "correctionsPath": store.as_ref().map(|(p, _)| p.display().to_string()),
         "correctionsChosenBy": store.as_ref().map(|(_, by)| by.key()),
@@ -281,6 +289,17 @@ async fn apply_correction(state: &Arc<State>, d: Decision) -> Result<Option<Stri
         .corrections_store()
         .ok_or(ServerError::NoCorrectionsStore)?;
     let target = d.new.or(d.old).ok_or(ServerError::EmptyDecision)?;
+    if let Some(new) = d.new {
+        let t = new.entity_type;
+        if !t.is_built_in() && state.settings().custom(t).is_none() {
+            return Err(ServerError::BadArgument {
+                command: APPLY_CORRECTION.into(),
+                expected: "a decision whose type is built in or declared in bioscope.customTypes",
+                reason: format!("{t} is not declared"),
+            }
+            .into());
+        }
+    }
     let analysis = state
         .current_analysis(&d.uri)
         .await

@@ -44,13 +44,22 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
     };
     let settings = state.settings();
     let document = &analysis.document;
-    let Some(entity) = document.entities().iter().find(|e| {
-        e.start <= byte && byte < e.end && settings.enabled_types.contains(&e.entity_type)
-    }) else {
+    let Some(entity) = document
+        .entities()
+        .iter()
+        .find(|e| e.start <= byte && byte < e.end && settings.shows(e.entity_type))
+    else {
         return Ok(None);
     };
     let text = document.mention(entity);
     let engine = state.engine();
+    let hover = |md: String| Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: md,
+        }),
+        range: Some(to_range(&analysis.rope, entity.start..entity.end, encoding)),
+    };
     let mut md = format!(
         "**{}** `{}` · ",
         entity.entity_type.name(),
@@ -66,6 +75,14 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
     }
     if let Some(model) = engine.model_name() {
         let _ = write!(md, " · model `{model}`");
+    }
+    if let Some(custom) = settings.custom(entity.entity_type) {
+        // A type of the user's own: the lexicon holds no names of it.
+        if !custom.description.is_empty() {
+            let _ = write!(md, "\n\n{}", custom.description.replace('*', ""));
+        }
+        md.push_str("\n\n_a type of your own (bioscope.customTypes): no identifiers_");
+        return Ok(Some(hover(md)));
     }
     let long_form = document.abbreviations().expand(text);
     if let Some(long) = long_form {
@@ -104,13 +121,7 @@ pub async fn hover(state: &State, params: HoverParams) -> Result<Option<Hover>> 
             }
         }
     }
-    Ok(Some(Hover {
-        contents: HoverContents::Markup(MarkupContent {
-            kind: MarkupKind::Markdown,
-            value: md,
-        }),
-        range: Some(to_range(&analysis.rope, entity.start..entity.end, encoding)),
-    }))
+    Ok(Some(hover(md)))
 }
 
 /// Candidates looked at per hover: enough to find the gene of another organism.

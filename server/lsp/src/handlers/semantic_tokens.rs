@@ -42,7 +42,7 @@ fn shown(
         .map(|at| word_around(rope, at));
     entities
         .iter()
-        .filter(|e| settings.enabled_types.contains(&e.entity_type))
+        .filter(|e| settings.shows(e.entity_type))
         .filter(|e| {
             typing
                 .as_ref()
@@ -78,6 +78,7 @@ async fn current_tokens(state: &State, uri: &Uri) -> Result<SemanticTokens> {
         &shown,
         settings.confidence_threshold,
         analysis.document.abbreviations(),
+        &settings.custom_entity_types(),
         state.encoding(),
     );
     Ok(SemanticTokens {
@@ -171,6 +172,7 @@ pub async fn range(
         &in_range,
         settings.confidence_threshold,
         document.abbreviations(),
+        &settings.custom_entity_types(),
         encoding,
     );
     Ok(Some(SemanticTokensRangeResult::Tokens(SemanticTokens {

@@ -30,7 +30,7 @@ pub async fn document_symbols(
     let settings = state.settings();
     let mut groups: BTreeMap<EntityType, Vec<MentionSpans>> = BTreeMap::new();
     for e in analysis.document.entities() {
-        if !settings.enabled_types.contains(&e.entity_type) {
+        if !settings.shows(e.entity_type) {
             continue;
         }
         let text: String = analysis.rope.byte_slice(e.start..e.end).into();
@@ -102,7 +102,7 @@ pub fn workspace_symbols(
             continue;
         };
         for e in analysis.document.entities() {
-            if !settings.enabled_types.contains(&e.entity_type) {
+            if !settings.shows(e.entity_type) {
                 continue;
             }
             let text: String = analysis.rope.byte_slice(e.start..e.end).into();

@@ -30,9 +30,7 @@ struct Candidate {
 }
 
 fn is_uncertain(e: &DecidedEntity, settings: &Settings) -> bool {
-    !e.corrected
-        && e.score < settings.confidence_threshold
-        && settings.enabled_types.contains(&e.entity_type)
+    !e.corrected && e.score < settings.confidence_threshold && settings.shows(e.entity_type)
 }
 
 /// Candidates from the least confident; ties by document, then position.

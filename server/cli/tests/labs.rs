@@ -307,3 +307,46 @@ fn a_lab_value_model_finds_the_spans_and_a_manuscript_model_is_refused() {
         "{err}"
     );
 }
+
+/// The shipped lab-value model (`models/lab-values`, int8) reads the hand-written reports,
+/// layouts its training never showed it, result by result; its spans go through the same
+/// pairing and assessment as the rule reader's.
+#[test]
+fn the_shipped_lab_value_model_reads_the_hand_written_reports() {
+    let model = bioscope_tests::repo_root().join("models/lab-values");
+    let gold = fixture("lab-reports/gold.jsonl");
+    let (ok, out, err) = bioscope(&[
+        "labs",
+        "--model",
+        model.to_str().unwrap(),
+        "--score",
+        gold.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("8 reports, model lab-values"), "{out}");
+    let all = all_row(&out);
+    assert_eq!(all[3], 82.0, "gold results: {out}");
+    assert!(all[0] >= 95.0, "result-level precision {}: {out}", all[0]);
+    assert!(all[2] >= 88.0, "result-level F1 {}: {out}", all[2]);
+
+    let report = fixture("lab-reports/renal-clinic.txt");
+    let (ok, out, err) = bioscope(&[
+        "labs",
+        "--model",
+        model.to_str().unwrap(),
+        report.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let doc: Value = serde_json::from_str(out.trim()).unwrap();
+    let potassium = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["analyte"] == "Potassium")
+        .unwrap_or_else(|| panic!("no potassium: {out}"));
+    assert_eq!(potassium["value"], 45.0);
+    assert_eq!(
+        potassium["flag"], "implausible",
+        "a dropped decimal point: {out}"
+    );
+}

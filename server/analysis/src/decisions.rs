@@ -134,29 +134,121 @@ impl Overrides {
             }
         }
         // Tagged texts wherever they occur as whole words; they replace what they overlap.
-        for (text, rule) in &rules {
-            let Rule::Tag(to) = rule else { continue };
-            if rule_for(text) != Some(*rule) || text.is_empty() {
-                continue;
-            }
-            for (start, _) in paragraph.match_indices(*text) {
-                let end = start + text.len();
-                if !at_word_boundaries(paragraph, start, end) {
-                    continue;
+        let tagged: Vec<(&str, EntityType)> = rules
+            .iter()
+            .filter_map(|&(text, rule)| match rule {
+                Rule::Tag(to) if rule_for(text) == Some(rule) && !text.is_empty() => {
+                    Some((text, *to))
                 }
-                out.retain(|e| e.end <= start || e.start >= end);
-                out.push(DecidedEntity {
-                    start,
-                    end,
-                    entity_type: *to,
-                    score: 1.0,
-                    corrected: true,
-                });
+                _ => None,
+            })
+            .collect();
+        let mut placed: Vec<(usize, usize)> = Vec::new();
+        let mut place = |out: &mut Vec<DecidedEntity>, start: usize, end: usize, to| {
+            out.retain(|e| e.end <= start || e.start >= end);
+            out.push(DecidedEntity {
+                start,
+                end,
+                entity_type: to,
+                score: 1.0,
+                corrected: true,
+            });
+        };
+        for &(text, to) in &tagged {
+            for (start, _) in paragraph.match_indices(text) {
+                let end = start + text.len();
+                if at_word_boundaries(paragraph, start, end) {
+                    place(&mut out, start, end, to);
+                    placed.push((start, end));
+                }
+            }
+        }
+        // Then their other spellings, where no exact repeat is and the text has no rule of
+        // its own.
+        for (start, end, to) in variant_repeats(paragraph, &tagged) {
+            let free = placed.iter().all(|&(s, e)| e <= start || s >= end);
+            if free && rule_for(&paragraph[start..end]).is_none() {
+                place(&mut out, start, end, to);
+                placed.push((start, end));
             }
         }
         out.sort_by_key(|e| (e.start, e.end));
         out
     }
+}
+
+/// Where `paragraph` repeats a tagged text in another spelling: the same lexicon key (case,
+/// hyphens and spaces, Greek letters, diacritics: `bioscope_lexicon::key`) or its plural
+/// ("hepatic lobules" for "hepatic lobule"). A text with a capital after its first letter (a
+/// symbol such as "MET" or "IL-2") matches only with the same letters in the same case, so
+/// that "met" stays a verb. Spans start and end at words.
+fn variant_repeats(
+    paragraph: &str,
+    tagged: &[(&str, EntityType)],
+) -> Vec<(usize, usize, EntityType)> {
+    use bioscope_lexicon::key::{key, singulars, words};
+    if tagged.is_empty() {
+        return Vec::new();
+    }
+    let symbol = |t: &str| t.chars().skip(1).any(char::is_uppercase);
+    let letters = |t: &str| {
+        t.chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+    };
+    let targets: Vec<(String, &str, EntityType)> = tagged
+        .iter()
+        .map(|&(t, to)| (key(t), t, to))
+        .filter(|(k, _, _)| !k.is_empty())
+        .collect();
+    let first_chars: Vec<char> = targets
+        .iter()
+        .filter_map(|(k, _, _)| k.chars().next())
+        .collect();
+    let spans = bioscope_core::corpus::split_words(paragraph);
+    let is_word = |i: usize| {
+        paragraph[spans[i].start..spans[i].end]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric)
+    };
+    let longest = targets
+        .iter()
+        .map(|(_, t, _)| bioscope_core::corpus::split_words(t).len() + 2)
+        .max()
+        .unwrap_or(1);
+    let mut found = Vec::new();
+    for i in 0..spans.len() {
+        let starts_like_one = paragraph[spans[i].start..]
+            .chars()
+            .next()
+            .and_then(|c| c.to_lowercase().next())
+            .is_some_and(|c| first_chars.contains(&c));
+        if !is_word(i) || !starts_like_one {
+            continue;
+        }
+        for j in i..spans.len().min(i + longest) {
+            if !is_word(j) {
+                continue;
+            }
+            let (start, end) = (spans[i].start, spans[j].end);
+            let candidate = &paragraph[start..end];
+            let folded = words(candidate);
+            let plural_of = singulars(&folded);
+            let joined = folded.concat();
+            let hit = targets.iter().find(|(k, t, _)| {
+                if symbol(t) {
+                    letters(candidate) == letters(t)
+                } else {
+                    *k == joined || plural_of.iter().any(|w| w.concat() == *k)
+                }
+            });
+            if let Some(&(_, _, to)) = hit {
+                found.push((start, end, to));
+            }
+        }
+    }
+    found
 }
 
 fn rules_of(c: &Correction) -> Vec<(String, Rule)> {
@@ -386,5 +478,47 @@ mod tests {
         assert!(got
             .iter()
             .all(|e| e.corrected && e.entity_type == EntityType::CellLine));
+    }
+
+    #[test]
+    fn tagged_texts_repeat_in_other_spellings_but_symbols_keep_their_case() {
+        let organ = EntityType::define("Organ", "").unwrap();
+        let tag = |p: &str, text: &str, t| {
+            correction(Action::Tag, Scope::Everywhere, p, None, Some((text, t)))
+        };
+        let first = "Biopsies of the hepatic lobule were taken; MET was amplified.";
+        let records = vec![
+            tag(first, "hepatic lobule", organ),
+            tag(first, "MET", EntityType::Gene),
+        ];
+        let o = Overrides::from_records(&records);
+        let p = "Hepatic lobules and one hepatic-lobule; we met MET and IL2 but not the hepatic lobule.";
+        let got = o.apply("y.md", p, &[]);
+        let found: Vec<(&str, EntityType)> = got
+            .iter()
+            .map(|e| (&p[e.start..e.end], e.entity_type))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("Hepatic lobules", organ),
+                ("hepatic-lobule", organ),
+                ("MET", EntityType::Gene),
+                ("hepatic lobule", organ),
+            ],
+            "a plural, a capital and a hyphen are the same name; \"met\" is no gene"
+        );
+        // A rejected spelling stays rejected.
+        let mut records = records;
+        records.push(correction(
+            Action::Ignore,
+            Scope::Everywhere,
+            p,
+            Some(("Hepatic lobules", organ)),
+            None,
+        ));
+        let o = Overrides::from_records(&records);
+        let got = o.apply("y.md", p, &[]);
+        assert!(got.iter().all(|e| &p[e.start..e.end] != "Hepatic lobules"));
     }
 }

@@ -1244,7 +1244,7 @@ fn a_type_of_ones_own_is_declared_tagged_and_coloured_everywhere() {
     let uri = format!("{root}/liver.md");
     let other = format!("{root}/notes.md");
     let text = "Biopsies of the hepatic lobule showed steatosis in most patients.\n";
-    let other_text = "The hepatic lobule is the liver's unit; each hepatic lobule drains bile.\n";
+    let other_text = "The hepatic lobule is the liver's unit; Hepatic lobules drain bile.\n";
     let options = json!({"bioscope": {"customTypes": [
         {"name": "Organ", "description": "organs, tissues and their parts"},
         {"name": "gene", "description": "clashes"}
@@ -1303,8 +1303,8 @@ fn a_type_of_ones_own_is_declared_tagged_and_coloured_everywhere() {
     assert_eq!(organs(&mut client, &uri, text), ["hepatic lobule"]);
     assert_eq!(
         organs(&mut client, &other, other_text),
-        ["hepatic lobule", "hepatic lobule"],
-        "the decision applies in every document"
+        ["hepatic lobule", "Hepatic lobules"],
+        "the decision applies in every document, to other spellings too"
     );
     let hover = hover_at(&mut client, &uri, text, "hepatic");
     assert!(

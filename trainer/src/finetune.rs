@@ -9,7 +9,9 @@
 //!    confident decisions (posterior ≥ `confidence` on every word of an entity, or on an `O`
 //!    word) are kept, and the words it is unsure of are left open (partial-label CRF loss), so
 //!    that an untouched mention is never taught as `O`. Records are applied in file order: a
-//!    later decision replaces earlier ones whose spans it overlaps.
+//!    later decision replaces earlier ones whose spans it overlaps. A type the corrections
+//!    teach that the base does not tag (a user's own, `bioscope.customTypes`) is added to the
+//!    model first ([`crate::label_growth`]), and the replayed sentences count as without it.
 //! 3. The bundle's `replay.tsv` ([`crate::replay`]) is mixed in, `replay_per_paragraph`
 //!    sentences per corrected paragraph, so the model does not forget the original corpora.
 //! 4. Only the top `trained_layers` encoder layers, the classifier and the CRF train; the
@@ -35,7 +37,7 @@ use bioscope_core::decode::{decode_window_scored, tag_runs};
 use bioscope_core::encoding::{plan_batches, WordPieceEncoder};
 use bioscope_core::entity::Tag;
 use bioscope_core::hash::sha256_hex;
-use bioscope_core::LabelScheme;
+use bioscope_core::{EntityType, LabelScheme};
 use bioscope_lexicon::Lexicon;
 use serde::{Deserialize, Serialize};
 
@@ -321,6 +323,35 @@ pub fn finetune(
     let frozen = layers - s.trained_layers.min(layers);
     // Dropout of the layers that train (frozen ones run without it when cached).
     set_dropout(&mut base, s.dropout)?;
+    // Types the corrections teach that the base does not tag: the model grows their labels.
+    let mut new_types: Vec<EntityType> = Vec::new();
+    for t in paragraphs
+        .iter()
+        .flat_map(|p| &p.decisions)
+        .filter_map(|d| d.label)
+    {
+        if !scheme.types().contains(&t) && !new_types.contains(&t) {
+            new_types.push(t);
+        }
+    }
+    if let Some(grown) = crate::label_growth::grown(&base.run.model, &new_types)? {
+        let names: Vec<&str> = new_types.iter().map(|t| t.name()).collect();
+        progress(
+            report,
+            6,
+            format!("adding the type {} to the model", names.join(", ")),
+        );
+        base.run.model = grown;
+        base.run.info.types = base
+            .run
+            .model
+            .scheme
+            .types()
+            .iter()
+            .map(|t| t.name().to_string())
+            .collect();
+    }
+    let scheme = base.run.model.scheme.clone();
     let model = &base.run.model;
     let encoder = &base.run.encoder;
 
@@ -361,11 +392,13 @@ pub fn finetune(
         .map(|k| &replay_all[k * replay_all.len() / replay_count.max(1)])
         .collect();
     for r in &replay_chosen {
+        // A new type is taken as absent from the replayed sentences: they teach where it is not.
+        let annotates: Vec<EntityType> = r.annotates.iter().chain(&new_types).copied().collect();
         examples.extend(encode(
             std::slice::from_ref(&r.sentence),
             encoder,
             &scheme,
-            &r.annotates,
+            &annotates,
             (max_len, 0),
             model.lexicon.as_deref(),
         )?);
@@ -520,11 +553,13 @@ fn set_dropout(base: &mut crate::import::ImportedBundle, p: f64) -> Result<()> {
     let mut config = base.run.model.config.clone();
     config.hidden_dropout_prob = p;
     config.attention_probs_dropout_prob = p;
-    let model = TokenClassifier::new(&config, base.run.model.scheme.clone(), 0)?;
+    let mut model = TokenClassifier::new(&config, base.run.model.scheme.clone(), 0)?;
     let weights = base.run.model.named_tensors();
     for (name, var) in model.sorted_vars() {
         var.set(&weights[&name])?;
     }
+    model.lexicon = base.run.model.lexicon.clone();
+    model.decode_convention = base.run.model.decode_convention;
     base.run.model = model;
     base.run.info.bert = config;
     Ok(())
@@ -538,9 +573,27 @@ fn read_corrections(path: &Path) -> Result<(Vec<Correction>, Vec<SkippedLine>, S
             path.display()
         )
     })?;
+    define_named_types(&bytes);
     let (records, skipped) = corrections::read(path)
         .with_context(|| format!("cannot read the corrections file {}", path.display()))?;
     Ok((records, skipped, sha256_hex(&bytes)))
+}
+
+/// Defines the types the records name that this process does not know yet (a user's own types,
+/// which the language server declared when it wrote them), so that their records are read and
+/// the model learns them. Lines that are not JSON, and names that are no type name, are left to
+/// the reader to skip and report.
+fn define_named_types(bytes: &[u8]) {
+    for line in String::from_utf8_lossy(bytes).lines() {
+        let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        for side in ["old", "new"] {
+            if let Some(name) = record[side]["type"].as_str() {
+                let _ = EntityType::named(name);
+            }
+        }
+    }
 }
 
 /// The temporary directory a bundle is written into before it is renamed into place.

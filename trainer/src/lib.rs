@@ -20,6 +20,7 @@ pub mod export;
 pub mod finetune;
 pub mod gelu;
 pub mod import;
+pub mod label_growth;
 pub mod model;
 pub mod optim;
 pub mod parallel;

@@ -387,3 +387,58 @@ fn a_killed_run_leaves_no_half_written_bundle() {
     assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), published);
     Bundle::open(&out).unwrap();
 }
+
+/// A type the base does not tag (a user's own, declared in the editor) is learned from its
+/// corrections: the bundle grows its labels, tags the corrected words with it, and keeps the
+/// base model's other mentions. The corrections file names the type before this process knows
+/// it, as when the language server starts the trainer.
+#[test]
+fn a_correction_with_a_new_type_grows_the_bundles_labels() {
+    let s = setup();
+    let before = paragraph_tags(&s.int8);
+    let file = s.root.join("corrections.jsonl");
+    let placeholder = EntityType::define("PlaceholderKind", "").unwrap();
+    let tagged = span(PARAGRAPH, "aspirin", placeholder);
+    corrections::append(&file, &correction(Action::Tag, None, Some(tagged))).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\"PlaceholderKind\""), "{text}");
+    // "Regimen" is defined by no one in this process until the trainer reads the file.
+    std::fs::write(&file, text.replace("PlaceholderKind", "Regimen")).unwrap();
+    let out = s.root.join("grown");
+    let mut events = Vec::new();
+    let request = FinetuneRequest {
+        base: s.int8.clone(),
+        corrections: file,
+        out: out.clone(),
+        lexicon: None,
+        settings: tiny_settings(),
+        pause_before_publish: None,
+    };
+    let outcome = finetune(&request, &mut |e| events.push(e)).unwrap();
+    assert_eq!((outcome.corrections, outcome.skipped.len()), (1, 0));
+    assert!(
+        events.iter().any(
+            |e| matches!(e, Event::Progress { message, .. } if message.contains("adding the type Regimen"))
+        ),
+        "{events:?}"
+    );
+    let bundle = Bundle::open(&out).unwrap();
+    let base = Bundle::open(&s.int8).unwrap();
+    let mut types = base.manifest.entity_types.clone();
+    types.push("Regimen".into());
+    assert_eq!(bundle.manifest.entity_types, types);
+    let regimen: EntityType = "Regimen".parse().unwrap();
+    let after = paragraph_tags(&out);
+    assert_eq!(after[6], Tag::Begin(regimen), "{after:?} {events:?}");
+    let d = EntityType::Disease;
+    assert_eq!(
+        &before[2..4],
+        &[Tag::Begin(d), Tag::Inside(d)],
+        "{before:?}"
+    );
+    assert_eq!(
+        &after[2..4],
+        &before[2..4],
+        "the base's mentions stay: {after:?}"
+    );
+}

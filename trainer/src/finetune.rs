@@ -11,7 +11,8 @@
 //!    that an untouched mention is never taught as `O`. Records are applied in file order: a
 //!    later decision replaces earlier ones whose spans it overlaps. A type the corrections
 //!    teach that the base does not tag (a user's own, `bioscope.customTypes`) is added to the
-//!    model first ([`crate::label_growth`]), and the replayed sentences count as without it.
+//!    model first ([`crate::label_growth`]: its classifier rows imprinted from the corrected
+//!    pieces' encoder outputs), and the replayed sentences count as without it.
 //! 3. The bundle's `replay.tsv` ([`crate::replay`]) is mixed in, `replay_per_paragraph`
 //!    sentences per corrected paragraph, so the model does not forget the original corpora.
 //! 4. Only the top `trained_layers` encoder layers, the classifier and the CRF train; the
@@ -75,6 +76,21 @@ pub struct FinetuneSettings {
     pub replay_per_paragraph: usize,
     /// The base model's decisions with at least this posterior probability are kept as labels.
     pub confidence: f32,
+    /// At least this many epochs when the corrections teach a new type (its rows start from
+    /// nothing the model learned); chosen with `bench-new-type` on BioNLP13CG's development split.
+    #[serde(default = "d_new_type_epochs")]
+    pub new_type_epochs: usize,
+    /// At least this head learning rate when the corrections teach a new type.
+    #[serde(default = "d_new_type_head_lr")]
+    pub new_type_head_lr: f64,
+}
+
+fn d_new_type_epochs() -> usize {
+    15
+}
+
+fn d_new_type_head_lr() -> f64 {
+    5e-3
 }
 
 impl Default for FinetuneSettings {
@@ -93,6 +109,8 @@ impl Default for FinetuneSettings {
             paragraph_repeats: 2,
             replay_per_paragraph: 2,
             confidence: 0.9,
+            new_type_epochs: d_new_type_epochs(),
+            new_type_head_lr: d_new_type_head_lr(),
         }
     }
 }
@@ -353,6 +371,14 @@ pub fn finetune(
     }
     let scheme = base.run.model.scheme.clone();
     let model = &base.run.model;
+    let (epochs, head_lr) = if new_types.is_empty() {
+        (s.epochs, s.head_lr)
+    } else {
+        (
+            s.epochs.max(s.new_type_epochs),
+            s.head_lr.max(s.new_type_head_lr),
+        )
+    };
     let encoder = &base.run.encoder;
 
     progress(
@@ -415,6 +441,28 @@ pub fn finetune(
         ),
     );
     let mut cache = cache_frozen(model, &examples, frozen, s.batch_tokens)?;
+    if !new_types.is_empty() {
+        // The new labels' rows point at their examples before training starts.
+        let new_labels: Vec<usize> = new_types
+            .iter()
+            .flat_map(|&t| [scheme.index(Tag::Begin(t)), scheme.index(Tag::Inside(t))])
+            .collect();
+        let mut outputs = Vec::new();
+        for i in 0..correction_examples {
+            let batch = make_batch(&examples, &[i])?;
+            let hidden = model.final_hidden_from_layer(
+                stack_cached(&cache, &[i])?,
+                &batch.mask,
+                frozen,
+                false,
+            )?;
+            let rows: Vec<Vec<f32>> = hidden.squeeze(0)?.to_vec2()?;
+            for (row, &label) in rows.into_iter().zip(&examples[i].labels) {
+                outputs.push((row, label as usize));
+            }
+        }
+        crate::label_growth::imprint(model, &new_labels, &outputs)?;
+    }
     for _ in 1..s.paragraph_repeats.max(1) {
         for i in 0..correction_examples {
             examples.push(examples[i].clone());
@@ -424,14 +472,14 @@ pub fn finetune(
     let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
     let mut opt = AdamW::new(trainable(model, frozen), s.weight_decay)?;
     let steps_per_epoch = plan_batches(&lengths, s.batch_tokens, Some(s.seed)).len();
-    let total = steps_per_epoch * s.epochs;
+    let total = steps_per_epoch * epochs;
     let warmup = ((total as f64) * s.warmup).ceil() as usize;
     let mut step = 0;
     // The dashboard goes with the bundle (`BUNDLE/tensorboard/`).
     let mut events = EventWriter::create(&staging.tmp.join(TENSORBOARD_DIR))?;
     let tokens_started = Instant::now();
     let mut pieces = 0usize;
-    for epoch in 0..s.epochs {
+    for epoch in 0..epochs {
         let batches = plan_batches(&lengths, s.batch_tokens, Some(s.seed + epoch as u64));
         let mut loss_sum = 0.0;
         for members in &batches {
@@ -453,7 +501,7 @@ pub fn finetune(
             let grad_norm = opt.step(
                 std::slice::from_ref(&grads),
                 s.lr * factor,
-                s.head_lr * factor,
+                head_lr * factor,
                 s.clip,
             )?;
             let loss = loss.to_scalar::<f32>()? as f64;
@@ -473,11 +521,11 @@ pub fn finetune(
         events.flush()?;
         progress(
             report,
-            25 + (65 * (epoch + 1) / s.epochs.max(1)) as u32,
+            25 + (65 * (epoch + 1) / epochs.max(1)) as u32,
             format!(
                 "epoch {}/{}: {} steps, mean loss {:.3}",
                 epoch + 1,
-                s.epochs,
+                epochs,
                 batches.len(),
                 loss_sum / batches.len().max(1) as f64
             ),
@@ -502,10 +550,10 @@ pub fn finetune(
         paragraphs: paragraphs.len(),
         replay_sentences: replay_chosen.len(),
         trained_layers: layers - frozen,
-        epochs: s.epochs,
+        epochs,
         steps: step,
         lr: s.lr,
-        head_lr: s.head_lr,
+        head_lr,
         seed: s.seed,
         wall_seconds: started.elapsed().as_secs_f64(),
     });

@@ -8,6 +8,12 @@
 //! labels of which one is new is the mean of the existing scores between labels of the same
 //! kinds (`O`, `B-`, `I-`) and the same relation (of one type or not). The existing labels keep
 //! their scores exactly, so before training the grown model tags as the old one did.
+//!
+//! Averaged rows alone are never the best label anywhere, and a few steps of fine-tuning cannot
+//! move them far: [`imprint`] then points each new label's classifier row at its examples (the
+//! mean encoder output of the pieces the corrections label with it, less the mean of all
+//! pieces), scaled like the other rows, with a bias that makes it the best label by
+//! [`IMPRINT_MARGIN`] at that mean.
 
 use anyhow::{bail, Result};
 use bioscope_core::entity::Tag;
@@ -18,6 +24,67 @@ use crate::model::TokenClassifier;
 
 /// How much lower a new label's bias starts than the mean of its kind.
 pub const SHY_BIAS: f32 = 2.0;
+
+/// How much the new label's score beats the others' at its examples' mean encoder output.
+pub const IMPRINT_MARGIN: f32 = 1.0;
+
+/// Sets the classifier rows of `labels` (indices in `model`'s scheme) from `outputs`: pairs of
+/// an encoder output (`[hidden]`) and the label a correction gives its piece (see the module
+/// doc). A label without pieces keeps its row.
+pub fn imprint(
+    model: &TokenClassifier,
+    labels: &[usize],
+    outputs: &[(Vec<f32>, usize)],
+) -> Result<()> {
+    if outputs.is_empty() || labels.is_empty() {
+        return Ok(());
+    }
+    let h = outputs[0].0.len();
+    let mean = |of: &mut dyn Iterator<Item = &Vec<f32>>| -> Option<Vec<f32>> {
+        let mut sum = vec![0f32; h];
+        let mut n = 0usize;
+        for v in of {
+            for (s, x) in sum.iter_mut().zip(v) {
+                *s += x;
+            }
+            n += 1;
+        }
+        (n > 0).then(|| sum.into_iter().map(|s| s / n as f32).collect())
+    };
+    let all = mean(&mut outputs.iter().map(|(v, _)| v)).expect("outputs");
+    let weights = model.named_tensors();
+    let mut w: Vec<Vec<f32>> = weights["classifier.weight"].to_vec2()?;
+    let mut b: Vec<f32> = weights["classifier.bias"].to_vec1()?;
+    let dot = |a: &[f32], c: &[f32]| a.iter().zip(c).map(|(x, y)| x * y).sum::<f32>();
+    let old: Vec<usize> = (0..w.len()).filter(|i| !labels.contains(i)).collect();
+    let scale = old.iter().map(|&i| dot(&w[i], &w[i]).sqrt()).sum::<f32>() / old.len() as f32;
+    for &label in labels {
+        let Some(p) = mean(&mut outputs.iter().filter(|(_, l)| *l == label).map(|(v, _)| v)) else {
+            continue;
+        };
+        let d: Vec<f32> = p.iter().zip(&all).map(|(x, m)| x - m).collect();
+        let norm = dot(&d, &d).sqrt().max(1e-6);
+        let row: Vec<f32> = d.iter().map(|x| scale * x / norm).collect();
+        let best_other = old
+            .iter()
+            .map(|&i| dot(&w[i], &p) + b[i])
+            .fold(f32::NEG_INFINITY, f32::max);
+        b[label] = best_other + IMPRINT_MARGIN - dot(&row, &p);
+        w[label] = row;
+    }
+    let device = weights["classifier.weight"].device().clone();
+    for (name, var) in model.sorted_vars() {
+        match name.as_str() {
+            "classifier.weight" => {
+                let flat: Vec<f32> = w.concat();
+                var.set(&Tensor::from_vec(flat, (w.len(), h), &device)?)?
+            }
+            "classifier.bias" => var.set(&Tensor::from_vec(b.clone(), b.len(), &device)?)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
 
 /// `model` with `new_types` added after its own (types it already has are skipped); `None` when
 /// there is nothing to add.
@@ -171,6 +238,33 @@ mod tests {
             shape_features: false,
             lexicon_features: false,
         }
+    }
+
+    #[test]
+    fn an_imprinted_label_wins_at_its_examples() {
+        let organ = EntityType::define("Organ", "").unwrap();
+        let old =
+            TokenClassifier::new(&tiny_config(), LabelScheme::new(&[EntityType::Gene]), 3).unwrap();
+        let model = grown(&old, &[organ]).unwrap().unwrap();
+        let b_organ = model.scheme.index(Tag::Begin(organ));
+        let example = vec![0.5f32, -1.0, 0.25, 2.0, 0.0, 1.0, -0.5, 0.75];
+        let other = vec![0.1f32; 8];
+        let outputs = vec![(example.clone(), b_organ), (other.clone(), 0), (other, 0)];
+        imprint(&model, &[b_organ], &outputs).unwrap();
+        let x = Tensor::from_vec(example, (1, 8), &candle_core::Device::Cpu).unwrap();
+        let scores: Vec<f32> = candle_nn::Module::forward(&model.classifier, &x)
+            .unwrap()
+            .squeeze(0)
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let best = scores
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .unwrap()
+            .0;
+        assert_eq!(best, b_organ, "{scores:?}");
     }
 
     #[test]

@@ -210,6 +210,33 @@ enum Command {
         #[arg(long)]
         lexicon: Option<PathBuf>,
     },
+    /// A type the base lacks learned from K tagged mentions: the type's dev F1 against K, the
+    /// retrain time, the base types' dev F1 before and after.
+    BenchNewType {
+        #[arg(long)]
+        base: PathBuf,
+        /// The split the simulated user tags in.
+        #[arg(long)]
+        train: PathBuf,
+        /// The split the type is scored on.
+        #[arg(long)]
+        dev: PathBuf,
+        #[arg(long, default_value = "iob")]
+        format: String,
+        /// The new type, as the corpora label it (e.g. Organ).
+        #[arg(long = "type")]
+        new_type: String,
+        /// Numbers of tagged mentions.
+        #[arg(long, value_delimiter = ',', default_value = "5,10,20,50")]
+        counts: Vec<usize>,
+        #[arg(long)]
+        work: PathBuf,
+        /// Extra arguments for `finetune`, split at white space.
+        #[arg(long, allow_hyphen_values = true, default_value = "")]
+        finetune_args: String,
+        #[arg(long)]
+        lexicon: Option<PathBuf>,
+    },
     /// Simulate the learning loop: K corrections chosen by uncertainty or at random, answered
     /// by gold, a finetune each, test F1 and retrain times (table, JSON, CSV, SVG plot).
     SimulateLoop {
@@ -494,6 +521,37 @@ fn main() -> Result<()> {
                     ..Default::default()
                 },
                 count,
+                work,
+                finetune_args: finetune_args
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect(),
+                exe: std::env::current_exe().context("cannot find this executable")?,
+                lexicon,
+            })?;
+        }
+        Command::BenchNewType {
+            base,
+            train,
+            dev,
+            format,
+            new_type,
+            counts,
+            work,
+            finetune_args,
+            lexicon,
+        } => {
+            let spec = |path| CorpusSpec {
+                path,
+                format: format.clone(),
+                ..Default::default()
+            };
+            experiments::type_curve::run(&experiments::type_curve::TypeCurveOptions {
+                base,
+                train: spec(train),
+                dev: spec(dev),
+                new_type,
+                counts,
                 work,
                 finetune_args: finetune_args
                     .split_whitespace()

@@ -361,10 +361,21 @@ impl TokenClassifier {
         from: usize,
         train: bool,
     ) -> Result<Tensor> {
+        let hidden = self.final_hidden_from_layer(hidden, mask, from, train)?;
+        self.head(&hidden, train)
+    }
+
+    /// The encoder's output (what the head reads) from hidden states after layer `from`.
+    pub fn final_hidden_from_layer(
+        &self,
+        hidden: Tensor,
+        mask: &Tensor,
+        from: usize,
+        train: bool,
+    ) -> Result<Tensor> {
         let bias = BertEncoder::attention_bias(mask)?;
         let n = self.encoder.num_layers();
-        let hidden = self.encoder.run_layers(hidden, &bias, from, n, train)?;
-        self.head(&hidden, train)
+        Ok(self.encoder.run_layers(hidden, &bias, from, n, train)?)
     }
 
     fn head(&self, hidden: &Tensor, train: bool) -> Result<Tensor> {

@@ -144,7 +144,7 @@ impl Overrides {
             })
             .collect();
         let mut placed: Vec<(usize, usize)> = Vec::new();
-        let mut place = |out: &mut Vec<DecidedEntity>, start: usize, end: usize, to| {
+        let place = |out: &mut Vec<DecidedEntity>, start: usize, end: usize, to| {
             out.retain(|e| e.end <= start || e.start >= end);
             out.push(DecidedEntity {
                 start,

@@ -84,9 +84,14 @@ fn command(client: &mut LspClient, name: &str, argument: Value) -> Value {
     )
 }
 
-/// Runs the code action with this title at `range`.
+/// Runs the code action with this title on `mention` in PARAGRAPH.
 fn act(client: &mut LspClient, uri: &str, mention: &str, title: &str) {
-    let start = PARAGRAPH.find(mention).unwrap() as u64;
+    act_in(client, uri, PARAGRAPH, mention, title)
+}
+
+/// Runs the code action with this title on the first `mention` of the one-line `text`.
+fn act_in(client: &mut LspClient, uri: &str, text: &str, mention: &str, title: &str) {
+    let start = text.find(mention).unwrap() as u64;
     let actions = client.request(
         "textDocument/codeAction",
         json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": start},
@@ -110,8 +115,13 @@ fn act(client: &mut LspClient, uri: &str, mention: &str, title: &str) {
 
 /// The model's own mentions of the paragraph (no lexicon, no decisions): (text, type).
 fn model_mentions(model: &Path, dir: &Path) -> Vec<(String, String)> {
+    model_mentions_of(model, dir, PARAGRAPH)
+}
+
+/// The model's own mentions of `text` (no lexicon, no decisions): (text, type).
+fn model_mentions_of(model: &Path, dir: &Path, text: &str) -> Vec<(String, String)> {
     let file = dir.join("probe.txt");
-    std::fs::write(&file, PARAGRAPH).unwrap();
+    std::fs::write(&file, text).unwrap();
     let out = Command::new(bioscope())
         .args([
             "tag",
@@ -334,4 +344,83 @@ fn a_cancelled_retraining_leaves_no_bundle_and_the_old_model_serving() {
     assert_eq!(client.shutdown(), Some(0));
     let listed = model_list(&s.workspace);
     assert!(listed.contains("no fine-tuned bundles"), "{listed}");
+}
+
+/// A user declares a type of their own, tags a few of its mentions and retrains: the retrained
+/// model itself tags them in text it never saw (no decision involved), and the server colours
+/// them in the type's legend slot.
+#[test]
+fn a_declared_type_is_learned_by_retraining() {
+    let s = setup();
+    let text = "the liver and the kidney of mice were given aspirin .";
+    let unseen = "in mice the kidney was enlarged , the liver was not .";
+    let trainer = tiny_trainer(s.dir.path(), "");
+    let mut client = start(&s.base, &trainer);
+    let init = client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": s.root, "capabilities": {},
+               "initializationOptions": {"customTypes": [{"name": "Organ"}]}}),
+    );
+    client.notify("initialized", json!({}));
+    let legend = init["result"]["capabilities"]["semanticTokensProvider"]["legend"]["tokenTypes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let slot = legend.iter().position(|t| t == "customType1").unwrap() as u64;
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": s.uri, "languageId": "plaintext", "version": 1, "text": text}}),
+    );
+    for organ in ["liver", "kidney"] {
+        act_in(
+            &mut client,
+            &s.uri,
+            text,
+            organ,
+            &format!("Tag “{organ}” as Organ"),
+        );
+    }
+    assert!(
+        !model_mentions_of(&s.base, s.dir.path(), unseen)
+            .iter()
+            .any(|(_, t)| t == "Organ"),
+        "the base knows no organs"
+    );
+    let retrained = command(&mut client, "bioscope.retrain", json!({}));
+    assert!(retrained.get("error").is_none(), "{retrained}");
+    let bundle = PathBuf::from(retrained["result"]["bundle"].as_str().unwrap());
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        manifest["entity_types"].as_array().unwrap().last().unwrap(),
+        "Organ"
+    );
+
+    let found = model_mentions_of(&bundle, s.dir.path(), unseen);
+    for organ in ["kidney", "liver"] {
+        assert!(
+            found.contains(&(organ.into(), "Organ".into())),
+            "the retrained model tags {organ} in a new sentence: {found:?}"
+        );
+    }
+    // The server serves the new model, and colours a new document's organs in the slot.
+    let other = format!("{}/unseen.txt", s.root);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": other, "languageId": "plaintext", "version": 1, "text": unseen}}),
+    );
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": other}}),
+    );
+    let data: Vec<u64> = tokens["result"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let organ_tokens = data.chunks(5).filter(|t| t[3] == slot).count();
+    assert_eq!(organ_tokens, 2, "{data:?}");
+    assert_eq!(client.shutdown(), Some(0));
 }

@@ -16,13 +16,16 @@
 //!   the ground", "closing of the eyes") is not a mention ([`is_unsure_of_phrase`]).
 //! - A disease, chemical or species the model is unsure of that the lexicon cannot name
 //!   ("heavy turbulence", "farmers") is not a mention either ([`drop_unsure_unknown`]).
+//! - A gene or chemical is named without the specimen it was measured in ("Serum
+//!   ceruloplasmin" → "ceruloplasmin") when the rest is a name of its type and the whole is
+//!   not ("serum amyloid A" stays) ([`trim_specimen_words`]).
 
 use bioscope_core::EntityType;
 use bioscope_lexicon::{key, DocumentContext, Lexicon, Normalizer};
 use bioscope_tagger::TextEntity;
 
 /// Names this rule set in cache keys: results cached under other rules are not reused.
-pub const RULES: &str = "mention-rules-5";
+pub const RULES: &str = "mention-rules-6";
 
 /// Words that neither start nor end a mention (fewer than recall recovery's list in
 /// `bioscope_lexicon::recover`: "no", "not" and "non" can open a disease name).
@@ -142,6 +145,45 @@ pub fn drop_unknown_words(
             let ordinary = matches!(e.entity_type, EntityType::Disease | EntityType::Chemical)
                 && word.chars().all(|c| c.is_ascii_lowercase());
             !ordinary || !lexicon.postings(&key::key(word)).is_empty()
+        })
+        .collect()
+}
+
+/// Words naming where a gene product or chemical was measured, not part of its name.
+const SPECIMEN_WORDS: [&str; 7] = [
+    "serum",
+    "plasma",
+    "urinary",
+    "urine",
+    "salivary",
+    "blood",
+    "circulating",
+];
+
+/// Trims a leading specimen word ([`SPECIMEN_WORDS`]) off a gene or chemical mention when the
+/// rest is a name of its type in `lexicon` and the whole is not.
+pub fn trim_specimen_words(
+    lexicon: &Lexicon,
+    sentence: &str,
+    entities: Vec<TextEntity>,
+) -> Vec<TextEntity> {
+    entities
+        .into_iter()
+        .map(|mut e| {
+            if !matches!(e.entity_type, EntityType::Gene | EntityType::Chemical) {
+                return e;
+            }
+            let text = &sentence[e.start..e.end];
+            let first = text.split(char::is_whitespace).next().unwrap_or("");
+            let rest = text[first.len()..].trim_start();
+            if !rest.is_empty()
+                && SPECIMEN_WORDS.iter().any(|w| first.eq_ignore_ascii_case(w))
+                && names(lexicon, rest, e.entity_type)
+                && !names(lexicon, text, e.entity_type)
+            {
+                e.start = e.end - rest.len();
+            }
+            e
         })
         .collect()
 }
@@ -346,6 +388,49 @@ mod tests {
             "tremor",
         );
         Lexicon::from_bytes(builder.finish().0).unwrap()
+    }
+
+    #[test]
+    fn a_specimen_word_is_trimmed_where_the_rest_is_a_name_and_the_whole_is_not() {
+        use bioscope_lexicon::{ConceptId, LexiconBuilder, Namespace};
+        let mut builder = LexiconBuilder::new();
+        builder.concept(
+            ConceptId::new(Namespace::Hgnc, "2295"),
+            Gene,
+            "ceruloplasmin",
+        );
+        builder.concept(
+            ConceptId::new(Namespace::Hgnc, "10513"),
+            Gene,
+            "serum amyloid A",
+        );
+        builder.concept(
+            ConceptId::new(Namespace::Mesh, "D005947"),
+            Chemical,
+            "glucose",
+        );
+        let lexicon = Lexicon::from_bytes(builder.finish().0).unwrap();
+        let s = "Serum ceruloplasmin, serum amyloid A, plasma glucose and serum albumin were low";
+        let found = trim_specimen_words(
+            &lexicon,
+            s,
+            vec![
+                entity(s, "Serum ceruloplasmin", Gene),
+                entity(s, "serum amyloid A", Gene),
+                entity(s, "plasma glucose", Chemical),
+                entity(s, "serum albumin", Gene),
+            ],
+        );
+        assert_eq!(
+            texts(s, &found),
+            [
+                ("ceruloplasmin", Gene),
+                ("serum amyloid A", Gene),
+                ("glucose", Chemical),
+                ("serum albumin", Gene),
+            ],
+            "albumin is no name here: the mention stays as the model found it"
+        );
     }
 
     #[test]

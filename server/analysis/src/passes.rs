@@ -59,7 +59,8 @@ impl SentencePasses {
             (true, Some(lexicon)) => {
                 let mended = boundaries::mend(sentence, entities);
                 let joined = boundaries::join_coordinated(lexicon, sentence, mended);
-                let named = boundaries::drop_unknown_words(lexicon, sentence, joined);
+                let trimmed = boundaries::trim_specimen_words(lexicon, sentence, joined);
+                let named = boundaries::drop_unknown_words(lexicon, sentence, trimmed);
                 boundaries::drop_unsure_unknown(lexicon, sentence, named)
             }
         };

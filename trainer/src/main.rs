@@ -295,6 +295,11 @@ enum Command {
     },
 }
 
+/// `--finetune-args` as the separate arguments it holds (split at white space).
+fn split_args(args: &str) -> Vec<String> {
+    args.split_whitespace().map(str::to_string).collect()
+}
+
 fn main() -> Result<()> {
     keep_freed_memory();
     let cli = Cli::parse();
@@ -522,10 +527,7 @@ fn main() -> Result<()> {
                 },
                 count,
                 work,
-                finetune_args: finetune_args
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect(),
+                finetune_args: split_args(&finetune_args),
                 exe: std::env::current_exe().context("cannot find this executable")?,
                 lexicon,
             })?;
@@ -553,10 +555,7 @@ fn main() -> Result<()> {
                 new_type,
                 counts,
                 work,
-                finetune_args: finetune_args
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect(),
+                finetune_args: split_args(&finetune_args),
                 exe: std::env::current_exe().context("cannot find this executable")?,
                 lexicon,
             })?;
@@ -592,10 +591,7 @@ fn main() -> Result<()> {
                 seeds,
                 near_miss,
                 work,
-                finetune_args: finetune_args
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect(),
+                finetune_args: split_args(&finetune_args),
                 keep_bundles,
                 lexicon,
                 exe: std::env::current_exe().context("cannot find this executable")?,

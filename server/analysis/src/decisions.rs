@@ -190,20 +190,23 @@ fn variant_repeats(
     if tagged.is_empty() {
         return Vec::new();
     }
-    let symbol = |t: &str| t.chars().skip(1).any(char::is_uppercase);
     let letters = |t: &str| {
         t.chars()
             .filter(|c| c.is_alphanumeric())
             .collect::<String>()
     };
-    let targets: Vec<(String, &str, EntityType)> = tagged
+    // Each tagged text: its key, and for a symbol its letters as written.
+    let targets: Vec<(String, Option<String>, &str, EntityType)> = tagged
         .iter()
-        .map(|&(t, to)| (key(t), t, to))
-        .filter(|(k, _, _)| !k.is_empty())
+        .map(|&(t, to)| {
+            let symbol = t.chars().skip(1).any(char::is_uppercase);
+            (key(t), symbol.then(|| letters(t)), t, to)
+        })
+        .filter(|(k, _, _, _)| !k.is_empty())
         .collect();
     let first_chars: Vec<char> = targets
         .iter()
-        .filter_map(|(k, _, _)| k.chars().next())
+        .filter_map(|(k, _, _, _)| k.chars().next())
         .collect();
     let spans = bioscope_core::corpus::split_words(paragraph);
     let is_word = |i: usize| {
@@ -214,7 +217,7 @@ fn variant_repeats(
     };
     let longest = targets
         .iter()
-        .map(|(_, t, _)| bioscope_core::corpus::split_words(t).len() + 2)
+        .map(|(_, _, t, _)| bioscope_core::corpus::split_words(t).len() + 2)
         .max()
         .unwrap_or(1);
     let mut found = Vec::new();
@@ -236,14 +239,11 @@ fn variant_repeats(
             let folded = words(candidate);
             let plural_of = singulars(&folded);
             let joined = folded.concat();
-            let hit = targets.iter().find(|(k, t, _)| {
-                if symbol(t) {
-                    letters(candidate) == letters(t)
-                } else {
-                    *k == joined || plural_of.iter().any(|w| w.concat() == *k)
-                }
+            let hit = targets.iter().find(|(k, symbol, _, _)| match symbol {
+                Some(written) => letters(candidate) == *written,
+                None => *k == joined || plural_of.iter().any(|w| w.concat() == *k),
             });
-            if let Some(&(_, _, to)) = hit {
+            if let Some(&(_, _, _, to)) = hit {
                 found.push((start, end, to));
             }
         }

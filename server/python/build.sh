@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the bioscope wheel into OUT (default target/wheels): the native module (PyO3, abi3,
 # Python >= 3.9) with the default model and the name lexicon inside (bioscope/data, about
-# 85 MB). Needs maturin (pip install maturin==1.16.0; MATURIN names another one).
+# 63 MB). Needs maturin (pip install maturin==1.16.0; MATURIN names another one).
 #   bash server/python/build.sh [OUT]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

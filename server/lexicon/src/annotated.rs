@@ -62,6 +62,9 @@ pub fn read_training_names(dir: &Path, builder: &mut LexiconBuilder) -> Result<(
         BTreeMap::new();
     // gene identifier → organism of a document it was annotated in → count
     let mut organisms: BTreeMap<ConceptId, BTreeMap<u32, u32>> = BTreeMap::new();
+    // How often each identifier was written each way: a concept that only annotators know is
+    // named by its most frequent wording.
+    let mut wordings: BTreeMap<ConceptId, BTreeMap<String, u32>> = BTreeMap::new();
     let mut held_out = std::collections::HashSet::new();
     for split in EVALUATION_SPLITS {
         held_out.extend(read_split(dir, split)?.into_iter().map(|d| d.id));
@@ -100,6 +103,11 @@ pub fn read_training_names(dir: &Path, builder: &mut LexiconBuilder) -> Result<(
                         .entry(organism)
                         .or_default() += 1;
                 }
+                *wordings
+                    .entry(id.clone())
+                    .or_default()
+                    .entry(text.to_string())
+                    .or_default() += 1;
                 let entry = seen
                     .entry((entity_type, key))
                     .or_insert_with(|| (text.to_string(), BTreeMap::new()));
@@ -116,7 +124,18 @@ pub fn read_training_names(dir: &Path, builder: &mut LexiconBuilder) -> Result<(
             Some(concept) if builder.entity_type(concept) == entity_type => concept,
             Some(_) => continue,
             None => {
-                let concept = builder.concept(id.clone(), entity_type, &text);
+                let name = wordings
+                    .get(id)
+                    .and_then(|counts| {
+                        counts
+                            .iter()
+                            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                            .map(|(wording, _)| wording.as_str())
+                    })
+                    .unwrap_or(&text);
+                // Shown, not a key of its own: its keys are the wordings whose annotators chose
+                // this identifier most often.
+                let concept = builder.concept_unindexed(id.clone(), entity_type, name);
                 builder.annotation_only(concept);
                 if let Some(organism) = organisms.get(id).and_then(most_frequent) {
                     builder.species(concept, organism);

@@ -54,6 +54,8 @@ pub struct LexiconBuilder {
     annotated: std::collections::BTreeSet<(EntityType, String)>,
     /// Concepts that only annotated mentions created (no vocabulary has them).
     annotation_only: std::collections::HashSet<u32>,
+    /// Concepts whose preferred name is shown but is not a key.
+    unindexed: std::collections::HashSet<u32>,
 }
 
 impl LexiconBuilder {
@@ -64,8 +66,33 @@ impl LexiconBuilder {
     /// The index of the concept `id`, creating it (with `name` as its preferred name) when it
     /// is new. An existing concept keeps its type and name.
     pub fn concept(&mut self, id: ConceptId, entity_type: EntityType, name: &str) -> u32 {
+        let (index, new) = self.concept_unnamed(id, entity_type, name);
+        if new {
+            self.name(index, name, NameKind::Preferred);
+        }
+        index
+    }
+
+    /// Like [`concept`](Self::concept), but a new concept's preferred name is only shown, not
+    /// a key (a long systematic name nobody types): the concept is found by its other names,
+    /// and a concept left without any is not written.
+    pub fn concept_unindexed(&mut self, id: ConceptId, entity_type: EntityType, name: &str) -> u32 {
+        let (index, new) = self.concept_unnamed(id, entity_type, name);
+        if new {
+            self.unindexed.insert(index);
+        }
+        index
+    }
+
+    /// The concept `id` and whether it was created now.
+    fn concept_unnamed(
+        &mut self,
+        id: ConceptId,
+        entity_type: EntityType,
+        name: &str,
+    ) -> (u32, bool) {
         if let Some(&index) = self.index.get(&id) {
-            return index;
+            return (index, false);
         }
         let index = self.concepts.len() as u32;
         self.concepts.push(Concept {
@@ -79,8 +106,7 @@ impl LexiconBuilder {
             species: None,
         });
         self.index.insert(id, index);
-        self.name(index, name, NameKind::Preferred);
-        index
+        (index, true)
     }
 
     /// The index of an existing concept.
@@ -180,7 +206,6 @@ impl LexiconBuilder {
     /// Sorts, deduplicates and encodes everything into the lexicon file's bytes.
     pub fn finish(mut self) -> (Vec<u8>, BuildStats) {
         let mut stats = BuildStats {
-            concepts: self.concepts.len() as u32,
             names: self.names.len() as u64,
             ..BuildStats::default()
         };
@@ -214,6 +239,10 @@ impl LexiconBuilder {
             distinct_keys[(raw >> 2) as usize] += 1;
         }
         for (concept, keys) in self.concepts.iter().zip(&distinct_keys) {
+            if *keys == 0 {
+                continue;
+            }
+            stats.concepts += 1;
             let entry = stats
                 .per_type
                 .entry(concept.entity_type.name().to_string())
@@ -221,31 +250,40 @@ impl LexiconBuilder {
             entry.0 += 1;
             entry.1 += u64::from(*keys);
         }
-        for (concept, keys) in self.concepts.iter_mut().zip(distinct_keys) {
-            concept.synonym_count = keys.saturating_sub(1);
+        for (index, (concept, keys)) in self.concepts.iter_mut().zip(&distinct_keys).enumerate() {
+            let named = !self.unindexed.contains(&(index as u32));
+            concept.synonym_count = keys.saturating_sub(u32::from(named));
             concept.xrefs.sort();
         }
 
         // Concepts with one name and nothing else are packed into their postings; the others
-        // get records, numbered in build order.
-        let mut refs = Vec::with_capacity(self.concepts.len());
-        let mut kept = Vec::new();
-        for concept in &self.concepts {
-            let packed = (concept.synonym_count == 0
-                && concept.xrefs.is_empty()
-                && concept.broader.is_none()
-                && concept.species == concept.id.namespace.implied_species())
-            .then(|| ConceptRef::thin(&concept.id, concept.entity_type))
-            .flatten();
-            refs.push(packed.unwrap_or_else(|| {
-                kept.push(concept);
-                ConceptRef::record(kept.len() as u32 - 1)
-            }));
+        // get records, numbered in build order (the order ranking falls back on); a concept
+        // without a key is not written.
+        let packed: Vec<Option<ConceptRef>> = self
+            .concepts
+            .iter()
+            .enumerate()
+            .map(|(index, concept)| {
+                (concept.synonym_count == 0
+                    && !self.unindexed.contains(&(index as u32))
+                    && concept.xrefs.is_empty()
+                    && concept.broader.is_none()
+                    && concept.species == concept.id.namespace.implied_species())
+                .then(|| ConceptRef::thin(&concept.id, concept.entity_type))
+                .flatten()
+            })
+            .collect();
+        let record_order: Vec<usize> = (0..self.concepts.len())
+            .filter(|c| packed[*c].is_none() && distinct_keys[*c] > 0)
+            .collect();
+        let mut refs = packed;
+        for (index, concept) in record_order.iter().enumerate() {
+            refs[*concept] = Some(ConceptRef::record(index as u32));
         }
-        stats.packed_concepts = (self.concepts.len() - kept.len()) as u32;
+        stats.packed_concepts = stats.concepts - record_order.len() as u32;
 
         let mut map = fst::MapBuilder::memory();
-        let mut postings: Vec<u64> = Vec::new();
+        let mut postings: Vec<u8> = Vec::new();
         let mut i = 0;
         while i < self.names.len() {
             let mut j = i + 1;
@@ -258,7 +296,7 @@ impl LexiconBuilder {
                 .map(|((_, raw), &given)| {
                     let kind = NameKind::from_code(raw & 3);
                     Posting {
-                        concept: refs[(raw >> 2) as usize],
+                        concept: refs[(raw >> 2) as usize].expect("a named concept is written"),
                         kind,
                         vocabulary: kind == NameKind::Annotated && given,
                     }
@@ -270,9 +308,8 @@ impl LexiconBuilder {
                 only.encode() << 1
             } else {
                 stats.ambiguous_keys += 1;
-                let offset = postings.len() as u64;
-                postings.push(group.len() as u64);
-                postings.extend(group.iter().map(|p| p.encode()));
+                let codes: Vec<u64> = group.iter().map(|p| p.encode()).collect();
+                let offset = store::put_postings(&mut postings, &codes) as u64;
                 (offset << 1) | 1
             };
             map.insert(&self.names[i].0, value)
@@ -282,14 +319,10 @@ impl LexiconBuilder {
         }
         let fst = map.into_inner().expect("in-memory fst");
 
-        let mut records = Vec::new();
-        let mut offsets = Vec::with_capacity(kept.len());
-        for concept in kept {
-            offsets.push(records.len() as u32);
-            store::encode_record(&mut records, concept);
-        }
+        let records =
+            store::EncodedRecords::encode(record_order.iter().map(|c| &self.concepts[*c]));
         stats.index_bytes = fst.len() as u64;
-        stats.record_bytes = records.len() as u64;
+        stats.record_bytes = records.bytes.len() as u64;
         let mut annotated = Vec::new();
         for (entity_type, text) in &self.annotated {
             annotated.extend_from_slice(entity_type.name().as_bytes());
@@ -301,7 +334,6 @@ impl LexiconBuilder {
             fst,
             postings,
             records,
-            offsets,
             annotated,
         });
         stats.bytes = bytes.len() as u64;

@@ -19,24 +19,53 @@ pub struct ConceptRef(u64);
 
 const THIN: u64 = 1;
 
+/// The (entity type, namespace) pairs whose concepts may be packed into an index entry; a
+/// packed reference stores the pair's position here (4 bits) rather than the type and the
+/// namespace, so that the index's values stay short.
+const PACKED_KINDS: [(EntityType, Namespace); 10] = [
+    (EntityType::Species, Namespace::NcbiTaxon),
+    (EntityType::Chemical, Namespace::Mesh),
+    (EntityType::Chemical, Namespace::Chebi),
+    (EntityType::CellLine, Namespace::Cellosaurus),
+    (EntityType::Gene, Namespace::NcbiGene),
+    (EntityType::Gene, Namespace::Mgi),
+    (EntityType::Gene, Namespace::Rgd),
+    (EntityType::Disease, Namespace::Mesh),
+    (EntityType::Species, Namespace::Mesh),
+    (EntityType::Gene, Namespace::Mesh),
+];
+
 impl ConceptRef {
     pub(crate) fn record(index: u32) -> ConceptRef {
         ConceptRef(u64::from(index) << 1)
     }
 
+    /// A concept packed into its reference; `None` when its identifier has no packed form or
+    /// its kind is not one of [`PACKED_KINDS`].
     pub(crate) fn thin(id: &ConceptId, entity_type: EntityType) -> Option<ConceptRef> {
         let payload = packed::encode(id)?;
-        let type_code = entity_type.ordinal() as u64;
-        let namespace = u64::from(id.namespace.code());
-        Some(ConceptRef(
-            THIN | (type_code << 1) | (namespace << 4) | (payload << 9),
-        ))
+        let kind = PACKED_KINDS
+            .iter()
+            .position(|pair| *pair == (entity_type, id.namespace))? as u64;
+        Some(ConceptRef(THIN | (kind << 1) | (payload << 5)))
+    }
+
+    /// A packed reference's type and namespace.
+    fn packed_kind(self) -> Option<(EntityType, Namespace)> {
+        PACKED_KINDS.get(((self.0 >> 1) & 15) as usize).copied()
+    }
+
+    /// The record index of a reference that is not packed.
+    pub(crate) fn record_index(self) -> Option<u32> {
+        (self.0 & THIN == 0)
+            .then(|| u32::try_from(self.0 >> 1).ok())
+            .flatten()
     }
 }
 
 /// One concept that a name key leads to, with how the name relates to it. Encoded in 62 bits:
 /// the name kind (2 bits), then the concept (59 bits: a flag, and either the record index or
-/// the packed identifier: entity type 3 bits, namespace 5 bits, payload 50 bits), then the
+/// the packed identifier: its position in `PACKED_KINDS` 4 bits, payload 50 bits), then the
 /// [`vocabulary`](Posting::vocabulary) flag of an annotated name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Posting {
@@ -77,12 +106,10 @@ pub struct Lexicon {
     path: PathBuf,
     names: fst::Map<Section>,
     postings: Section,
-    offsets: Section,
-    records: Section,
+    records: store::Records,
     annotated: Section,
     /// Built from `annotated` on first use.
     nearest: std::sync::OnceLock<MentionIndex>,
-    concept_count: u32,
     bytes_on_disk: u64,
     fingerprint: String,
 }
@@ -92,7 +119,7 @@ impl std::fmt::Debug for Lexicon {
         f.debug_struct("Lexicon")
             .field("path", &self.path)
             .field("names", &self.names.len())
-            .field("concepts", &self.concept_count)
+            .field("records", &self.records.count())
             .finish()
     }
 }
@@ -130,11 +157,9 @@ impl Lexicon {
             path: path.to_path_buf(),
             names,
             postings: layout.postings,
-            offsets: layout.offsets,
             records: layout.records,
             annotated: layout.annotated,
             nearest: std::sync::OnceLock::new(),
-            concept_count: layout.concept_count,
             bytes_on_disk,
             fingerprint,
         })
@@ -149,8 +174,10 @@ impl Lexicon {
         self.names.len()
     }
 
+    /// Number of concept records (concepts with one name and nothing else to say are packed
+    /// into the index instead and not counted).
     pub fn concept_count(&self) -> u32 {
-        self.concept_count
+        self.records.count()
     }
 
     /// A short identity of the lexicon's content (the start of its checksum), for cache keys.
@@ -246,49 +273,34 @@ impl Lexicon {
         if value & 1 == 0 {
             return vec![Posting::decode(value >> 1)];
         }
-        let Ok(offset) = usize::try_from(value >> 1) else {
-            return Vec::new();
-        };
-        let count = store::read_u64(&self.postings, offset).unwrap_or(0);
-        let count = usize::try_from(count).unwrap_or(0).min(1 << 20);
-        (0..count)
-            .map_while(|i| store::read_u64(&self.postings, offset + 1 + i))
+        usize::try_from(value >> 1)
+            .ok()
+            .and_then(|offset| store::read_postings(self.postings.as_ref(), offset))
+            .unwrap_or_default()
+            .into_iter()
             .map(Posting::decode)
             .collect()
     }
 
-    /// The entity type of `concept` (reads one byte of a record); `None` when the reference
+    /// The entity type of `concept` (one byte of the record types); `None` when the reference
     /// does not resolve.
     pub fn entity_type(&self, concept: ConceptRef) -> Option<EntityType> {
-        let raw = concept.0;
-        let code = if raw & THIN == 0 {
-            let index = u32::try_from(raw >> 1).ok()?;
-            if index >= self.concept_count {
-                return None;
-            }
-            let offset = store::read_u32(&self.offsets, index as usize)? as usize;
-            *self.records.as_ref().get(offset)?
-        } else {
-            ((raw >> 1) & 7) as u8
-        };
-        EntityType::BUILT_IN.get(usize::from(code)).copied()
+        match concept.record_index() {
+            Some(index) => EntityType::BUILT_IN
+                .get(usize::from(self.records.type_code(index)?))
+                .copied(),
+            None => Some(concept.packed_kind()?.0),
+        }
     }
 
     /// The concept behind `concept`; `None` when the reference does not resolve. A packed
     /// concept has an empty `name`: its only name is the one that was looked up.
     pub fn concept(&self, concept: ConceptRef) -> Option<Concept> {
-        let raw = concept.0;
-        if raw & THIN == 0 {
-            let index = u32::try_from(raw >> 1).ok()?;
-            if index >= self.concept_count {
-                return None;
-            }
-            let offset = store::read_u32(&self.offsets, index as usize)? as usize;
-            return store::decode_record(self.records.as_ref(), offset);
+        if let Some(index) = concept.record_index() {
+            return self.records.concept(index);
         }
-        let entity_type = *EntityType::BUILT_IN.get(((raw >> 1) & 7) as usize)?;
-        let namespace = Namespace::from_code(((raw >> 4) & 31) as u8)?;
-        let id = packed::decode(namespace, raw >> 9)?;
+        let (entity_type, namespace) = concept.packed_kind()?;
+        let id = packed::decode(namespace, concept.0 >> 5)?;
         Some(Concept {
             id,
             entity_type,

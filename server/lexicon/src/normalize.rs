@@ -565,15 +565,16 @@ impl<'a> Normalizer<'a> {
                 if found.iter().any(|c| c.reference == concept) {
                     continue;
                 }
+                // The type first: it is read without opening the record.
+                if entity_type.is_some_and(|t| self.lexicon.entity_type(concept) != Some(t)) {
+                    continue;
+                }
                 let Some(mut record) = self.lexicon.concept(concept) else {
                     continue;
                 };
                 if record.name.is_empty() {
                     // A packed concept's only name is the one looked up: show it as written.
                     record.name = written.to_string();
-                }
-                if entity_type.is_some_and(|t| t != record.entity_type) {
-                    continue;
                 }
                 let score = via.weight()
                     * kind_weight(kind)

@@ -1,41 +1,84 @@
-//! The lexicon file format (version 2), written by the builder and memory-mapped by readers.
+//! The lexicon file format (version 3), written by the builder and memory-mapped by readers.
 //!
 //! Layout, little-endian:
-//! - header: magic `BIOSCOPE-LEXICON`, u32 version, u32 concept count, then five u64 section
-//!   lengths (fst, postings, offsets, records, annotated mentions);
+//! - header: magic `BIOSCOPE-LEXICON`, u32 version, u32 record count, then six u64 section
+//!   lengths (fst, postings, record types, record blocks, records, annotated mentions);
 //! - the sections, each padded to 8 bytes: an `fst::Map` from name key to a value (one posting,
-//!   or an offset into the postings with the low bit set), the postings (u64 count then u64
-//!   postings, see [`crate::lexicon::Posting`]), one u32 record offset per concept record, the
-//!   concept records (varint-coded), and the annotated mention texts of the training splits
-//!   (UTF-8 lines `Type<TAB>text`, sorted; see [`crate::nearest`]);
+//!   or a byte offset into the postings with the low bit set), the postings of keys that name
+//!   several concepts (a varint count, then varint postings, see [`crate::lexicon::Posting`]),
+//!   one entity-type byte per concept record (what
+//!   lexicon-match features and ranking read, without opening a record), one u32 offset per
+//!   block of [`RECORDS_PER_BLOCK`] records into the records section (and the section's end),
+//!   the records, deflated block by block (a block is the u32 offsets of its records, then the
+//!   varint-coded records), and the annotated mention texts of the training splits (UTF-8 lines
+//!   `Type<TAB>text`, sorted; see [`crate::nearest`]);
 //! - a trailing SHA-256 of everything before it, checked on open, so that a damaged file is
 //!   reported instead of read.
+//!
+//! Version 3 deflates the records (26 MB → 10.6 MB on the shipped lexicon; a reader keeps the
+//! most recently opened blocks, see [`Records`]), numbers them in the order of their first
+//! key, codes postings as varints and packs a concept's type and namespace into 4 bits.
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bioscope_core::EntityType;
 
-use crate::concept::{Concept, ConceptId, Namespace};
+use crate::concept::{packed, Concept, ConceptId, Namespace};
 use crate::LexiconError;
 
 pub(crate) const MAGIC: &[u8; 16] = b"BIOSCOPE-LEXICON";
-/// Version 2 added the annotated mentions section.
-pub(crate) const VERSION: u32 = 2;
-const SECTIONS: usize = 5;
+/// Version 2 added the annotated mentions section; version 3 deflates the records in blocks.
+pub(crate) const VERSION: u32 = 3;
+const SECTIONS: usize = 6;
 const HEADER_LEN: usize = 16 + 4 + 4 + SECTIONS * 8;
 const HASH_LEN: usize = 32;
+/// Records per deflated block: larger blocks compress better, smaller ones open faster.
+pub(crate) const RECORDS_PER_BLOCK: usize = 256;
+/// Decompressed blocks a reader keeps (direct-mapped by block number).
+const CACHED_BLOCKS: usize = 512;
 
 /// The sections of a lexicon file, ready to be written.
 pub(crate) struct Sections {
     pub fst: Vec<u8>,
-    pub postings: Vec<u64>,
-    pub records: Vec<u8>,
-    pub offsets: Vec<u32>,
+    /// Varint-coded, see [`put_postings`].
+    pub postings: Vec<u8>,
+    pub records: EncodedRecords,
     pub annotated: Vec<u8>,
+}
+
+/// Concept records as the file holds them: a type byte each, block offsets, deflated blocks.
+#[derive(Default)]
+pub(crate) struct EncodedRecords {
+    pub types: Vec<u8>,
+    pub blocks: Vec<u32>,
+    pub bytes: Vec<u8>,
+}
+
+impl EncodedRecords {
+    /// Encodes `concepts` (in record order) into deflated blocks.
+    pub(crate) fn encode<'a>(concepts: impl IntoIterator<Item = &'a Concept>) -> EncodedRecords {
+        let concepts: Vec<&Concept> = concepts.into_iter().collect();
+        let mut encoded = EncodedRecords::default();
+        for block in concepts.chunks(RECORDS_PER_BLOCK) {
+            encoded.blocks.push(encoded.bytes.len() as u32);
+            let mut plain = Vec::new();
+            for concept in block {
+                encode_record(&mut plain, concept);
+                encoded.types.push(entity_code(concept.entity_type));
+            }
+            let mut deflater =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+            deflater.write_all(&plain).expect("writing to memory");
+            let deflated = deflater.finish().expect("writing to memory");
+            encoded.bytes.extend_from_slice(&deflated);
+        }
+        encoded.blocks.push(encoded.bytes.len() as u32);
+        encoded
+    }
 }
 
 fn pad8(out: &mut Vec<u8>) {
@@ -46,45 +89,31 @@ fn pad8(out: &mut Vec<u8>) {
 
 /// Serializes the sections into the file's bytes (deterministic: same sections, same bytes).
 pub(crate) fn encode(sections: &Sections) -> Vec<u8> {
-    let postings: Vec<u8> = sections
-        .postings
-        .iter()
-        .flat_map(|p| p.to_le_bytes())
-        .collect();
-    let offsets: Vec<u8> = sections
-        .offsets
+    let postings = &sections.postings;
+    let records = &sections.records;
+    let blocks: Vec<u8> = records
+        .blocks
         .iter()
         .flat_map(|o| o.to_le_bytes())
         .collect();
-    let mut out = Vec::with_capacity(
-        HEADER_LEN
-            + sections.fst.len()
-            + postings.len()
-            + offsets.len()
-            + sections.records.len()
-            + sections.annotated.len(),
-    );
+    let parts: [&[u8]; SECTIONS] = [
+        &sections.fst,
+        postings,
+        &records.types,
+        &blocks,
+        &records.bytes,
+        &sections.annotated,
+    ];
+    let mut out = Vec::with_capacity(HEADER_LEN + parts.iter().map(|p| p.len() + 8).sum::<usize>());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
-    out.extend_from_slice(&(sections.offsets.len() as u32).to_le_bytes());
-    for len in [
-        sections.fst.len(),
-        postings.len(),
-        offsets.len(),
-        sections.records.len(),
-        sections.annotated.len(),
-    ] {
-        out.extend_from_slice(&(len as u64).to_le_bytes());
+    out.extend_from_slice(&(records.types.len() as u32).to_le_bytes());
+    for part in parts {
+        out.extend_from_slice(&(part.len() as u64).to_le_bytes());
     }
     pad8(&mut out);
-    for section in [
-        &sections.fst,
-        &postings,
-        &offsets,
-        &sections.records,
-        &sections.annotated,
-    ] {
-        out.extend_from_slice(section);
+    for part in parts {
+        out.extend_from_slice(part);
         pad8(&mut out);
     }
     let digest = bioscope_core::hash::sha256_bytes(&out);
@@ -137,7 +166,7 @@ impl Backing {
     /// Hashes `file` (all but the trailing hash) with ordinary reads, then maps it read-only.
     #[allow(unsafe_code)]
     pub(crate) fn map(mut file: &File) -> std::io::Result<Backing> {
-        use std::io::{Read, Seek};
+        use std::io::Seek;
         let body = (file.metadata()?.len() as usize).saturating_sub(HASH_LEN);
         file.rewind()?;
         let mut hasher = bioscope_core::hash::Hasher::default();
@@ -187,11 +216,9 @@ impl AsRef<[u8]> for Section {
 
 /// The checked layout of a lexicon file.
 pub(crate) struct Layout {
-    pub concept_count: u32,
     pub fst: Section,
     pub postings: Section,
-    pub offsets: Section,
-    pub records: Section,
+    pub records: Records,
     pub annotated: Section,
 }
 
@@ -237,10 +264,12 @@ pub(crate) fn layout(path: &Path, backing: Backing) -> Result<Layout, LexiconErr
         ranges.push(at..end);
         at = end.next_multiple_of(8);
     }
-    if ranges[2].len() != concept_count as usize * 4 || !ranges[1].len().is_multiple_of(8) {
+    let record_count = concept_count as usize;
+    let block_count = record_count.div_ceil(RECORDS_PER_BLOCK);
+    if ranges[2].len() != record_count || ranges[3].len() != (block_count + 1) * 4 {
         return Err(corrupt(
             path,
-            "section sizes disagree with the concept count",
+            "section sizes disagree with the record count",
         ));
     }
     let backing = Arc::new(backing);
@@ -249,26 +278,133 @@ pub(crate) fn layout(path: &Path, backing: Backing) -> Result<Layout, LexiconErr
         range: range.clone(),
     };
     Ok(Layout {
-        concept_count,
         fst: section(&ranges[0]),
         postings: section(&ranges[1]),
-        offsets: section(&ranges[2]),
-        records: section(&ranges[3]),
-        annotated: section(&ranges[4]),
+        records: Records {
+            count: concept_count,
+            types: section(&ranges[2]),
+            blocks: section(&ranges[3]),
+            bytes: section(&ranges[4]),
+            cache: Mutex::new(vec![None; CACHED_BLOCKS]),
+        },
+        annotated: section(&ranges[5]),
     })
 }
+
+/// An opened lexicon's concept records: type bytes read in place, blocks inflated on demand
+/// and the most recent kept.
+pub(crate) struct Records {
+    count: u32,
+    types: Section,
+    blocks: Section,
+    bytes: Section,
+    cache: Mutex<Vec<CachedBlock>>,
+}
+
+impl Records {
+    pub(crate) fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// The entity-type code of record `index`.
+    pub(crate) fn type_code(&self, index: u32) -> Option<u8> {
+        self.types.as_ref().get(index as usize).copied()
+    }
+
+    /// Record `index`, decoded; `None` when it is out of range or its block is damaged.
+    pub(crate) fn concept(&self, index: u32) -> Option<Concept> {
+        if index >= self.count {
+            return None;
+        }
+        let block = self.block(index / RECORDS_PER_BLOCK as u32)?;
+        let start = *block.starts.get(index as usize % RECORDS_PER_BLOCK)?;
+        Reader {
+            bytes: &block.bytes,
+            at: start,
+        }
+        .record(self.entity_type(index)?)
+    }
+
+    fn entity_type(&self, index: u32) -> Option<EntityType> {
+        EntityType::BUILT_IN
+            .get(usize::from(self.type_code(index)?))
+            .copied()
+    }
+
+    /// Block `number`, inflated, with where its records start (from the cache when it was
+    /// opened recently).
+    fn block(&self, number: u32) -> Option<Arc<Block>> {
+        let slot = number as usize % CACHED_BLOCKS;
+        if let Some((cached, block)) = &self.cache.lock().ok()?[slot] {
+            if *cached == number {
+                return Some(block.clone());
+            }
+        }
+        let start = read_u32(&self.blocks, number as usize)? as usize;
+        let end = read_u32(&self.blocks, number as usize + 1)? as usize;
+        let deflated = self.bytes.as_ref().get(start..end)?;
+        let mut bytes = Vec::new();
+        flate2::read::DeflateDecoder::new(deflated)
+            .take(MAX_BLOCK_BYTES)
+            .read_to_end(&mut bytes)
+            .ok()?;
+        let first = number * RECORDS_PER_BLOCK as u32;
+        let records = (self.count - first).min(RECORDS_PER_BLOCK as u32);
+        let mut reader = Reader {
+            bytes: &bytes,
+            at: 0,
+        };
+        let mut starts = Vec::with_capacity(records as usize);
+        for _ in 0..records {
+            starts.push(reader.at);
+            reader.skip_record()?;
+        }
+        let block = Arc::new(Block { bytes, starts });
+        self.cache.lock().ok()?[slot] = Some((number, block.clone()));
+        Some(block)
+    }
+}
+
+/// A cache slot: a block's number and the block.
+type CachedBlock = Option<(u32, Arc<Block>)>;
+
+/// An inflated block of records.
+struct Block {
+    bytes: Vec<u8>,
+    /// Where each record starts in `bytes`.
+    starts: Vec<usize>,
+}
+
+/// No block inflates to more than this (a damaged block cannot exhaust memory).
+const MAX_BLOCK_BYTES: u64 = 16 << 20;
 
 pub(crate) fn read_u32(section: &Section, index: usize) -> Option<u32> {
     let bytes = section.as_ref().get(index * 4..index * 4 + 4)?;
     Some(u32::from_le_bytes(bytes.try_into().ok()?))
 }
 
-pub(crate) fn read_u64(section: &Section, index: usize) -> Option<u64> {
-    let bytes = section.as_ref().get(index * 8..index * 8 + 8)?;
-    Some(u64::from_le_bytes(bytes.try_into().ok()?))
+/// Appends one key's postings (raw [`crate::lexicon::Posting`] codes) and returns where they
+/// start.
+pub(crate) fn put_postings(out: &mut Vec<u8>, postings: &[u64]) -> usize {
+    let start = out.len();
+    put_varint(out, postings.len() as u64);
+    for posting in postings {
+        put_varint(out, *posting);
+    }
+    start
 }
 
-// Records: entity type (u8), species (varint, 0 = none), id, name, synonym count (varint),
+/// The postings that start at byte `offset`; `None` when the bytes do not form them.
+pub(crate) fn read_postings(postings: &[u8], offset: usize) -> Option<Vec<u64>> {
+    let mut reader = Reader {
+        bytes: postings,
+        at: offset,
+    };
+    let count = reader.varint()?.min(1 << 20);
+    (0..count).map(|_| reader.varint()).collect()
+}
+
+// Records (the entity type is in the type section): species (varint, 0 = none), id, name, synonym count (varint),
 // shown synonyms (varint count + strings), cross-references (varint count + ids), broader
 // MeSH heading (u8 flag, then an id).
 // An id is a namespace code (u8) and a string; a string is a varint length and UTF-8 bytes.
@@ -286,13 +422,24 @@ fn put_str(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(text.as_bytes());
 }
 
+/// The namespace code with its high bit set when a packed numeric form follows instead of the
+/// local id's text.
+const PACKED_ID: u8 = 0x80;
+
 fn put_id(out: &mut Vec<u8>, id: &ConceptId) {
-    out.push(id.namespace.code());
-    put_str(out, &id.local);
+    match packed::encode(id) {
+        Some(payload) => {
+            out.push(id.namespace.code() | PACKED_ID);
+            put_varint(out, payload);
+        }
+        None => {
+            out.push(id.namespace.code());
+            put_str(out, &id.local);
+        }
+    }
 }
 
 pub(crate) fn encode_record(out: &mut Vec<u8>, concept: &Concept) {
-    out.push(entity_code(concept.entity_type));
     put_varint(out, concept.species.unwrap_or(0) as u64);
     put_id(out, &concept.id);
     put_str(out, &concept.name);
@@ -346,42 +493,81 @@ impl Reader<'_> {
     }
 
     fn id(&mut self) -> Option<ConceptId> {
-        let namespace = Namespace::from_code(self.byte()?)?;
+        let code = self.byte()?;
+        let namespace = Namespace::from_code(code & !PACKED_ID)?;
+        if code & PACKED_ID != 0 {
+            return packed::decode(namespace, self.varint()?);
+        }
         Some(ConceptId::new(namespace, self.string()?))
     }
 }
 
-/// Decodes the record at `offset`; `None` when the bytes do not form one.
-pub(crate) fn decode_record(records: &[u8], offset: usize) -> Option<Concept> {
-    let mut r = Reader {
-        bytes: records,
-        at: offset,
-    };
-    let entity_type = *EntityType::BUILT_IN.get(r.byte()? as usize)?;
-    let species = u32::try_from(r.varint()?).ok().filter(|s| *s != 0);
-    let id = r.id()?;
-    let name = r.string()?;
-    let synonym_count = u32::try_from(r.varint()?).ok()?;
-    let shown = r.varint()?.min(64);
-    let synonyms = (0..shown).map(|_| r.string()).collect::<Option<Vec<_>>>()?;
-    let xref_count = r.varint()?.min(4096);
-    let xrefs = (0..xref_count)
-        .map(|_| r.id())
-        .collect::<Option<Vec<_>>>()?;
-    let broader = match r.byte()? {
-        0 => None,
-        _ => Some(r.id()?),
-    };
-    Some(Concept {
-        id,
-        entity_type,
-        name,
-        synonyms,
-        synonym_count,
-        xrefs,
-        broader,
-        species,
-    })
+impl Reader<'_> {
+    /// Moves past the record that starts here without decoding it.
+    fn skip_record(&mut self) -> Option<()> {
+        self.varint()?; // species
+        self.skip_id()?;
+        self.skip_string()?; // name
+        self.varint()?; // synonym count
+        for _ in 0..self.varint()? {
+            self.skip_string()?;
+        }
+        for _ in 0..self.varint()? {
+            self.skip_id()?;
+        }
+        if self.byte()? != 0 {
+            self.skip_id()?;
+        }
+        Some(())
+    }
+
+    fn skip_string(&mut self) -> Option<()> {
+        let len = usize::try_from(self.varint()?).ok()?;
+        self.at = self
+            .at
+            .checked_add(len)
+            .filter(|end| *end <= self.bytes.len())?;
+        Some(())
+    }
+
+    fn skip_id(&mut self) -> Option<()> {
+        if self.byte()? & PACKED_ID != 0 {
+            self.varint().map(|_| ())
+        } else {
+            self.skip_string()
+        }
+    }
+
+    /// The record that starts here, of a concept of `entity_type`; `None` when the bytes do not
+    /// form one.
+    fn record(&mut self, entity_type: EntityType) -> Option<Concept> {
+        let species = u32::try_from(self.varint()?).ok().filter(|s| *s != 0);
+        let id = self.id()?;
+        let name = self.string()?;
+        let synonym_count = u32::try_from(self.varint()?).ok()?;
+        let shown = self.varint()?.min(64);
+        let synonyms = (0..shown)
+            .map(|_| self.string())
+            .collect::<Option<Vec<_>>>()?;
+        let xref_count = self.varint()?.min(4096);
+        let xrefs = (0..xref_count)
+            .map(|_| self.id())
+            .collect::<Option<Vec<_>>>()?;
+        let broader = match self.byte()? {
+            0 => None,
+            _ => Some(self.id()?),
+        };
+        Some(Concept {
+            id,
+            entity_type,
+            name,
+            synonyms,
+            synonym_count,
+            xrefs,
+            broader,
+            species,
+        })
+    }
 }
 
 fn entity_code(entity_type: EntityType) -> u8 {
@@ -392,26 +578,74 @@ fn entity_code(entity_type: EntityType) -> u8 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn records_round_trip() {
-        let concept = |broader: Option<ConceptId>| Concept {
-            id: ConceptId::new(Namespace::Mondo, "0005159"),
-            entity_type: EntityType::Disease,
-            name: "prostate carcinoma".into(),
+    fn concept(i: usize) -> Concept {
+        Concept {
+            id: ConceptId::new(Namespace::Mondo, format!("{:07}", 5159 + i)),
+            entity_type: if i.is_multiple_of(3) {
+                EntityType::Disease
+            } else {
+                EntityType::Chemical
+            },
+            name: format!("prostate carcinoma {i}"),
             synonyms: vec!["carcinoma of prostate".into()],
             synonym_count: 4,
-            xrefs: vec![ConceptId::new(Namespace::Umls, "C0600139")],
-            broader,
-            species: Some(9606),
-        };
-        let with = concept(Some(ConceptId::new(Namespace::Mesh, "D011471")));
-        let without = concept(None);
-        let mut records = Vec::new();
-        encode_record(&mut records, &with);
-        let second = records.len();
-        encode_record(&mut records, &without);
-        assert_eq!(decode_record(&records, 0), Some(with));
-        assert_eq!(decode_record(&records, second), Some(without));
-        assert_eq!(decode_record(&records[..second - 1], 0), None);
+            xrefs: vec![
+                ConceptId::new(Namespace::Umls, "C0600139"),
+                ConceptId::new(Namespace::Mesh, format!("D{:06}", 11471 + i)),
+            ],
+            broader: i
+                .is_multiple_of(2)
+                .then(|| ConceptId::new(Namespace::Mesh, "D011471")),
+            species: i.is_multiple_of(5).then_some(9606),
+        }
+    }
+
+    #[test]
+    fn records_round_trip_across_blocks() {
+        let concepts: Vec<Concept> = (0..RECORDS_PER_BLOCK * 2 + 7).map(concept).collect();
+        let records = EncodedRecords::encode(&concepts);
+        assert_eq!(records.blocks.len(), 4, "three blocks and the end");
+        let bytes = encode(&Sections {
+            fst: fst::MapBuilder::memory().into_inner().unwrap(),
+            postings: Vec::new(),
+            records,
+            annotated: Vec::new(),
+        });
+        let layout = layout(Path::new("test"), Backing::Owned(bytes)).unwrap();
+        let records = layout.records;
+        assert_eq!(records.count() as usize, concepts.len());
+        // Out of order, twice: from the blocks, then from the cache.
+        for _ in 0..2 {
+            for i in (0..concepts.len()).rev() {
+                assert_eq!(
+                    records.concept(i as u32).as_ref(),
+                    Some(&concepts[i]),
+                    "{i}"
+                );
+                assert_eq!(
+                    records.type_code(i as u32),
+                    Some(entity_code(concepts[i].entity_type))
+                );
+            }
+        }
+        assert_eq!(records.concept(concepts.len() as u32), None);
+    }
+
+    #[test]
+    fn a_cut_record_is_not_read() {
+        let mut bytes = Vec::new();
+        encode_record(&mut bytes, &concept(1));
+        let whole = Reader {
+            bytes: &bytes,
+            at: 0,
+        }
+        .record(EntityType::Chemical);
+        assert_eq!(whole, Some(concept(1)));
+        let cut = Reader {
+            bytes: &bytes[..bytes.len() - 1],
+            at: 0,
+        }
+        .record(EntityType::Chemical);
+        assert_eq!(cut, None);
     }
 }

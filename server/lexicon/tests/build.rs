@@ -125,6 +125,36 @@ fn fixture_concepts_normalize_with_identifiers_and_cross_references() {
 }
 
 #[test]
+fn a_long_systematic_chemical_name_is_shown_not_looked_up_in_a_compact_lexicon() {
+    let (_dir, lexicon) = built(&compact());
+    let normalizer = Normalizer::new(&lexicon);
+    let none = DocumentContext::default();
+    let key = bioscope_lexicon::key::key;
+    // C041692's name is shown; its short synonym finds it.
+    let long = "2-(3,6-bis(dimethylamino)-10-acridinyl)ethyl-(2,3-di-O-palmitoylglycero)phosphate";
+    let found = normalizer
+        .best("DPPAO", Some(EntityType::Chemical), &none)
+        .expect("the short synonym is a key");
+    assert_eq!(found.concept.id.to_string(), "MESH:C041692");
+    assert_eq!(found.concept.name, long);
+    assert!(lexicon.postings(&key(long)).is_empty());
+    // C011407 has no shorter name: it is not in the compact lexicon at all.
+    let no_short_name = "acetaminophen, caffeine, carisoprodol, diclofenac drug combination";
+    assert!(lexicon.postings(&key(no_short_name)).is_empty());
+    // A rare disease keeps its long name.
+    let disease = "Diabetes Mellitus, Permanent Neonatal, With Neurologic Features";
+    assert_eq!(lexicon.postings(&key(disease)).len(), 1);
+    // The full scope looks both chemicals up.
+    let (_dir, full) = built(&SourceOptions {
+        scope: Scope::Full,
+        ..compact()
+    });
+    for name in [long, no_short_name] {
+        assert_eq!(full.postings(&key(name)).len(), 1, "{name}");
+    }
+}
+
+#[test]
 fn recent_mesh_descriptors_salts_and_vague_heads_meet_the_headings_corpora_use() {
     let (_dir, lexicon) = built(&compact());
     let normalizer = Normalizer::new(&lexicon);
@@ -164,8 +194,15 @@ fn annotated_training_mentions_carry_organisms_and_wordings() {
     assert_eq!(gene(&["mice", "mice", "patients"]), "NCBIGene:20371");
     assert_eq!(gene(&["patients", "mice"]), "NCBIGene:50943");
     assert_eq!(gene(&[]), "NCBIGene:50943");
-    // A wording no vocabulary lists takes the concept of the most similar annotated mention.
+    // A gene id that only annotators give is named by its most frequent wording, not by the
+    // first in key order (a mutation once annotated with it).
     let none = DocumentContext::default();
+    let kras = normalizer
+        .best("G12D", Some(EntityType::Gene), &none)
+        .unwrap();
+    assert_eq!(kras.concept.id.to_string(), "NCBIGene:16653");
+    assert_eq!(kras.concept.name, "Kras");
+    // A wording no vocabulary lists takes the concept of the most similar annotated mention.
     let similar = normalizer
         .best("decreased renal function", Some(EntityType::Disease), &none)
         .unwrap();

@@ -119,10 +119,22 @@ pub(super) fn mesh(
         } else {
             return Ok(());
         };
-        let concept = builder.concept(ConceptId::new(Namespace::Mesh, id), entity_type, name);
+        let id = ConceptId::new(Namespace::Mesh, id);
+        // A chemical's long systematic name is shown, not looked up: the concept is found by
+        // its shorter synonyms and the names annotators gave it, or not at all. A rare
+        // disease keeps its name.
+        let keeps = |name: &str| match entity_type {
+            EntityType::Chemical => scope.keeps_chemical_name(name),
+            _ => scope.keeps_synonym(name),
+        };
+        let concept = if entity_type != EntityType::Chemical || keeps(name) {
+            builder.concept(id, entity_type, name)
+        } else {
+            builder.concept_unindexed(id, entity_type, name)
+        };
         headings.entry(heading_key(name)).or_insert(concept);
         salt_base(concept, entity_type, name);
-        for synonym in list(field(f, 2), &['|']).filter(|s| scope.keeps_chemical_name(s)) {
+        for synonym in list(field(f, 2), &['|']).filter(|s| keeps(s)) {
             builder.name(concept, synonym, NameKind::Synonym);
         }
         Ok(())

@@ -45,18 +45,26 @@ pub fn source_files() -> impl Iterator<Item = &'static str> {
 pub enum Scope {
     /// Everything (about 4 million names, some 120 MB).
     Full,
-    /// What manuscripts name (the shipped default, about 40 MB): taxa by species, genus,
-    /// common and virus names (subspecies, strains, isolates and unnamed samples left out); chemical
-    /// synonyms and ChEBI names up to 30 characters (long systematic names are not typed).
+    /// What manuscripts name (the shipped default, under 40 MB): taxa by species, genus,
+    /// common and virus names (subspecies, strains, isolates and unnamed samples left out);
+    /// chemical names up to 26 characters, a longer supplementary name shown but not looked
+    /// up (long systematic names are not typed); supplementary disease synonyms up to 30.
     Compact,
 }
 
-/// Longest synonym of a chemical kept in a compact lexicon.
-const COMPACT_CHEMICAL_NAME: usize = 30;
+/// Longest chemical name (supplementary concept names and synonyms, ChEBI names) that a
+/// compact lexicon looks up; a longer preferred name is still shown.
+const COMPACT_CHEMICAL_NAME: usize = 26;
+/// Longest synonym of a supplementary disease concept that a compact lexicon keeps.
+const COMPACT_SYNONYM: usize = 30;
 
 impl Scope {
     fn keeps_chemical_name(self, name: &str) -> bool {
         self == Scope::Full || name.len() <= COMPACT_CHEMICAL_NAME
+    }
+
+    fn keeps_synonym(self, name: &str) -> bool {
+        self == Scope::Full || name.len() <= COMPACT_SYNONYM
     }
 
     /// Whether a taxon name is kept: in a compact lexicon, genus and species names (two words),

@@ -89,6 +89,19 @@ pub struct FinetuneSettings {
     /// with 8, for Organ F1 24.07 → 19.05).
     #[serde(default = "d_new_type_replay")]
     pub new_type_replay_per_paragraph: usize,
+    /// L2-SP: each step pulls every trained weight back by this many learning rates of its
+    /// distance from where training started (0: off), against forgetting what the base knew.
+    #[serde(default)]
+    pub anchor: f64,
+    /// At least this pull when the corrections teach a new type; chosen with `bench-new-type`
+    /// (BioNLP13CG Organ, K = 5/20/51: the other types' dev F1 kept better at each K, Organ
+    /// F1 equal or higher; see models/README.md).
+    #[serde(default = "d_new_type_anchor")]
+    pub new_type_anchor: f64,
+}
+
+fn d_new_type_anchor() -> f64 {
+    5.0
 }
 
 fn d_new_type_replay() -> usize {
@@ -122,6 +135,8 @@ impl Default for FinetuneSettings {
             new_type_epochs: d_new_type_epochs(),
             new_type_head_lr: d_new_type_head_lr(),
             new_type_replay_per_paragraph: d_new_type_replay(),
+            anchor: 0.0,
+            new_type_anchor: d_new_type_anchor(),
         }
     }
 }
@@ -487,6 +502,11 @@ pub fn finetune(
     }
     let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
     let mut opt = AdamW::new(trainable(model, frozen), s.weight_decay)?;
+    opt.anchor_to_start(if new_types.is_empty() {
+        s.anchor
+    } else {
+        s.anchor.max(s.new_type_anchor)
+    })?;
     let steps_per_epoch = plan_batches(&lengths, s.batch_tokens, Some(s.seed)).len();
     let total = steps_per_epoch * epochs;
     let warmup = ((total as f64) * s.warmup).ceil() as usize;

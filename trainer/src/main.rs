@@ -153,6 +153,10 @@ enum Command {
         /// Override how often each corrected paragraph appears per epoch.
         #[arg(long)]
         paragraph_repeats: Option<usize>,
+        /// Override the pull back towards the base's weights (L2-SP), with a new type or
+        /// without; 0 turns it off.
+        #[arg(long)]
+        anchor: Option<f64>,
         /// Tests only: pause with the bundle staged before renaming it into place.
         #[arg(long, hide = true)]
         pause_before_publish_ms: Option<u64>,
@@ -427,9 +431,14 @@ fn main() -> Result<()> {
             head_lr,
             replay_per_paragraph,
             paragraph_repeats,
+            anchor,
             pause_before_publish_ms,
         } => {
             let mut settings = FinetuneSettings::default();
+            if let Some(a) = anchor {
+                settings.anchor = a;
+                settings.new_type_anchor = a;
+            }
             settings.lr = lr.unwrap_or(settings.lr);
             settings.head_lr = head_lr.unwrap_or(settings.head_lr);
             settings.replay_per_paragraph =

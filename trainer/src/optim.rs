@@ -1,5 +1,7 @@
 //! AdamW with decoupled weight decay, per-group learning rates, global-norm clipping and a
-//! state that checkpoints save and restore (candle-nn's AdamW keeps its moments private).
+//! state that checkpoints save and restore (candle-nn's AdamW keeps its moments private);
+//! optionally a decoupled pull towards the starting weights (L2-SP), which keeps a fine-tuned
+//! model close to its base.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -28,6 +30,9 @@ pub struct AdamW {
     beta2: f64,
     eps: f64,
     weight_decay: f64,
+    /// The starting weights and how strongly each step pulls towards them (see
+    /// [`AdamW::anchor_to_start`]).
+    anchor: Option<(Vec<Tensor>, f64)>,
 }
 
 impl AdamW {
@@ -50,7 +55,21 @@ impl AdamW {
             beta2: 0.999,
             eps: 1e-8,
             weight_decay,
+            anchor: None,
         })
+    }
+
+    /// From now on each step also moves every parameter by `rate * strength` of its distance
+    /// back to its value now (decoupled, like the weight decay): L2-SP, against forgetting what
+    /// the starting model knew. A strength of 0 turns it off.
+    pub fn anchor_to_start(&mut self, strength: f64) -> Result<()> {
+        self.anchor = None;
+        if strength > 0.0 {
+            // Copies: a variable's update writes into the storage its tensor shares.
+            let start = self.params.iter().map(|p| p.var.as_tensor().copy());
+            self.anchor = Some((start.collect::<candle_core::Result<_>>()?, strength));
+        }
+        Ok(())
     }
 
     pub fn params(&self) -> &[Param] {
@@ -126,14 +145,21 @@ impl AdamW {
                 } else {
                     1.0
                 };
-                let (w, m, v) = with_values(
-                    &[
-                        p.var.as_tensor().clone(),
-                        self.m[i].clone(),
-                        self.v[i].clone(),
-                    ],
-                    |wmv| with_values(&gs, |gs| h.update(wmv, gs, rate, decay)),
-                )??;
+                let mut state = vec![
+                    p.var.as_tensor().clone(),
+                    self.m[i].clone(),
+                    self.v[i].clone(),
+                ];
+                let pull = match &self.anchor {
+                    Some((start, strength)) => {
+                        state.push(start[i].clone());
+                        rate * *strength as f32
+                    }
+                    None => 0.0,
+                };
+                let (w, m, v) = with_values(&state, |wmv| {
+                    with_values(&gs, |gs| h.update(wmv, gs, rate, decay, pull))
+                })??;
                 let shape = self.m[i].shape().clone();
                 let dev = device();
                 out.push((
@@ -194,15 +220,18 @@ struct Hyper {
 }
 
 impl Hyper {
-    /// New weights and moments from `[w, m, v]` and the shards' gradients.
+    /// New weights and moments from `[w, m, v]` (and the starting weights when `pull` is not
+    /// 0) and the shards' gradients.
     fn update(
         &self,
         wmv: &[&[f32]],
         gs: &[&[f32]],
         rate: f32,
         decay: f32,
+        pull: f32,
     ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
         let (w, m, v) = (wmv[0], wmv[1], wmv[2]);
+        let start = wmv.get(3);
         let n = w.len();
         let (mut w2, mut m2, mut v2) = (
             Vec::with_capacity(n),
@@ -214,7 +243,8 @@ impl Hyper {
             let mi = self.beta1 * m[i] + (1.0 - self.beta1) * g;
             let vi = self.beta2 * v[i] + (1.0 - self.beta2) * g * g;
             let step = (mi / self.bc1) / ((vi / self.bc2).sqrt() + self.eps);
-            w2.push(w[i] * decay - rate * step);
+            let back = start.map_or(0.0, |s| pull * (w[i] - s[i]));
+            w2.push(w[i] * decay - rate * step - back);
             m2.push(mi);
             v2.push(vi);
         }
@@ -296,6 +326,37 @@ mod tests {
         }
         let w: Vec<f32> = var.as_tensor().to_vec1().unwrap();
         assert!(w.iter().all(|x| x.abs() < 0.05), "{w:?}");
+    }
+
+    #[test]
+    fn an_anchor_holds_weights_near_their_start() {
+        // The loss pulls w from 1 towards 5; the anchor pulls it back towards 1.
+        let run = |strength: f64| {
+            let var = Var::new(&[1.0f32], &device()).unwrap();
+            let param = Param {
+                name: "w".into(),
+                var: var.clone(),
+                head: false,
+                decay: false,
+            };
+            let mut opt = AdamW::new(vec![param], 0.0).unwrap();
+            opt.anchor_to_start(strength).unwrap();
+            for _ in 0..400 {
+                let loss = (var.as_tensor() - 5.0)
+                    .unwrap()
+                    .sqr()
+                    .unwrap()
+                    .sum_all()
+                    .unwrap();
+                let grads = loss.backward().unwrap();
+                opt.step(&[grads], 0.05, 0.05, 10.0).unwrap();
+            }
+            var.as_tensor().to_vec1::<f32>().unwrap()[0]
+        };
+        let free = run(0.0);
+        let anchored = run(2.0);
+        assert!((free - 5.0).abs() < 0.1, "{free}");
+        assert!(anchored > 1.2 && anchored < 4.0, "{anchored}");
     }
 
     #[test]

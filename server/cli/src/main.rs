@@ -254,6 +254,7 @@ enum ModelCommand {
 }
 
 fn main() -> std::process::ExitCode {
+    end_quietly_on_a_closed_pipe();
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -261,6 +262,25 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `bioscope … | head` closes the pipe early: Rust ignores SIGPIPE, so the next `println!`
+/// fails and panics. Such a process ends as a killed one would, with status 141 (128 + SIGPIPE)
+/// and no panic message; every other panic is reported as usual.
+fn end_quietly_on_a_closed_pipe() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        report(info);
+    }));
 }
 
 fn run() -> Result<()> {

@@ -350,3 +350,26 @@ fn the_shipped_lab_value_model_reads_the_hand_written_reports() {
         "a dropped decimal point: {out}"
     );
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_ends_the_command_without_a_panic() {
+    // `bioscope labs --format table FILE | head -0`: the pipe is closed before the table is
+    // written.
+    let report = fixture("lab-reports/renal-clinic.txt");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bioscope"))
+        .args(["labs", "--format", "table", report.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        out.status.success() || out.status.code() == Some(141),
+        "{:?}: {err}",
+        out.status
+    );
+}

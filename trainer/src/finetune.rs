@@ -98,6 +98,10 @@ pub struct FinetuneSettings {
     /// F1 equal or higher; see models/README.md).
     #[serde(default = "d_new_type_anchor")]
     pub new_type_anchor: f64,
+    /// The pull for the encoder's trained layers (its learning rate is much lower than the
+    /// head's, so the same strength would barely hold it).
+    #[serde(default)]
+    pub encoder_anchor: f64,
 }
 
 fn d_new_type_anchor() -> f64 {
@@ -137,6 +141,7 @@ impl Default for FinetuneSettings {
             new_type_replay_per_paragraph: d_new_type_replay(),
             anchor: 0.0,
             new_type_anchor: d_new_type_anchor(),
+            encoder_anchor: 0.0,
         }
     }
 }
@@ -502,11 +507,12 @@ pub fn finetune(
     }
     let lengths: Vec<usize> = examples.iter().map(|e| e.ids.len()).collect();
     let mut opt = AdamW::new(trainable(model, frozen), s.weight_decay)?;
-    opt.anchor_to_start(if new_types.is_empty() {
+    let head_anchor = if new_types.is_empty() {
         s.anchor
     } else {
         s.anchor.max(s.new_type_anchor)
-    })?;
+    };
+    opt.anchor_to_start(head_anchor, s.encoder_anchor)?;
     let steps_per_epoch = plan_batches(&lengths, s.batch_tokens, Some(s.seed)).len();
     let total = steps_per_epoch * epochs;
     let warmup = ((total as f64) * s.warmup).ceil() as usize;

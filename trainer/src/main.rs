@@ -153,10 +153,13 @@ enum Command {
         /// Override how often each corrected paragraph appears per epoch.
         #[arg(long)]
         paragraph_repeats: Option<usize>,
-        /// Override the pull back towards the base's weights (L2-SP), with a new type or
-        /// without; 0 turns it off.
+        /// Override the pull back towards the base's weights (L2-SP) of the classifier and CRF,
+        /// with a new type or without; 0 turns it off.
         #[arg(long)]
         anchor: Option<f64>,
+        /// Override the pull back towards the base's weights of the encoder's trained layers.
+        #[arg(long)]
+        encoder_anchor: Option<f64>,
         /// Tests only: pause with the bundle staged before renaming it into place.
         #[arg(long, hide = true)]
         pause_before_publish_ms: Option<u64>,
@@ -432,6 +435,7 @@ fn main() -> Result<()> {
             replay_per_paragraph,
             paragraph_repeats,
             anchor,
+            encoder_anchor,
             pause_before_publish_ms,
         } => {
             let mut settings = FinetuneSettings::default();
@@ -439,6 +443,7 @@ fn main() -> Result<()> {
                 settings.anchor = a;
                 settings.new_type_anchor = a;
             }
+            settings.encoder_anchor = encoder_anchor.unwrap_or(settings.encoder_anchor);
             settings.lr = lr.unwrap_or(settings.lr);
             settings.head_lr = head_lr.unwrap_or(settings.head_lr);
             settings.replay_per_paragraph =

@@ -32,7 +32,15 @@ pub struct AdamW {
     weight_decay: f64,
     /// The starting weights and how strongly each step pulls towards them (see
     /// [`AdamW::anchor_to_start`]).
-    anchor: Option<(Vec<Tensor>, f64)>,
+    anchor: Option<Anchor>,
+}
+
+/// Where L2-SP pulls the weights back to, and how strongly (in learning rates) for the head and
+/// for the encoder.
+struct Anchor {
+    start: Vec<Tensor>,
+    head: f64,
+    encoder: f64,
 }
 
 impl AdamW {
@@ -60,14 +68,19 @@ impl AdamW {
     }
 
     /// From now on each step also moves every parameter by `rate * strength` of its distance
-    /// back to its value now (decoupled, like the weight decay): L2-SP, against forgetting what
-    /// the starting model knew. A strength of 0 turns it off.
-    pub fn anchor_to_start(&mut self, strength: f64) -> Result<()> {
+    /// back to its value now (decoupled, like the weight decay), with `head` for the head's
+    /// parameters and `encoder` for the encoder's: L2-SP, against forgetting what the starting
+    /// model knew. Strengths of 0 turn it off.
+    pub fn anchor_to_start(&mut self, head: f64, encoder: f64) -> Result<()> {
         self.anchor = None;
-        if strength > 0.0 {
+        if head > 0.0 || encoder > 0.0 {
             // Copies: a variable's update writes into the storage its tensor shares.
             let start = self.params.iter().map(|p| p.var.as_tensor().copy());
-            self.anchor = Some((start.collect::<candle_core::Result<_>>()?, strength));
+            self.anchor = Some(Anchor {
+                start: start.collect::<candle_core::Result<_>>()?,
+                head,
+                encoder,
+            });
         }
         Ok(())
     }
@@ -151,9 +164,9 @@ impl AdamW {
                     self.v[i].clone(),
                 ];
                 let pull = match &self.anchor {
-                    Some((start, strength)) => {
-                        state.push(start[i].clone());
-                        rate * *strength as f32
+                    Some(anchor) => {
+                        state.push(anchor.start[i].clone());
+                        rate * (if p.head { anchor.head } else { anchor.encoder }) as f32
                     }
                     None => 0.0,
                 };
@@ -340,7 +353,7 @@ mod tests {
                 decay: false,
             };
             let mut opt = AdamW::new(vec![param], 0.0).unwrap();
-            opt.anchor_to_start(strength).unwrap();
+            opt.anchor_to_start(0.0, strength).unwrap();
             for _ in 0..400 {
                 let loss = (var.as_tensor() - 5.0)
                     .unwrap()

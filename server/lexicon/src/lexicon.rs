@@ -286,9 +286,7 @@ impl Lexicon {
     /// does not resolve.
     pub fn entity_type(&self, concept: ConceptRef) -> Option<EntityType> {
         match concept.record_index() {
-            Some(index) => EntityType::BUILT_IN
-                .get(usize::from(self.records.type_code(index)?))
-                .copied(),
+            Some(index) => self.records.entity_type(index),
             None => Some(concept.packed_kind()?.0),
         }
     }

@@ -307,7 +307,7 @@ impl Records {
     }
 
     /// The entity-type code of record `index`.
-    pub(crate) fn type_code(&self, index: u32) -> Option<u8> {
+    fn type_code(&self, index: u32) -> Option<u8> {
         self.types.as_ref().get(index as usize).copied()
     }
 
@@ -325,7 +325,8 @@ impl Records {
         .record(self.entity_type(index)?)
     }
 
-    fn entity_type(&self, index: u32) -> Option<EntityType> {
+    /// The entity type of record `index` (its type byte; the record stays deflated).
+    pub(crate) fn entity_type(&self, index: u32) -> Option<EntityType> {
         EntityType::BUILT_IN
             .get(usize::from(self.type_code(index)?))
             .copied()

@@ -523,6 +523,88 @@ pub fn onnx_bytes(
         )],
         ..Default::default()
     };
+    model_bytes(graph)
+}
+
+/// Serializes the name ranker's graph ([`crate::ranker`]): the encoder, the mean of its last
+/// hidden states over the word pieces that `attention_mask` keeps, the projection, unit length.
+/// Output `embedding`, float `[batch, dimension]`.
+pub fn name_encoder_onnx_bytes(
+    weights: &BTreeMap<String, Tensor>,
+    config: &BertConfig,
+    int8: bool,
+) -> Result<Vec<u8>> {
+    let weights = Weights(weights.clone());
+    let dimension = weights.get("projection.weight")?.dims2()?.0;
+    let mut e = Exporter {
+        g: GraphBuilder::default(),
+        w: &weights,
+        int8,
+    };
+    let mut x = e.embeddings(config)?;
+    let bias = e.attention_bias();
+    for i in 0..config.num_hidden_layers {
+        x = e.layer(&x, &bias, i, config)?;
+    }
+    let mask = e.g.op(
+        "Cast",
+        &["attention_mask"],
+        vec![attr_int("to", DataType::FLOAT as i64)],
+    );
+    let last_axis = e.g.i64_init("axes_2", &[2]);
+    let mask = e.g.op("Unsqueeze", &[&mask, &last_axis], vec![]);
+    let kept = e.g.op("Mul", &[&x, &mask], vec![]);
+    let sequence_axis = e.g.i64_init("axes_1", &[1]);
+    let sum = e.g.op(
+        "ReduceSum",
+        &[&kept, &sequence_axis],
+        vec![attr_int("keepdims", 0)],
+    );
+    let count = e.g.op(
+        "ReduceSum",
+        &[&mask, &sequence_axis],
+        vec![attr_int("keepdims", 0)],
+    );
+    let one = e.g.scalar("one_f32", 1.0);
+    let count = e.g.op("Max", &[&count, &one], vec![]);
+    let mean = e.g.op("Div", &[&sum, &count], vec![]);
+    let projected = e.linear(&mean, "projection")?;
+    let unit = e.g.op(
+        "LpNormalization",
+        &[&projected],
+        vec![attr_int("axis", -1), attr_int("p", 2)],
+    );
+    let mut g = e.g;
+    g.nodes.push(NodeProto {
+        op_type: "Identity".into(),
+        name: "output".into(),
+        input: vec![unit],
+        output: vec!["embedding".into()],
+        ..Default::default()
+    });
+    let mut seen = std::collections::HashSet::new();
+    g.initializers.retain(|t| seen.insert(t.name.clone()));
+    let dynamic = [Err("batch"), Err("sequence")];
+    let graph = GraphProto {
+        name: "bioscope_name_encoder".into(),
+        node: g.nodes,
+        initializer: g.initializers,
+        input: vec![
+            tensor_value("input_ids", DataType::INT64, &dynamic),
+            tensor_value("attention_mask", DataType::INT64, &dynamic),
+        ],
+        output: vec![tensor_value(
+            "embedding",
+            DataType::FLOAT,
+            &[Err("batch"), Ok(dimension as i64)],
+        )],
+        ..Default::default()
+    };
+    model_bytes(graph)
+}
+
+/// A graph as an ONNX model (opset 17 and ONNX Runtime's contrib domain).
+fn model_bytes(graph: GraphProto) -> Result<Vec<u8>> {
     let model = ModelProto {
         ir_version: IR_VERSION,
         opset_import: vec![

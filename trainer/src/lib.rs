@@ -6,7 +6,7 @@
 //! batch into one shard per core; `tensorboard` writes its dashboard events; `conventions`
 //! picks and folds the decode convention of a corpus-aware run), `eval` scores it, `export`
 //! writes the ONNX graph (fp32 or int8; `vocabulary` trims the word pieces of a narrow-domain model), `import` reads a bundle's graph back into a trainable
-//! model, `finetune` retrains it from the user's corrections with a `replay` sample of the
+//! model, `ranker` trains the name ranker (a bi-encoder over the lexicon's synonyms), `finetune` retrains it from the user's corrections with a `replay` sample of the
 //! training corpora. The experiment programs that measure the learning loop live in the binary
 //! (`src/experiments/`), not in this library.
 
@@ -24,6 +24,7 @@ pub mod label_growth;
 pub mod model;
 pub mod optim;
 pub mod parallel;
+pub mod ranker;
 pub mod replay;
 pub mod run;
 pub mod tensorboard;

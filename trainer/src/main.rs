@@ -290,6 +290,40 @@ enum Command {
         #[arg(long)]
         lexicon: Option<PathBuf>,
     },
+    /// Train the name ranker (a bi-encoder over the lexicon's synonyms and the training
+    /// splits' annotated mentions) and write its folder: int8 graph, tokenizer, ranker.json.
+    /// Checkpoints go to OUT.work and a stopped run resumes from there. The lexicon's
+    /// names are then encoded with `bioscope lexicon embed`.
+    Ranker {
+        /// The pretrained encoder folder (config.json, model.safetensors, tokenizer.json).
+        #[arg(long)]
+        encoder: PathBuf,
+        /// The lexicon sources folder (../shared/data/lexicons).
+        #[arg(long)]
+        sources: PathBuf,
+        /// The annotated corpora folder, whose training splits add mention-to-name pairs.
+        #[arg(long)]
+        corpora: Option<PathBuf>,
+        /// The ranker folder to write (e.g. models/lexicon/ranker).
+        #[arg(long)]
+        out: PathBuf,
+        /// Entity types to train on and encode.
+        #[arg(long, value_delimiter = ',', default_value = "Disease")]
+        types: Vec<bioscope_core::EntityType>,
+        #[arg(long, default_value_t = 600)]
+        steps: usize,
+        /// Pairs per step.
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+        /// Length of the output vectors.
+        #[arg(long, default_value_t = 128)]
+        dimension: usize,
+        /// Encoder layers trained, from the top (the others stay as pretrained).
+        #[arg(long, default_value_t = 2)]
+        trained_layers: usize,
+        #[arg(long, default_value_t = 3e-5)]
+        encoder_lr: f64,
+    },
     /// Measure training throughput (sequences/s, tokens/s) over a number of steps.
     Bench {
         #[arg(long)]
@@ -612,6 +646,55 @@ fn main() -> Result<()> {
             };
             loop_simulation::check(&options)?;
             loop_simulation::run(&options)?;
+        }
+        Command::Ranker {
+            encoder,
+            sources,
+            corpora,
+            out,
+            types,
+            steps,
+            batch,
+            dimension,
+            trained_layers,
+            encoder_lr,
+        } => {
+            use bioscope_train::ranker;
+            let settings = ranker::RankerSettings {
+                types,
+                steps,
+                batch,
+                dimension,
+                trained_layers,
+                encoder_lr,
+                ..ranker::RankerSettings::default()
+            };
+            let started = std::time::Instant::now();
+            let concepts = ranker::concept_names(&sources, corpora.as_deref(), &settings.types)?;
+            let pairs = ranker::synonym_pairs(&concepts, settings.pairs_per_concept, settings.seed);
+            eprintln!(
+                "{} concepts, {} synonym pairs ({:.0} s to read)",
+                concepts.len(),
+                pairs.len(),
+                started.elapsed().as_secs_f64()
+            );
+            let (model, run) = ranker::train_ranker(
+                &encoder,
+                &pairs,
+                &settings,
+                &ranker::work_dir(&out),
+                |line| eprintln!("{line}"),
+            )?;
+            let manifest = ranker::export_ranker(&model, &encoder, &settings, &run, &out)?;
+            println!(
+                "ranker: {} steps on {} pairs of {} concepts in {:.0} s; dimension {} -> {}",
+                run.steps,
+                run.pairs,
+                run.concepts,
+                run.seconds,
+                manifest.dimension,
+                out.display()
+            );
         }
         Command::Bench {
             config,

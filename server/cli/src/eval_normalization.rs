@@ -18,7 +18,7 @@ use anyhow::{bail, Context, Result};
 use bioscope_core::corpus::{map_corpus_type, read_brat, read_pubtator, CorpusFormat};
 use bioscope_core::EntityType;
 use bioscope_lexicon::concept::HUMAN;
-use bioscope_lexicon::{Abbreviations, Candidate, ConceptId, Lexicon, Normalizer};
+use bioscope_lexicon::{Abbreviations, Candidate, ConceptId, Lexicon, MatchKind, Normalizer};
 
 #[derive(Default)]
 struct Tally {
@@ -29,6 +29,9 @@ struct Tally {
     /// Scored mentions none of whose gold identifiers the lexicon knows (a MeSH record of an
     /// older release, a mouse gene's NCBI Gene id): no ranking can get them right.
     unknown: usize,
+    /// Mentions whose best candidate the trained name ranker found, and those right.
+    ranked: usize,
+    ranked_right: usize,
 }
 
 /// Gene mentions whose gold organism is known (human or not), and those whose best candidate
@@ -69,6 +72,7 @@ pub fn run(
     format: CorpusFormat,
     types: Option<Vec<EntityType>>,
     show_errors: usize,
+    ranker_threshold: Option<f32>,
 ) -> Result<()> {
     let docs = match format {
         CorpusFormat::PubTator => read_pubtator(corpus),
@@ -76,7 +80,10 @@ pub fn run(
         _ => bail!("normalization needs identifiers: use --format pubtator or brat"),
     }
     .with_context(|| format!("cannot read corpus {}", corpus.display()))?;
-    let normalizer = Normalizer::new(lexicon);
+    let mut normalizer = Normalizer::new(lexicon);
+    if let Some(threshold) = ranker_threshold {
+        normalizer = normalizer.with_min_ranker_similarity(threshold);
+    }
     // Walked before the clock starts: not part of the lookups' time.
     let known = lexicon.known_ids();
     let mut tallies: BTreeMap<EntityType, Tally> = BTreeMap::new();
@@ -183,7 +190,12 @@ pub fn run(
                 }
                 Some(best) => {
                     let concept = &best.concept;
-                    if names_gold(&&best) {
+                    let right = names_gold(&&best);
+                    if best.via == MatchKind::Ranked {
+                        tally.ranked += 1;
+                        tally.ranked_right += usize::from(right);
+                    }
+                    if right {
                         tally.correct += 1;
                     } else if errors.len() < show_errors {
                         errors.push(format!(
@@ -231,6 +243,15 @@ pub fn run(
          lexicon has, as id, cross-reference or broader heading; ceiling: the accuracy that \
          leaves; known acc@1: accuracy on the other mentions)"
     );
+    for (entity_type, t) in tallies.iter().filter(|(_, t)| t.ranked > 0) {
+        println!(
+            "{}: the trained name ranker decided {} mentions, {} of them right ({:.2}%)",
+            entity_type.name(),
+            t.ranked,
+            t.ranked_right,
+            percent(t.ranked_right, t.ranked)
+        );
+    }
     if organisms.scored > 0 {
         println!(
             "gene organism (human or not) right: {:.2}% of {} gene mentions (a gold id that no \

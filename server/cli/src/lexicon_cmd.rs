@@ -6,8 +6,12 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use bioscope_core::EntityType;
+use bioscope_lexicon::ranker::{
+    RankerManifest, RANKER_DIR, RANKER_MANIFEST, RANKER_MODEL, RANKER_TOKENIZER, RANKER_VECTORS,
+};
 use bioscope_lexicon::DocumentContext;
 use bioscope_lexicon::{Lexicon, LexiconManifest, Normalizer, Scope, SourceOptions};
+use bioscope_tagger::{OnnxNameEncoder, TaggerOptions};
 use clap::{Subcommand, ValueEnum};
 
 #[derive(Subcommand)]
@@ -35,6 +39,11 @@ pub enum LexiconCommand {
         /// Do not read annotated corpora.
         #[arg(long, conflicts_with = "corpora")]
         no_corpora: bool,
+        /// A trained name ranker's folder (`bioscope-train ranker`'s output) to copy into the
+        /// lexicon folder's `ranker/`. Whichever ranker the folder then has gets the new
+        /// lexicon's names encoded (`ranker/names.vectors`; needs ONNX Runtime).
+        #[arg(long)]
+        ranker: Option<PathBuf>,
     },
     /// Check a lexicon and print its counts.
     Info {
@@ -58,8 +67,18 @@ pub fn run(command: LexiconCommand) -> Result<()> {
             umls,
             corpora,
             no_corpora,
+            ranker,
         } => {
             let out = out.unwrap_or_else(default_lexicon);
+            let ranker_dir = out.join(RANKER_DIR);
+            if let Some(from) = &ranker {
+                copy_ranker(from, &ranker_dir)?;
+            }
+            let ranker_types = match RankerManifest::read(&ranker_dir) {
+                Ok(manifest) => manifest.types,
+                Err(_) if !ranker_dir.exists() => Vec::new(),
+                Err(e) => return Err(e).context("cannot read the lexicon's name ranker"),
+            };
             let corpora = corpora.or_else(|| {
                 let beside = sources.parent()?.join("corpora");
                 beside.is_dir().then_some(beside)
@@ -73,14 +92,28 @@ pub fn run(command: LexiconCommand) -> Result<()> {
                 corpora: corpora.filter(|_| !no_corpora),
             };
             let started = Instant::now();
-            let manifest = bioscope_lexicon::build(&sources, &options, &out)
-                .with_context(|| format!("cannot build a lexicon from {}", sources.display()))?;
+            let (manifest, kept) =
+                bioscope_lexicon::build_keeping(&sources, &options, &out, &ranker_types)
+                    .with_context(|| {
+                        format!("cannot build a lexicon from {}", sources.display())
+                    })?;
             eprintln!(
                 "built {} in {:.1} s",
                 out.display(),
                 started.elapsed().as_secs_f64()
             );
             print_manifest(&manifest);
+            if !ranker_types.is_empty() {
+                let started = Instant::now();
+                let rows = embed_names(&out, &kept)?;
+                println!(
+                    "ranker:         {rows} names encoded in {:.0} s ({:.1} MB)",
+                    started.elapsed().as_secs_f64(),
+                    std::fs::metadata(ranker_dir.join(RANKER_VECTORS))
+                        .map(|m| m.len() as f64 / 1e6)
+                        .unwrap_or(0.0)
+                );
+            }
         }
         LexiconCommand::Info { dir } => {
             let dir = dir.unwrap_or_else(default_lexicon);
@@ -89,6 +122,22 @@ pub fn run(command: LexiconCommand) -> Result<()> {
             println!("keys:     {}", lexicon.name_count());
             println!("concepts: {}", lexicon.concept_count());
             println!("size:     {:.1} MB", lexicon.bytes_on_disk() as f64 / 1e6);
+            match lexicon.ranker() {
+                Some(ranker) => {
+                    let per_type: Vec<String> = ranker
+                        .vectors()
+                        .per_type()
+                        .iter()
+                        .map(|(t, n)| format!("{t} {n}"))
+                        .collect();
+                    println!(
+                        "ranker:   {} dimensions, names encoded: {}",
+                        ranker.manifest().dimension,
+                        per_type.join(", ")
+                    );
+                }
+                None => println!("ranker:   none"),
+            }
         }
     }
     Ok(())
@@ -111,8 +160,53 @@ fn print_manifest(m: &LexiconManifest) {
     println!("sha256:         {}", m.sha256);
 }
 
+/// Opens the lexicon folder `dir` with its name ranker when it has one; a ranker that cannot
+/// be used is named on stderr and the lexicon normalizes without it.
 pub fn open(dir: &Path) -> Result<Lexicon> {
+    let lexicon = open_without_ranker(dir)?;
+    if dir.is_dir() {
+        if let Err(e) = bioscope_tagger::attach_ranker(&lexicon, dir, &TaggerOptions::default()) {
+            eprintln!("bioscope: the name ranker is off: {e}");
+        }
+    }
+    Ok(lexicon)
+}
+
+/// Opens the lexicon folder `dir` (or its file) without the name ranker.
+pub fn open_without_ranker(dir: &Path) -> Result<Lexicon> {
     bioscope_lexicon::open(dir).with_context(|| format!("cannot open lexicon {}", dir.display()))
+}
+
+/// Copies a ranker folder's graph, tokenizer and manifest to `to`.
+fn copy_ranker(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    for name in [RANKER_MANIFEST, RANKER_MODEL, RANKER_TOKENIZER] {
+        std::fs::copy(from.join(name), to.join(name))
+            .with_context(|| format!("cannot copy {}", from.join(name).display()))?;
+    }
+    Ok(())
+}
+
+/// Encodes the names of the ranker's types into `out/ranker/names.vectors`.
+fn embed_names(out: &Path, kept: &[bioscope_lexicon::KeptName]) -> Result<usize> {
+    let ranker_dir = out.join(RANKER_DIR);
+    let lexicon = open_without_ranker(out)?;
+    let (encoder, _) = OnnxNameEncoder::load(&ranker_dir, &TaggerOptions::default())
+        .context("cannot load the name ranker to encode the lexicon's names")?;
+    let bar = crate::progress::bar(0, "encoding names");
+    let rows = bioscope_lexicon::ranker::write_index(
+        &ranker_dir,
+        &lexicon,
+        kept,
+        &encoder,
+        |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    )
+    .context("cannot encode the lexicon's names")?;
+    bar.finish_and_clear();
+    Ok(rows)
 }
 
 /// `bioscope normalize TEXT --type T`: ranked candidates, one per line.

@@ -132,6 +132,13 @@ enum Command {
         /// With --normalization, print up to this many wrong or missed mentions.
         #[arg(long, default_value_t = 0)]
         show_errors: usize,
+        /// With --normalization, leave the lexicon's name ranker out (to measure what it adds).
+        #[arg(long)]
+        no_ranker: bool,
+        /// With --normalization, the least similarity at which the name ranker's nearest name
+        /// is taken (default: the shipped 0.7), to choose it on a development split.
+        #[arg(long, conflicts_with = "no_ranker")]
+        ranker_threshold: Option<f32>,
         /// Also write a self-contained HTML report: per-type scores, type confusion, boundary
         /// errors, the worst examples highlighted, plots of F1 per type and of calibration.
         #[arg(long, value_name = "FILE.html")]
@@ -370,10 +377,24 @@ fn run() -> Result<()> {
             format,
             types,
             show_errors,
+            no_ranker,
+            ranker_threshold,
             ..
         } => {
-            let lexicon = lexicon_cmd::open(&lexicon.unwrap_or_else(lexicon_cmd::default_lexicon))?;
-            eval_normalization::run(&lexicon, &corpus, format, types, show_errors)?;
+            let dir = lexicon.unwrap_or_else(lexicon_cmd::default_lexicon);
+            let lexicon = if no_ranker {
+                lexicon_cmd::open_without_ranker(&dir)?
+            } else {
+                lexicon_cmd::open(&dir)?
+            };
+            eval_normalization::run(
+                &lexicon,
+                &corpus,
+                format,
+                types,
+                show_errors,
+                ranker_threshold,
+            )?;
         }
         Command::Eval {
             model,

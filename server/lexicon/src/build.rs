@@ -56,6 +56,10 @@ pub struct LexiconBuilder {
     annotation_only: std::collections::HashSet<u32>,
     /// Concepts whose preferred name is shown but is not a key.
     unindexed: std::collections::HashSet<u32>,
+    /// The types whose names are also kept as written ([`LexiconBuilder::keep_texts`]), and
+    /// those names: (concept, text).
+    kept_types: Vec<EntityType>,
+    kept_texts: Vec<(u32, String)>,
 }
 
 impl LexiconBuilder {
@@ -139,6 +143,32 @@ impl LexiconBuilder {
         self.concepts[concept as usize].entity_type
     }
 
+    /// From now on, also keeps the names of concepts of `types` as written (keys fold case,
+    /// spaces and punctuation away), for readers that need the words themselves: the trained
+    /// name ranker's synonym pairs and its index ([`LexiconBuilder::kept_names`]).
+    pub fn keep_texts(&mut self, types: &[EntityType]) {
+        self.kept_types = types.to_vec();
+    }
+
+    /// The names kept since [`keep_texts`](Self::keep_texts), each once per concept and key:
+    /// (concept id, type, preferred name, name), in the order they were given.
+    pub fn kept_names(&self) -> Vec<(&ConceptId, EntityType, &str, &str)> {
+        let mut seen = std::collections::HashSet::new();
+        self.kept_texts
+            .iter()
+            .filter(|(concept, text)| seen.insert((*concept, key::key(text))))
+            .map(|(concept, text)| {
+                let record = &self.concepts[*concept as usize];
+                (
+                    &record.id,
+                    record.entity_type,
+                    record.name.as_str(),
+                    text.as_str(),
+                )
+            })
+            .collect()
+    }
+
     /// Adds a name of `concept`. Names without letters or digits, or absurdly long, are skipped.
     pub fn name(&mut self, concept: u32, text: &str, kind: NameKind) {
         let text = text.trim();
@@ -148,6 +178,12 @@ impl LexiconBuilder {
         let key = key::key(text);
         if key.is_empty() {
             return;
+        }
+        if self
+            .kept_types
+            .contains(&self.concepts[concept as usize].entity_type)
+        {
+            self.kept_texts.push((concept, text.to_string()));
         }
         let record = &mut self.concepts[concept as usize];
         if kind != NameKind::Preferred

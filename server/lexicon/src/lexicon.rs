@@ -50,6 +50,16 @@ impl ConceptRef {
         Some(ConceptRef(THIN | (kind << 1) | (payload << 5)))
     }
 
+    /// The reference as a number (what `names.vectors` stores; see [`crate::ranker`]).
+    pub fn raw(self) -> u64 {
+        self.0
+    }
+
+    /// A reference read back from [`raw`](Self::raw).
+    pub fn from_raw(raw: u64) -> ConceptRef {
+        ConceptRef(raw)
+    }
+
     /// A packed reference's type and namespace.
     fn packed_kind(self) -> Option<(EntityType, Namespace)> {
         PACKED_KINDS.get(((self.0 >> 1) & 15) as usize).copied()
@@ -112,6 +122,10 @@ pub struct Lexicon {
     nearest: std::sync::OnceLock<MentionIndex>,
     bytes_on_disk: u64,
     fingerprint: String,
+    /// The SHA-256 of the file's body (its last 32 bytes), in hex.
+    sha256: String,
+    /// The trained name ranker, when a front end attached one ([`crate::ranker`]).
+    ranker: std::sync::OnceLock<crate::ranker::Ranker>,
 }
 
 impl std::fmt::Debug for Lexicon {
@@ -143,11 +157,11 @@ impl Lexicon {
 
     fn from_backing(path: &Path, backing: Backing) -> Result<Lexicon, LexiconError> {
         let bytes_on_disk = backing.len() as u64;
-        let fingerprint = backing[backing.len().saturating_sub(32)..]
+        let sha256: String = backing[backing.len().saturating_sub(32)..]
             .iter()
-            .take(8)
             .map(|b| format!("{b:02x}"))
             .collect();
+        let fingerprint = sha256.chars().take(16).collect();
         let layout = store::layout(path, backing)?;
         let names = fst::Map::new(layout.fst).map_err(|e| LexiconError::Corrupt {
             path: path.to_path_buf(),
@@ -162,7 +176,26 @@ impl Lexicon {
             nearest: std::sync::OnceLock::new(),
             bytes_on_disk,
             fingerprint,
+            sha256,
+            ranker: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The SHA-256 of the lexicon's content, in hex: the checksum its last 32 bytes hold (of
+    /// everything before them; the manifest's `sha256` is of the whole file).
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// Gives the normalizer a trained name ranker for this lexicon; `false` when one is
+    /// attached already (it stays).
+    pub fn attach_ranker(&self, ranker: crate::ranker::Ranker) -> bool {
+        self.ranker.set(ranker).is_ok()
+    }
+
+    /// The attached name ranker, if any.
+    pub fn ranker(&self) -> Option<&crate::ranker::Ranker> {
+        self.ranker.get()
     }
 
     pub fn path(&self) -> &Path {

@@ -22,6 +22,7 @@ pub mod lexicon;
 pub mod matches;
 pub mod nearest;
 pub mod normalize;
+pub mod ranker;
 pub mod recover;
 pub mod sources;
 mod store;
@@ -33,6 +34,7 @@ pub use concept::{Concept, ConceptId, NameKind, Namespace};
 pub use context::{DocumentContext, GeneOrganism, OrganismCue};
 pub use lexicon::{ConceptRef, Lexicon, Posting};
 pub use normalize::{Candidate, MatchKind, Normalizer};
+pub use ranker::{NameEncoder, Ranker, RankerManifest};
 pub use sources::{Scope, SourceOptions};
 
 /// The lexicon file's name inside a lexicon folder, next to `manifest.json`.
@@ -60,6 +62,8 @@ pub enum LexiconError {
         line: usize,
         why: String,
     },
+    #[error("the name ranker could not encode names: {0}")]
+    Encoder(String),
 }
 
 /// What `manifest.json` records about a built lexicon: how to rebuild it and what went in.
@@ -84,8 +88,28 @@ pub fn build(
     options: &SourceOptions,
     out: &Path,
 ) -> Result<LexiconManifest, LexiconError> {
+    Ok(build_keeping(sources_dir, options, out, &[])?.0)
+}
+
+/// A name of a concept as its source wrote it: (concept id, type, text).
+pub type KeptName = (ConceptId, bioscope_core::EntityType, String);
+
+/// [`build`], also returning the names of concepts of `keep` as written (each once per
+/// concept and key), for the ranker's index ([`ranker`]).
+pub fn build_keeping(
+    sources_dir: &Path,
+    options: &SourceOptions,
+    out: &Path,
+    keep: &[bioscope_core::EntityType],
+) -> Result<(LexiconManifest, Vec<KeptName>), LexiconError> {
     let mut builder = LexiconBuilder::new();
+    builder.keep_texts(keep);
     sources::read_sources(sources_dir, options, &mut builder)?;
+    let kept: Vec<KeptName> = builder
+        .kept_names()
+        .into_iter()
+        .map(|(id, t, _, text)| (id.clone(), t, text.to_string()))
+        .collect();
     let (bytes, stats) = builder.finish();
     let mut source_hashes = Vec::new();
     for file in sources::source_files() {
@@ -111,7 +135,7 @@ pub fn build(
     let manifest_path = out.join(MANIFEST_FILE);
     let json = serde_json::to_string_pretty(&manifest).expect("manifest serializes") + "\n";
     store::write_atomically(&manifest_path, json.as_bytes()).map_err(io(&manifest_path))?;
-    Ok(manifest)
+    Ok((manifest, kept))
 }
 
 /// Opens the lexicon in folder `dir` (or the lexicon file `dir` itself).

@@ -38,6 +38,7 @@ pub enum MatchKind {
     Similar,
     Orthologue,
     Outcome,
+    Ranked,
 }
 
 impl MatchKind {
@@ -52,6 +53,7 @@ impl MatchKind {
             MatchKind::Similar => 0.6,
             MatchKind::Orthologue => 0.98,
             MatchKind::Outcome => 0.75,
+            MatchKind::Ranked => 0.65,
         }
     }
 
@@ -66,6 +68,7 @@ impl MatchKind {
             MatchKind::Similar => "similar to an annotated mention",
             MatchKind::Orthologue => "orthologue of the human gene of this name",
             MatchKind::Outcome => "the disease before an outcome (\"cancer death\")",
+            MatchKind::Ranked => "nearest name by the trained ranker",
         }
     }
 }
@@ -80,6 +83,9 @@ pub struct Candidate {
     pub via: MatchKind,
     /// The name that matched (the long form for abbreviations).
     pub matched: String,
+    /// The cosine similarity of the mention and the concept's nearest name, for candidates
+    /// the trained ranker found ([`MatchKind::Ranked`]).
+    pub similarity: Option<f32>,
 }
 
 /// Types whose unmatched mentions take the concept of the most similar annotated mention.
@@ -94,6 +100,9 @@ const MIN_SIMILARITY: f32 = 0.4;
 const MIN_SIMILAR_CHARS: usize = 5;
 /// The similarity at which an annotated mention is preferred to the head of a longer name.
 const CLOSE_SIMILARITY: f32 = 0.7;
+/// The least cosine similarity at which the trained ranker's nearest name is taken (chosen on
+/// the dev splits; below it the mention stays unresolved rather than take a far concept).
+pub const MIN_RANKER_SIMILARITY: f32 = 0.7;
 
 /// One lookup: the document's context and the organism the mention's genes are taken from.
 struct Query<'c> {
@@ -107,11 +116,23 @@ const OUTCOME_HEADS: [&str; 3] = ["death", "deaths", "mortality"];
 /// Ranks concepts for mentions against one lexicon.
 pub struct Normalizer<'a> {
     lexicon: &'a Lexicon,
+    min_ranker_similarity: f32,
 }
 
 impl<'a> Normalizer<'a> {
     pub fn new(lexicon: &'a Lexicon) -> Self {
-        Normalizer { lexicon }
+        Normalizer {
+            lexicon,
+            min_ranker_similarity: MIN_RANKER_SIMILARITY,
+        }
+    }
+
+    /// The least similarity at which the trained ranker's nearest name is taken (default
+    /// [`MIN_RANKER_SIMILARITY`]): `bioscope eval --normalization --ranker-threshold` tries
+    /// others on a development split.
+    pub fn with_min_ranker_similarity(mut self, similarity: f32) -> Self {
+        self.min_ranker_similarity = similarity;
+        self
     }
 
     /// A document's context: its abbreviations, the genera its species mentions spell out, and
@@ -334,6 +355,7 @@ impl<'a> Normalizer<'a> {
                 score: score * MatchKind::Orthologue.weight(),
                 via: MatchKind::Orthologue,
                 matched,
+                similarity: None,
             };
             found.insert(0, candidate);
             found.truncate(limit.max(1));
@@ -452,6 +474,12 @@ impl<'a> Normalizer<'a> {
         if !fuzzy {
             return Vec::new();
         }
+        // The trained ranker, for the types it covers, decides what exact and variant matching
+        // left open.
+        let ranked = self.ranked(mention, entity_type, query, limit);
+        if !ranked.is_empty() {
+            return ranked;
+        }
         if matches!(
             entity_type,
             Some(EntityType::Disease) | Some(EntityType::Chemical)
@@ -523,15 +551,7 @@ impl<'a> Normalizer<'a> {
         if own_key.chars().count() < MIN_SIMILAR_CHARS {
             return Vec::new();
         }
-        // A name the lexicon knows as another type ("Mycoplasma", a genus, tagged as a
-        // disease) is not a wording of this type's names: no similar mention stands for it.
-        if self
-            .lexicon
-            .postings(&own_key)
-            .into_iter()
-            .filter_map(|p| self.lexicon.concept(p.concept))
-            .any(|c| c.entity_type != entity_type)
-        {
+        if self.known_as_other_type(&own_key, entity_type) {
             return Vec::new();
         }
         let Some((neighbour, _)) =
@@ -548,6 +568,64 @@ impl<'a> Normalizer<'a> {
                 ..c
             })
             .collect()
+    }
+
+    /// A name the lexicon knows as another type ("Mycoplasma", a genus, tagged as a disease)
+    /// is not a wording of this type's names: no similar mention or name stands for it.
+    fn known_as_other_type(&self, own_key: &str, entity_type: EntityType) -> bool {
+        self.lexicon.postings(own_key).into_iter().any(|p| {
+            self.lexicon
+                .entity_type(p.concept)
+                .is_some_and(|t| t != entity_type)
+        })
+    }
+
+    /// The concepts whose names the trained ranker ([`crate::ranker`]) finds nearest to the
+    /// mention, when a ranker for the type is attached and its nearest name is at least
+    /// [`MIN_RANKER_SIMILARITY`] similar; the score carries the similarity.
+    fn ranked(
+        &self,
+        mention: &str,
+        entity_type: Option<EntityType>,
+        query: &Query,
+        limit: usize,
+    ) -> Vec<Candidate> {
+        let (Some(ranker), Some(entity_type)) = (self.lexicon.ranker(), entity_type) else {
+            return Vec::new();
+        };
+        if !ranker.covers(entity_type) || self.known_as_other_type(&key::key(mention), entity_type)
+        {
+            return Vec::new();
+        }
+        let mut found: Vec<Candidate> = ranker
+            .nearest(mention, entity_type, limit.max(1))
+            .into_iter()
+            .filter(|(_, similarity)| *similarity >= self.min_ranker_similarity)
+            .filter_map(|(reference, similarity)| {
+                let mut concept = self.lexicon.concept(reference)?;
+                if concept.name.is_empty() {
+                    concept.name = mention.to_string();
+                }
+                let score = MatchKind::Ranked.weight()
+                    * similarity
+                    * source_weight(&concept)
+                    * organism_weight(&concept, query);
+                Some(Candidate {
+                    reference,
+                    matched: concept.name.clone(),
+                    concept,
+                    score,
+                    via: MatchKind::Ranked,
+                    similarity: Some(similarity),
+                })
+            })
+            .collect();
+        found.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.reference.cmp(&b.reference))
+        });
+        found
     }
 
     /// Candidates for the keys, best first; each concept once, with its best score.
@@ -588,6 +666,7 @@ impl<'a> Normalizer<'a> {
                     score,
                     via: *via,
                     matched: key.clone(),
+                    similarity: None,
                 });
             }
         }

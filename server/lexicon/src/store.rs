@@ -35,7 +35,7 @@ pub(crate) const MAGIC: &[u8; 16] = b"BIOSCOPE-LEXICON";
 pub(crate) const VERSION: u32 = 3;
 const SECTIONS: usize = 6;
 const HEADER_LEN: usize = 16 + 4 + 4 + SECTIONS * 8;
-const HASH_LEN: usize = 32;
+pub(crate) const HASH_LEN: usize = 32;
 /// Records per deflated block: larger blocks compress better, smaller ones open faster.
 pub(crate) const RECORDS_PER_BLOCK: usize = 256;
 /// Decompressed blocks a reader keeps (direct-mapped by block number).
@@ -193,7 +193,7 @@ impl Backing {
     }
 
     /// The SHA-256 of the first `body` bytes.
-    fn body_sha256(&self, body: usize) -> [u8; 32] {
+    pub(crate) fn body_sha256(&self, body: usize) -> [u8; 32] {
         match self {
             Backing::Mapped { map, body_sha256 } if map.len() == body + HASH_LEN => *body_sha256,
             _ => bioscope_core::hash::sha256_bytes(&self[..body]),

@@ -417,6 +417,21 @@ fn the_shipped_lexicon_rebuilds_from_the_shared_sources() {
         let l = bioscope_lexicon::open(out.path()).unwrap();
         l.concept_count()
     });
+    // The shipped ranker's encoded names belong to this lexicon and to the shipped graph.
+    let ranker = shipped.join(bioscope_lexicon::ranker::RANKER_DIR);
+    let vectors = bioscope_lexicon::ranker::NameVectors::open(
+        &ranker.join(bioscope_lexicon::ranker::RANKER_VECTORS),
+    )
+    .unwrap();
+    let manifest = bioscope_lexicon::RankerManifest::read(&ranker).unwrap();
+    assert_eq!(
+        vectors.origin(),
+        bioscope_lexicon::ranker::VectorsOrigin {
+            lexicon_sha256: lexicon.sha256().to_string(),
+            model_sha256: manifest.model_sha256,
+        },
+        "models/lexicon/ranker/names.vectors is stale: rerun `bioscope lexicon build`"
+    );
 }
 
 #[test]

@@ -24,10 +24,19 @@ pub struct Engine {
 }
 
 /// Opens the lexicon in `dir`, or says why it cannot.
-fn load_lexicon(dir: &Path) -> (Option<Arc<Lexicon>>, Option<String>) {
+/// Its name ranker is attached when it has one; one that cannot be used is logged, and
+/// normalization goes on without it.
+fn load_lexicon(dir: &Path, options: &TaggerOptions) -> (Option<Arc<Lexicon>>, Option<String>) {
     match bioscope_lexicon::open(dir) {
         Ok(lexicon) => {
             tracing::info!(lexicon = %dir.display(), keys = lexicon.name_count(), "lexicon loaded");
+            if dir.is_dir() {
+                match bioscope_tagger::attach_ranker(&lexicon, dir, options) {
+                    Ok(true) => tracing::info!("name ranker loaded"),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!("the name ranker is off: {e}"),
+                }
+            }
             let lexicon = Arc::new(lexicon);
             // The mention rules normalize unsure mentions: build the similarity index off the
             // first screen's path.
@@ -74,7 +83,7 @@ impl Engine {
     /// Loads the bundle in `model_dir` and the lexicon in `lexicon_dir`; failures are kept as
     /// the engine's problems.
     pub fn load(model_dir: &Path, lexicon_dir: &Path, options: TaggerOptions) -> Engine {
-        let (lexicon, mut lexicon_problem) = load_lexicon(lexicon_dir);
+        let (lexicon, mut lexicon_problem) = load_lexicon(lexicon_dir, &options);
         let (tagger, problem) = load_model(model_dir, options);
         let analyzer = Analyzer::new(tagger, lexicon, CACHE_SENTENCES, SentencePasses::ALL);
         if let Some(note) = analyzer.tagger().and_then(|t| t.feature_note()) {

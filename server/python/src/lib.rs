@@ -140,13 +140,33 @@ impl Tagger {
             device,
             ..TaggerOptions::default()
         };
+        let ranker_options = options.clone();
         let tagger = ModelTagger::load(&model, options).map_err(|e| {
             PyOSError::new_err(format!("cannot load model {}: {e}", model.display()))
         })?;
         let lexicon = match lexicon {
-            Some(dir) => Some(Arc::new(bioscope_lexicon::open(&dir).map_err(|e| {
-                PyOSError::new_err(format!("cannot open lexicon {}: {e}", dir.display()))
-            })?)),
+            Some(dir) => {
+                let lexicon = bioscope_lexicon::open(&dir).map_err(|e| {
+                    PyOSError::new_err(format!("cannot open lexicon {}: {e}", dir.display()))
+                })?;
+                // A name ranker that cannot be used is a warning: identifiers still come from
+                // the lexicon's other stages.
+                if dir.is_dir() {
+                    if let Err(e) = bioscope_tagger::attach_ranker(&lexicon, &dir, &ranker_options)
+                    {
+                        Python::attach(|py| {
+                            PyErr::warn(
+                                py,
+                                py.get_type::<pyo3::exceptions::PyUserWarning>().as_any(),
+                                &std::ffi::CString::new(format!("the name ranker is off: {e}"))
+                                    .unwrap_or_default(),
+                                1,
+                            )
+                        })?;
+                    }
+                }
+                Some(Arc::new(lexicon))
+            }
             None => None,
         };
         let model_name = tagger.bundle.manifest.name.clone();

@@ -148,7 +148,7 @@ fn cuda_session(
     commit(builder).map_err(|e| format!("the model did not load on CUDA: {e}"))
 }
 
-fn ort_err(e: impl std::fmt::Display) -> TaggerError {
+pub(crate) fn ort_err(e: impl std::fmt::Display) -> TaggerError {
     TaggerError::RuntimeCall(e.to_string())
 }
 

@@ -196,6 +196,15 @@ fn concepts_markdown(
                 plain(&best.matched).replace('"', "")
             );
         }
+        // The ranker's similarity tells the reader how far the nearest name is.
+        bioscope_lexicon::MatchKind::Ranked => {
+            let _ = write!(
+                md,
+                " _({}, similarity {:.2})_",
+                best.via.label(),
+                best.similarity.unwrap_or(0.0)
+            );
+        }
         via => {
             let _ = write!(md, " _({})_", via.label());
         }

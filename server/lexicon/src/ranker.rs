@@ -381,12 +381,15 @@ pub fn write_index(
 /// mentions after every edit); the memory is emptied when full.
 const REMEMBERED: usize = 4096;
 
+/// What a ranker remembers: (mention, type, limit) → its nearest concepts.
+type Memory = HashMap<(String, EntityType, usize), Vec<(ConceptRef, f32)>>;
+
 /// A loaded ranker: the encoder and the encoded names of one lexicon.
 pub struct Ranker {
     encoder: Box<dyn NameEncoder>,
     vectors: NameVectors,
     manifest: RankerManifest,
-    remembered: Mutex<HashMap<(String, EntityType, usize), Vec<(ConceptRef, f32)>>>,
+    remembered: Mutex<Memory>,
 }
 
 impl Ranker {
@@ -429,10 +432,7 @@ impl Ranker {
         &self.manifest
     }
 
-    fn remembered(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<(String, EntityType, usize), Vec<(ConceptRef, f32)>>>
-    {
+    fn remembered(&self) -> std::sync::MutexGuard<'_, Memory> {
         self.remembered.lock().unwrap_or_else(|e| e.into_inner())
     }
 

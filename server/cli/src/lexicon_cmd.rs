@@ -123,19 +123,7 @@ pub fn run(command: LexiconCommand) -> Result<()> {
             println!("concepts: {}", lexicon.concept_count());
             println!("size:     {:.1} MB", lexicon.bytes_on_disk() as f64 / 1e6);
             match lexicon.ranker() {
-                Some(ranker) => {
-                    let per_type: Vec<String> = ranker
-                        .vectors()
-                        .per_type()
-                        .iter()
-                        .map(|(t, n)| format!("{t} {n}"))
-                        .collect();
-                    println!(
-                        "ranker:   {} dimensions, names encoded: {}",
-                        ranker.manifest().dimension,
-                        per_type.join(", ")
-                    );
-                }
+                Some(ranker) => println!("ranker:   {}", ranker.summary()),
                 None => println!("ranker:   none"),
             }
         }

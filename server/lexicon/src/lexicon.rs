@@ -111,6 +111,23 @@ impl Posting {
     }
 }
 
+/// What the normalizer asks of a trained name ranker ([`crate::ranker::Ranker`] is one): the
+/// concepts whose names are nearest to a mention.
+pub trait NameRanker: Send + Sync {
+    /// Whether it encodes names of `entity_type`.
+    fn covers(&self, entity_type: EntityType) -> bool;
+    /// The `limit` concepts of `entity_type` nearest to `mention`, with their cosine
+    /// similarity, most similar first.
+    fn nearest(
+        &self,
+        mention: &str,
+        entity_type: EntityType,
+        limit: usize,
+    ) -> Vec<(ConceptRef, f32)>;
+    /// One line for `bioscope lexicon info`: its dimension and names per type.
+    fn summary(&self) -> String;
+}
+
 /// An opened lexicon (memory-mapped; cheap to share behind an `Arc`).
 pub struct Lexicon {
     path: PathBuf,
@@ -125,7 +142,7 @@ pub struct Lexicon {
     /// The SHA-256 of the file's body (its last 32 bytes), in hex.
     sha256: String,
     /// The trained name ranker, when a front end attached one ([`crate::ranker`]).
-    ranker: std::sync::OnceLock<crate::ranker::Ranker>,
+    ranker: std::sync::OnceLock<Box<dyn NameRanker>>,
 }
 
 impl std::fmt::Debug for Lexicon {
@@ -189,13 +206,13 @@ impl Lexicon {
 
     /// Gives the normalizer a trained name ranker for this lexicon; `false` when one is
     /// attached already (it stays).
-    pub fn attach_ranker(&self, ranker: crate::ranker::Ranker) -> bool {
+    pub fn attach_ranker(&self, ranker: Box<dyn NameRanker>) -> bool {
         self.ranker.set(ranker).is_ok()
     }
 
     /// The attached name ranker, if any.
-    pub fn ranker(&self) -> Option<&crate::ranker::Ranker> {
-        self.ranker.get()
+    pub fn ranker(&self) -> Option<&dyn NameRanker> {
+        self.ranker.get().map(|r| r.as_ref())
     }
 
     pub fn path(&self) -> &Path {

@@ -32,7 +32,7 @@ pub use abbreviations::Abbreviations;
 pub use build::{BuildStats, LexiconBuilder};
 pub use concept::{Concept, ConceptId, NameKind, Namespace};
 pub use context::{DocumentContext, GeneOrganism, OrganismCue};
-pub use lexicon::{ConceptRef, Lexicon, Posting};
+pub use lexicon::{ConceptRef, Lexicon, NameRanker, Posting};
 pub use normalize::{Candidate, MatchKind, Normalizer};
 pub use ranker::{NameEncoder, Ranker, RankerManifest};
 pub use sources::{Scope, SourceOptions};

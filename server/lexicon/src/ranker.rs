@@ -18,7 +18,7 @@ use std::sync::Mutex;
 
 use bioscope_core::EntityType;
 
-use crate::lexicon::{ConceptRef, Lexicon};
+use crate::lexicon::{ConceptRef, Lexicon, NameRanker};
 use crate::store::{write_atomically, Backing, HASH_LEN};
 use crate::LexiconError;
 
@@ -439,15 +439,15 @@ impl Ranker {
     pub fn vectors(&self) -> &NameVectors {
         &self.vectors
     }
+}
 
-    /// Whether the ranker encodes names of `entity_type`.
-    pub fn covers(&self, entity_type: EntityType) -> bool {
+impl NameRanker for Ranker {
+    fn covers(&self, entity_type: EntityType) -> bool {
         self.manifest.types.contains(&entity_type)
     }
 
-    /// The `limit` concepts of `entity_type` nearest to `mention`, with their similarity;
-    /// empty when the type is not covered or the encoder fails.
-    pub fn nearest(
+    /// Empty when the type is not covered or the encoder fails.
+    fn nearest(
         &self,
         mention: &str,
         entity_type: EntityType,
@@ -474,6 +474,20 @@ impl Ranker {
         }
         memory.insert(question, found.clone());
         found
+    }
+
+    fn summary(&self) -> String {
+        let per_type: Vec<String> = self
+            .vectors
+            .per_type()
+            .iter()
+            .map(|(t, n)| format!("{t} {n}"))
+            .collect();
+        format!(
+            "{} dimensions, names encoded: {}",
+            self.manifest.dimension,
+            per_type.join(", ")
+        )
     }
 }
 

@@ -142,5 +142,5 @@ pub fn attach_ranker(
     let (encoder, _) = OnnxNameEncoder::load(&dir, options)?;
     let ranker = Ranker::open(&dir, lexicon, Box::new(encoder))
         .map_err(|e| TaggerError::Model(e.to_string()))?;
-    Ok(lexicon.attach_ranker(ranker))
+    Ok(lexicon.attach_ranker(Box::new(ranker)))
 }

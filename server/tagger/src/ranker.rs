@@ -55,7 +55,9 @@ impl OnnxNameEncoder {
             .map_err(ort_err)?
             .with_optimization_level(GraphOptimizationLevel::All)
             .map_err(ort_err)?
-            .with_intra_threads(options.threads.max(1))
+            // One thread: a name is a few pieces, and the same thread count everywhere keeps
+            // the vectors, and so near ties, identical between the CLI, the server and Python.
+            .with_intra_threads(1)
             .map_err(ort_err)?
             .commit_from_memory(&model)
             .map_err(|e| TaggerError::Model(e.to_string()))?;

@@ -58,7 +58,8 @@ pub enum ScopeArg {
     Full,
 }
 
-pub fn run(command: LexiconCommand) -> Result<()> {
+/// Runs a `bioscope lexicon` command; `runtime` names the ONNX Runtime the name ranker runs on.
+pub fn run(command: LexiconCommand, runtime: &TaggerOptions) -> Result<()> {
     match command {
         LexiconCommand::Build {
             sources,
@@ -105,7 +106,7 @@ pub fn run(command: LexiconCommand) -> Result<()> {
             print_manifest(&manifest);
             if !ranker_types.is_empty() {
                 let started = Instant::now();
-                let rows = embed_names(&out, &kept)?;
+                let rows = embed_names(&out, &kept, runtime)?;
                 println!(
                     "ranker:         {rows} names encoded in {:.0} s ({:.1} MB)",
                     started.elapsed().as_secs_f64(),
@@ -117,7 +118,7 @@ pub fn run(command: LexiconCommand) -> Result<()> {
         }
         LexiconCommand::Info { dir } => {
             let dir = dir.unwrap_or_else(default_lexicon);
-            let lexicon = open(&dir)?;
+            let lexicon = open(&dir, runtime)?;
             println!("path:     {}", lexicon.path().display());
             println!("keys:     {}", lexicon.name_count());
             println!("concepts: {}", lexicon.concept_count());
@@ -148,12 +149,13 @@ fn print_manifest(m: &LexiconManifest) {
     println!("sha256:         {}", m.sha256);
 }
 
-/// Opens the lexicon folder `dir` with its name ranker when it has one; a ranker that cannot
-/// be used is named on stderr and the lexicon normalizes without it.
-pub fn open(dir: &Path) -> Result<Lexicon> {
+/// Opens the lexicon folder `dir` with its name ranker when it has one, run on the ONNX Runtime
+/// that `options` name (the command line's `--ort-library`); a ranker that cannot be used is
+/// named on stderr and the lexicon normalizes without it.
+pub fn open(dir: &Path, options: &TaggerOptions) -> Result<Lexicon> {
     let lexicon = open_without_ranker(dir)?;
     if dir.is_dir() {
-        if let Err(e) = bioscope_tagger::attach_ranker(&lexicon, dir, &TaggerOptions::default()) {
+        if let Err(e) = bioscope_tagger::attach_ranker(&lexicon, dir, options) {
             eprintln!("bioscope: the name ranker is off: {e}");
         }
     }
@@ -176,10 +178,14 @@ fn copy_ranker(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// Encodes the names of the ranker's types into `out/ranker/names.vectors`.
-fn embed_names(out: &Path, kept: &[bioscope_lexicon::KeptName]) -> Result<usize> {
+fn embed_names(
+    out: &Path,
+    kept: &[bioscope_lexicon::KeptName],
+    runtime: &TaggerOptions,
+) -> Result<usize> {
     let ranker_dir = out.join(RANKER_DIR);
     let lexicon = open_without_ranker(out)?;
-    let (encoder, _) = OnnxNameEncoder::load(&ranker_dir, &TaggerOptions::default())
+    let (encoder, _) = OnnxNameEncoder::load(&ranker_dir, runtime)
         .context("cannot load the name ranker to encode the lexicon's names")?;
     let bar = crate::progress::bar(0, "encoding names");
     let rows = bioscope_lexicon::ranker::write_index(
@@ -204,8 +210,9 @@ pub fn normalize(
     lexicon: &Path,
     document: Option<&Path>,
     limit: usize,
+    runtime: &TaggerOptions,
 ) -> Result<()> {
-    let lexicon = open(lexicon)?;
+    let lexicon = open(lexicon, runtime)?;
     let normalizer = Normalizer::new(&lexicon);
     let context = match document {
         Some(path) => {

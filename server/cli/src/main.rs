@@ -318,8 +318,8 @@ fn run() -> Result<()> {
                 anyhow::bail!("no files to tag: bioscope tag FILE...");
             }
             let model = model.unwrap_or_else(default_model);
-            let tagger = load_tagger(&model, options)?;
-            let lexicon = lexicon_for_analysis(lexicon, no_lexicon);
+            let tagger = load_tagger(&model, options.clone())?;
+            let lexicon = lexicon_for_analysis(lexicon, no_lexicon, &options);
             // Sentences repeated across files (boilerplate, shared sections) run once.
             let mut analyzer =
                 Analyzer::new(Some(tagger), lexicon, 4096, passes(no_mention_rules, true));
@@ -385,7 +385,7 @@ fn run() -> Result<()> {
             let lexicon = if no_ranker {
                 lexicon_cmd::open_without_ranker(&dir)?
             } else {
-                lexicon_cmd::open(&dir)?
+                lexicon_cmd::open(&dir, &options)?
             };
             eval_normalization::run(
                 &lexicon,
@@ -410,14 +410,15 @@ fn run() -> Result<()> {
             ..
         } => {
             let model = model.unwrap_or_else(default_model);
-            let tagger = load_tagger(&model, options)?;
+            let tagger = load_tagger(&model, options.clone())?;
             if format == CorpusFormat::Iob {
                 let lexicon = if recover {
                     Some(std::sync::Arc::new(lexicon_cmd::open(
                         &lexicon.unwrap_or_else(lexicon_cmd::default_lexicon),
+                        &options,
                     )?))
                 } else if tagger.model().lexicon_features() {
-                    lexicon_for_analysis(lexicon, no_lexicon)
+                    lexicon_for_analysis(lexicon, no_lexicon, &options)
                 } else {
                     None
                 };
@@ -433,7 +434,7 @@ fn run() -> Result<()> {
                     report.as_deref(),
                 )?;
             } else {
-                let lexicon = lexicon_for_analysis(lexicon, no_lexicon);
+                let lexicon = lexicon_for_analysis(lexicon, no_lexicon, &options);
                 let mut analyzer =
                     Analyzer::new(Some(tagger), lexicon, 4096, passes(no_mention_rules, true));
                 say_feature_note(analyzer.tagger());
@@ -470,7 +471,7 @@ fn run() -> Result<()> {
             predicted,
             format,
         } => score::run(&gold, &predicted, format)?,
-        Command::Lexicon { command } => lexicon_cmd::run(command)?,
+        Command::Lexicon { command } => lexicon_cmd::run(command, &options)?,
         Command::Normalize {
             text,
             entity_type,
@@ -483,6 +484,7 @@ fn run() -> Result<()> {
             &lexicon.unwrap_or_else(lexicon_cmd::default_lexicon),
             document.as_deref(),
             limit,
+            &options,
         )?,
         Command::Labs {
             files,
@@ -579,13 +581,17 @@ fn passes(no_mention_rules: bool, recovery: bool) -> SentencePasses {
 
 /// The lexicon that analysis uses for recall recovery and identifiers (`dir`, else the
 /// shipped one; none with `off`); one that does not open is named on stderr, and analysis
-/// goes on without it.
-fn lexicon_for_analysis(dir: Option<PathBuf>, off: bool) -> Option<std::sync::Arc<Lexicon>> {
+/// goes on without it. Its name ranker runs on the ONNX Runtime that `options` name.
+fn lexicon_for_analysis(
+    dir: Option<PathBuf>,
+    off: bool,
+    options: &TaggerOptions,
+) -> Option<std::sync::Arc<Lexicon>> {
     if off {
         return None;
     }
     let dir = dir.unwrap_or_else(lexicon_cmd::default_lexicon);
-    lexicon_cmd::open(&dir)
+    lexicon_cmd::open(&dir, options)
         .map_err(|e| eprintln!("bioscope: {e:#}; no identifiers or recall recovery"))
         .ok()
         .map(std::sync::Arc::new)

@@ -96,6 +96,21 @@ fn a_trained_ranker_encodes_like_candle_and_finds_each_names_concept() {
     );
     assert!(ok, "{stderr}");
     assert!(stdout.contains("names encoded"), "{stdout}");
+    // `--ort-library` alone (no ORT_DYLIB_PATH) reaches the ranker too, as it does the tagger.
+    let info = std::process::Command::new(env!("CARGO_BIN_EXE_bioscope"))
+        .arg("--ort-library")
+        .arg(ort_library())
+        .args(["lexicon", "info", lexicon_dir.to_str().unwrap()])
+        .env_remove("ORT_DYLIB_PATH")
+        .output()
+        .unwrap();
+    let (info_out, info_err) = (
+        String::from_utf8_lossy(&info.stdout),
+        String::from_utf8_lossy(&info.stderr),
+    );
+    assert!(info.status.success(), "{info_err}");
+    assert!(!info_err.contains("ranker is off"), "{info_err}");
+    assert!(info_out.contains("names encoded"), "{info_out}");
     let lexicon = bioscope_lexicon::open(&lexicon_dir).unwrap();
     assert!(attach_ranker(&lexicon, &lexicon_dir, &options()).unwrap());
     let ranker = lexicon.ranker().unwrap();

@@ -462,6 +462,41 @@ fn tensor_value(name: &str, elem: DataType, dims: &[Result<i64, &str>]) -> Value
     }
 }
 
+/// The encoder's nodes and initializers with `head` on the last hidden states, ending in the
+/// graph output `output` (initializers declared more than once, the shared scalars, are kept
+/// once): the body of every graph BioScope exports.
+fn encoder_graph(
+    weights: &BTreeMap<String, Tensor>,
+    config: &BertConfig,
+    int8: bool,
+    output: &str,
+    head: impl FnOnce(&mut Exporter, &str) -> Result<String>,
+) -> Result<GraphBuilder> {
+    let weights = Weights(weights.clone());
+    let mut e = Exporter {
+        g: GraphBuilder::default(),
+        w: &weights,
+        int8,
+    };
+    let mut x = e.embeddings(config)?;
+    let bias = e.attention_bias();
+    for i in 0..config.num_hidden_layers {
+        x = e.layer(&x, &bias, i, config)?;
+    }
+    let top = head(&mut e, &x)?;
+    let mut g = e.g;
+    g.nodes.push(NodeProto {
+        op_type: "Identity".into(),
+        name: "output".into(),
+        input: vec![top],
+        output: vec![output.into()],
+        ..Default::default()
+    });
+    let mut seen = std::collections::HashSet::new();
+    g.initializers.retain(|t| seen.insert(t.name.clone()));
+    Ok(g)
+}
+
 /// Serializes the model's ONNX graph.
 pub fn onnx_bytes(
     weights: &BTreeMap<String, Tensor>,
@@ -469,29 +504,9 @@ pub fn onnx_bytes(
     num_labels: usize,
     int8: bool,
 ) -> Result<Vec<u8>> {
-    let weights = Weights(weights.clone());
-    let mut e = Exporter {
-        g: GraphBuilder::default(),
-        w: &weights,
-        int8,
-    };
-    // Shared scalars are declared once; later declarations of the same name are dropped below.
-    let mut x = e.embeddings(config)?;
-    let bias = e.attention_bias();
-    for i in 0..config.num_hidden_layers {
-        x = e.layer(&x, &bias, i, config)?;
-    }
-    let logits = e.linear(&x, "classifier")?;
-    let mut g = e.g;
-    g.nodes.push(NodeProto {
-        op_type: "Identity".into(),
-        name: "output".into(),
-        input: vec![logits],
-        output: vec!["logits".into()],
-        ..Default::default()
-    });
-    let mut seen = std::collections::HashSet::new();
-    g.initializers.retain(|t| seen.insert(t.name.clone()));
+    let g = encoder_graph(weights, config, int8, "logits", |e, x| {
+        e.linear(x, "classifier")
+    })?;
     let dynamic = [Err("batch"), Err("sequence")];
     let mut inputs = vec![
         tensor_value("input_ids", DataType::INT64, &dynamic),
@@ -534,56 +549,41 @@ pub fn name_encoder_onnx_bytes(
     config: &BertConfig,
     int8: bool,
 ) -> Result<Vec<u8>> {
-    let weights = Weights(weights.clone());
-    let dimension = weights.get("projection.weight")?.dims2()?.0;
-    let mut e = Exporter {
-        g: GraphBuilder::default(),
-        w: &weights,
-        int8,
-    };
-    let mut x = e.embeddings(config)?;
-    let bias = e.attention_bias();
-    for i in 0..config.num_hidden_layers {
-        x = e.layer(&x, &bias, i, config)?;
-    }
-    let mask = e.g.op(
-        "Cast",
-        &["attention_mask"],
-        vec![attr_int("to", DataType::FLOAT as i64)],
-    );
-    let last_axis = e.g.i64_init("axes_2", &[2]);
-    let mask = e.g.op("Unsqueeze", &[&mask, &last_axis], vec![]);
-    let kept = e.g.op("Mul", &[&x, &mask], vec![]);
-    let sequence_axis = e.g.i64_init("axes_1", &[1]);
-    let sum = e.g.op(
-        "ReduceSum",
-        &[&kept, &sequence_axis],
-        vec![attr_int("keepdims", 0)],
-    );
-    let count = e.g.op(
-        "ReduceSum",
-        &[&mask, &sequence_axis],
-        vec![attr_int("keepdims", 0)],
-    );
-    let one = e.g.scalar("one_f32", 1.0);
-    let count = e.g.op("Max", &[&count, &one], vec![]);
-    let mean = e.g.op("Div", &[&sum, &count], vec![]);
-    let projected = e.linear(&mean, "projection")?;
-    let unit = e.g.op(
-        "LpNormalization",
-        &[&projected],
-        vec![attr_int("axis", -1), attr_int("p", 2)],
-    );
-    let mut g = e.g;
-    g.nodes.push(NodeProto {
-        op_type: "Identity".into(),
-        name: "output".into(),
-        input: vec![unit],
-        output: vec!["embedding".into()],
-        ..Default::default()
-    });
-    let mut seen = std::collections::HashSet::new();
-    g.initializers.retain(|t| seen.insert(t.name.clone()));
+    let dimension = weights
+        .get("projection.weight")
+        .context("the ranker has no projection.weight")?
+        .dims2()?
+        .0;
+    let g = encoder_graph(weights, config, int8, "embedding", |e, x| {
+        let mask = e.g.op(
+            "Cast",
+            &["attention_mask"],
+            vec![attr_int("to", DataType::FLOAT as i64)],
+        );
+        let last_axis = e.g.i64_init("axes_2", &[2]);
+        let mask = e.g.op("Unsqueeze", &[&mask, &last_axis], vec![]);
+        let kept = e.g.op("Mul", &[x, &mask], vec![]);
+        let sequence_axis = e.g.i64_init("axes_1", &[1]);
+        let sum = e.g.op(
+            "ReduceSum",
+            &[&kept, &sequence_axis],
+            vec![attr_int("keepdims", 0)],
+        );
+        let count = e.g.op(
+            "ReduceSum",
+            &[&mask, &sequence_axis],
+            vec![attr_int("keepdims", 0)],
+        );
+        let one = e.g.scalar("one_f32", 1.0);
+        let count = e.g.op("Max", &[&count, &one], vec![]);
+        let mean = e.g.op("Div", &[&sum, &count], vec![]);
+        let projected = e.linear(&mean, "projection")?;
+        Ok(e.g.op(
+            "LpNormalization",
+            &[&projected],
+            vec![attr_int("axis", -1), attr_int("p", 2)],
+        ))
+    })?;
     let dynamic = [Err("batch"), Err("sequence")];
     let graph = GraphProto {
         name: "bioscope_name_encoder".into(),

@@ -13,6 +13,7 @@ use bioscope_train::data::CorpusSpec;
 use bioscope_train::eval::{gold_types, predict, score};
 use bioscope_train::export::{export_bundle_as, ExportOptions};
 use bioscope_train::finetune::{finetune, Event, FinetuneRequest, FinetuneSettings};
+use bioscope_train::ranker::RankerSettings;
 use bioscope_train::replay::{self, ReplayOptions};
 use bioscope_train::run::load_run;
 use bioscope_train::train::{train, RunOptions};
@@ -308,20 +309,20 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
         /// Entity types to train on and encode.
-        #[arg(long, value_delimiter = ',', default_value = "Disease")]
+        #[arg(long, value_delimiter = ',', default_values_t = RankerSettings::default().types)]
         types: Vec<bioscope_core::EntityType>,
-        #[arg(long, default_value_t = 600)]
+        #[arg(long, default_value_t = RankerSettings::default().steps)]
         steps: usize,
         /// Pairs per step.
-        #[arg(long, default_value_t = 64)]
+        #[arg(long, default_value_t = RankerSettings::default().batch)]
         batch: usize,
         /// Length of the output vectors.
-        #[arg(long, default_value_t = 128)]
+        #[arg(long, default_value_t = RankerSettings::default().dimension)]
         dimension: usize,
         /// Encoder layers trained, from the top (the others stay as pretrained).
-        #[arg(long, default_value_t = 2)]
+        #[arg(long, default_value_t = RankerSettings::default().trained_layers)]
         trained_layers: usize,
-        #[arg(long, default_value_t = 3e-5)]
+        #[arg(long, default_value_t = RankerSettings::default().encoder_lr)]
         encoder_lr: f64,
     },
     /// Measure training throughput (sequences/s, tokens/s) over a number of steps.
@@ -660,14 +661,14 @@ fn main() -> Result<()> {
             encoder_lr,
         } => {
             use bioscope_train::ranker;
-            let settings = ranker::RankerSettings {
+            let settings = RankerSettings {
                 types,
                 steps,
                 batch,
                 dimension,
                 trained_layers,
                 encoder_lr,
-                ..ranker::RankerSettings::default()
+                ..RankerSettings::default()
             };
             let started = std::time::Instant::now();
             let concepts = ranker::concept_names(&sources, corpora.as_deref(), &settings.types)?;

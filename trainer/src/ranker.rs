@@ -279,19 +279,7 @@ impl NameTokenizer {
     }
 
     pub fn ids(&self, text: &str) -> Result<Vec<u32>> {
-        let encoding = self
-            .encoder
-            .tokenizer()
-            .encode(text, true)
-            .map_err(|e| anyhow::anyhow!("cannot tokenize {text:?}: {e}"))?;
-        let mut ids = encoding.get_ids().to_vec();
-        if ids.len() > self.max_len {
-            // Keep [CLS] ... and the final [SEP].
-            let sep = *ids.last().expect("non-empty");
-            ids.truncate(self.max_len - 1);
-            ids.push(sep);
-        }
-        Ok(ids)
+        Ok(self.encoder.encode_text(text, self.max_len)?)
     }
 
     /// Padded ids (u32) and mask (f32), `[names, longest]`.

@@ -149,6 +149,22 @@ impl WordPieceEncoder {
         self.tokenizer.get_vocab_size(true)
     }
 
+    /// Piece ids of a short text (a name or mention) between `[CLS]` and `[SEP]`, cut to at
+    /// most `max_len` pieces with the final `[SEP]` kept: the name ranker's input, the same
+    /// in training and at run time.
+    pub fn encode_text(&self, text: &str, max_len: usize) -> Result<Vec<u32>, EncodingError> {
+        let pieces = self
+            .tokenizer
+            .encode(text, false)
+            .map_err(|e| EncodingError::Encode(format!("{text:?}: {e}")))?;
+        let room = max_len.saturating_sub(2);
+        let mut ids = Vec::with_capacity(pieces.len().min(room) + 2);
+        ids.push(self.cls);
+        ids.extend(pieces.get_ids().iter().take(room));
+        ids.push(self.sep);
+        Ok(ids)
+    }
+
     /// Encodes pre-split words into consecutive windows of at most `max_len` pieces
     /// (specials included), breaking only between words. A single word longer than a window
     /// keeps only its first pieces.
@@ -387,6 +403,20 @@ pub(crate) mod tests {
             plan_batches(&lengths, 64, Some(4)),
             "seeds change the order"
         );
+    }
+
+    #[test]
+    fn a_text_is_framed_by_specials_and_cut_keeping_the_final_sep() {
+        let enc = WordPieceEncoder::from_bytes(TINY_TOKENIZER.as_bytes()).unwrap();
+        assert_eq!(
+            enc.encode_text("BRCA1 breast cancer", 16).unwrap(),
+            vec![2, 4, 5, 8, 7, 3]
+        );
+        assert_eq!(
+            enc.encode_text("BRCA1 breast cancer", 4).unwrap(),
+            vec![2, 4, 5, 3]
+        );
+        assert_eq!(enc.encode_text("", 4).unwrap(), vec![2, 3]);
     }
 
     #[test]

@@ -55,8 +55,7 @@ impl OnnxNameEncoder {
             .map_err(ort_err)?
             .with_optimization_level(GraphOptimizationLevel::All)
             .map_err(ort_err)?
-            // One thread: a name is a few pieces, and the same thread count everywhere keeps
-            // the vectors, and so near ties, identical between the CLI, the server and Python.
+            // One thread: a name is a few pieces; more threads only add hand-over costs.
             .with_intra_threads(1)
             .map_err(ort_err)?
             .commit_from_memory(&model)
@@ -76,22 +75,6 @@ impl OnnxNameEncoder {
             manifest,
         ))
     }
-
-    /// Word-piece ids of a name, special tokens included, cut at `max_len` as in training.
-    fn ids(&self, text: &str) -> Result<Vec<u32>, String> {
-        let encoding = self
-            .tokenizer
-            .tokenizer()
-            .encode(text, true)
-            .map_err(|e| e.to_string())?;
-        let mut ids = encoding.get_ids().to_vec();
-        if ids.len() > self.max_len {
-            let sep = *ids.last().expect("non-empty");
-            ids.truncate(self.max_len - 1);
-            ids.push(sep);
-        }
-        Ok(ids)
-    }
 }
 
 impl NameEncoder for OnnxNameEncoder {
@@ -101,7 +84,11 @@ impl NameEncoder for OnnxNameEncoder {
         }
         let ids: Vec<Vec<u32>> = texts
             .iter()
-            .map(|t| self.ids(t))
+            .map(|t| {
+                self.tokenizer
+                    .encode_text(t, self.max_len)
+                    .map_err(|e| e.to_string())
+            })
             .collect::<Result<_, _>>()?;
         let b = ids.len();
         let t = ids.iter().map(Vec::len).max().unwrap_or(1);

@@ -137,6 +137,8 @@ pub struct Lexicon {
     annotated: Section,
     /// Built from `annotated` on first use.
     nearest: std::sync::OnceLock<MentionIndex>,
+    /// The concepts of the annotated names, built from `annotated` on first use.
+    annotators_concepts: std::sync::OnceLock<std::collections::HashSet<ConceptRef>>,
     bytes_on_disk: u64,
     fingerprint: String,
     /// The SHA-256 of the file's body (its last 32 bytes), in hex.
@@ -191,6 +193,7 @@ impl Lexicon {
             records: layout.records,
             annotated: layout.annotated,
             nearest: std::sync::OnceLock::new(),
+            annotators_concepts: std::sync::OnceLock::new(),
             bytes_on_disk,
             fingerprint,
             sha256,
@@ -266,6 +269,23 @@ impl Lexicon {
     /// after opening the lexicon).
     pub fn prepare_similarity_index(&self) {
         self.similarity_index();
+    }
+
+    /// Whether annotators of a training split normalized a mention to `concept` (an annotated
+    /// name leads to it): what the corpora's own conventions use. The set is built on the first
+    /// call (a lookup per annotated mention text, a few milliseconds).
+    pub fn annotators_named(&self, concept: ConceptRef) -> bool {
+        self.annotators_concepts
+            .get_or_init(|| {
+                String::from_utf8_lossy(self.annotated.as_ref())
+                    .lines()
+                    .filter_map(|line| line.split_once('\t'))
+                    .flat_map(|(_, mention)| self.postings(&crate::key::key(mention)))
+                    .filter(|posting| posting.kind == NameKind::Annotated)
+                    .map(|posting| posting.concept)
+                    .collect()
+            })
+            .contains(&concept)
     }
 
     fn similarity_index(&self) -> &MentionIndex {

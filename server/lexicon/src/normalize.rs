@@ -124,6 +124,7 @@ const OUTCOME_HEADS: [&str; 3] = ["death", "deaths", "mortality"];
 pub struct Normalizer<'a> {
     lexicon: &'a Lexicon,
     min_ranker_similarity: f32,
+    ranker: bool,
 }
 
 impl<'a> Normalizer<'a> {
@@ -131,7 +132,15 @@ impl<'a> Normalizer<'a> {
         Normalizer {
             lexicon,
             min_ranker_similarity: MIN_RANKER_SIMILARITY,
+            ranker: true,
         }
+    }
+
+    /// Leaves the trained ranker out: for questions of whether the lexicon names a mention at
+    /// all, which a nearest name does not answer.
+    pub fn without_ranker(mut self) -> Self {
+        self.ranker = false;
+        self
     }
 
     /// The least similarity at which the trained ranker's nearest name is taken (default
@@ -598,7 +607,9 @@ impl<'a> Normalizer<'a> {
         query: &Query,
         limit: usize,
     ) -> Vec<Candidate> {
-        let (Some(ranker), Some(entity_type)) = (self.lexicon.ranker(), entity_type) else {
+        let (Some(ranker), Some(entity_type)) =
+            (self.lexicon.ranker().filter(|_| self.ranker), entity_type)
+        else {
             return Vec::new();
         };
         if !ranker.covers(entity_type) || self.known_as_other_type(&key::key(mention), entity_type)
@@ -834,6 +845,13 @@ mod tests {
             best_id(&lexicon, "massive exsanguination"),
             Some(("MESH:D006470".into(), Some(0.78)))
         );
+        // Whether the lexicon names a mention is asked without the ranker.
+        let plain = Normalizer::new(&lexicon).without_ranker().best(
+            "massive exsanguination",
+            Some(EntityType::Disease),
+            &DocumentContext::default(),
+        );
+        assert!(plain.is_none(), "{plain:?}");
         // A clearly nearer name still wins.
         let lexicon =
             bleeding_lexicon(|hemorrhage, surgical| vec![(surgical, 0.90), (hemorrhage, 0.78)]);

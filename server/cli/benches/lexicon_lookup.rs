@@ -1,7 +1,9 @@
 //! Lexicon speed and size: time to open the shipped lexicon, its size on disk, resident memory
 //! before and after a run of lookups, the similarity index's build time and memory, and
 //! normalization throughput (p50/p99 per mention) on the
-//! gold mention texts of the shared development splits. Prints figures; never asserts them.
+//! gold mention texts of the shared development splits, without and then with the lexicon's
+//! trained name ranker (`models/lexicon/ranker/`, through ONNX Runtime: `ORT_DYLIB_PATH`).
+//! Prints figures; never asserts them.
 //!
 //!   cargo bench -p bioscope-cli --bench lexicon_lookup
 
@@ -85,11 +87,45 @@ fn main() {
     );
 
     // Full normalization, one mention at a time.
-    let normalizer = Normalizer::new(&lexicon);
+    normalize_all("normalization", &Normalizer::new(&lexicon), &mentions);
+    println!(
+        "RSS: {} MiB before opening, {} MiB after opening, {} MiB after the lookups",
+        rss_before,
+        rss_open,
+        rss_mib()
+    );
+
+    // The same with the trained name ranker attached (diseases): each mention that exact and
+    // variant matching leave open is encoded once (a ranker remembers its last 4,096 answers).
+    let dir = root.join("models/lexicon");
+    let rss_before_ranker = rss_mib();
+    let started = Instant::now();
+    match bioscope_tagger::attach_ranker(&lexicon, &dir, &bioscope_tagger::TaggerOptions::default())
+    {
+        Ok(true) => {
+            println!(
+                "ranker: loaded in {:.0} ms, +{} MiB resident",
+                started.elapsed().as_secs_f64() * 1e3,
+                rss_mib().saturating_sub(rss_before_ranker)
+            );
+            normalize_all(
+                "normalization with the ranker",
+                &Normalizer::new(&lexicon),
+                &mentions,
+            );
+            println!("RSS after the lookups with the ranker: {} MiB", rss_mib());
+        }
+        Ok(false) => println!("ranker: the shipped lexicon has none"),
+        Err(e) => println!("ranker: not measured ({e})"),
+    }
+}
+
+/// Normalizes every mention once, timing each, and prints throughput and percentiles.
+fn normalize_all(label: &str, normalizer: &Normalizer, mentions: &[(String, EntityType)]) {
     let context = DocumentContext::default();
     let mut times = Vec::with_capacity(mentions.len());
     let started = Instant::now();
-    for (text, t) in &mentions {
+    for (text, t) in mentions {
         let one = Instant::now();
         let _ = normalizer.best(text, Some(*t), &context);
         times.push(one.elapsed().as_secs_f64() * 1e6);
@@ -97,17 +133,11 @@ fn main() {
     let secs = started.elapsed().as_secs_f64();
     times.sort_by(f64::total_cmp);
     println!(
-        "normalization: {:.0} mentions/s over {} gold mentions; p50 {:.1} µs, p99 {:.1} µs, max {:.0} µs",
+        "{label}: {:.0} mentions/s over {} gold mentions; p50 {:.1} µs, p99 {:.1} µs, max {:.0} µs",
         mentions.len() as f64 / secs,
         mentions.len(),
         percentile(&times, 0.5),
         percentile(&times, 0.99),
         times.last().copied().unwrap_or(0.0)
-    );
-    println!(
-        "RSS: {} MiB before opening, {} MiB after opening, {} MiB after the lookups",
-        rss_before,
-        rss_open,
-        rss_mib()
     );
 }

@@ -10,6 +10,7 @@
 //! training corpora. The experiment programs that measure the learning loop live in the binary
 //! (`src/experiments/`), not in this library.
 
+pub mod augment;
 pub mod bert;
 pub mod config;
 pub mod conventions;

@@ -161,6 +161,10 @@ enum Command {
         /// Override the pull back towards the base's weights of the encoder's trained layers.
         #[arg(long)]
         encoder_anchor: Option<f64>,
+        /// Override the copies of each corrected paragraph with a new type's mention swapped
+        /// for another of its mentions (0 turns it off).
+        #[arg(long)]
+        augment: Option<usize>,
         /// Tests only: pause with the bundle staged before renaming it into place.
         #[arg(long, hide = true)]
         pause_before_publish_ms: Option<u64>,
@@ -471,6 +475,7 @@ fn main() -> Result<()> {
             paragraph_repeats,
             anchor,
             encoder_anchor,
+            augment,
             pause_before_publish_ms,
         } => {
             let mut settings = FinetuneSettings::default();
@@ -479,6 +484,7 @@ fn main() -> Result<()> {
                 settings.new_type_anchor = a;
             }
             settings.encoder_anchor = encoder_anchor.unwrap_or(settings.encoder_anchor);
+            settings.new_type_augment = augment.unwrap_or(settings.new_type_augment);
             settings.lr = lr.unwrap_or(settings.lr);
             settings.head_lr = head_lr.unwrap_or(settings.head_lr);
             settings.replay_per_paragraph =

@@ -616,7 +616,7 @@ impl<'a> Normalizer<'a> {
         {
             return Vec::new();
         }
-        let mut found: Vec<Candidate> = ranker
+        let found: Vec<Candidate> = ranker
             .nearest(mention, entity_type, limit.max(RANKER_CANDIDATES))
             .into_iter()
             .filter(|(_, similarity)| *similarity >= self.min_ranker_similarity)
@@ -644,13 +644,7 @@ impl<'a> Normalizer<'a> {
                 })
             })
             .collect();
-        found.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.reference.cmp(&b.reference))
-        });
-        found.truncate(limit.max(1));
-        found
+        best_first(found, limit)
     }
 
     /// Candidates for the keys, best first; each concept once, with its best score.
@@ -695,14 +689,20 @@ impl<'a> Normalizer<'a> {
                 });
             }
         }
-        found.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.reference.cmp(&b.reference))
-        });
-        found.truncate(limit.max(1));
-        found
+        best_first(found, limit)
     }
+}
+
+/// The best `limit` (at least one) candidates, best score first; equal scores in concept order,
+/// so that answers do not depend on the order candidates were found in.
+fn best_first(mut found: Vec<Candidate>, limit: usize) -> Vec<Candidate> {
+    found.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.reference.cmp(&b.reference))
+    });
+    found.truncate(limit.max(1));
+    found
 }
 
 /// Name kinds weigh less than sources: an entry term of a MeSH heading beats a disease
